@@ -1,0 +1,495 @@
+"""The portal's domain. Models hold field-level invariants only; workflows live
+in ``kpis.services``."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+CODE_VALIDATOR = RegexValidator(
+    r"^[A-Z][A-Z0-9_]*$",
+    _("Mã chỉ gồm chữ in hoa không dấu, chữ số và dấu gạch dưới, bắt đầu bằng chữ cái."),
+)
+ORG_UNIT_CODE_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]*$",
+    _("Mã đơn vị chỉ gồm chữ in hoa không dấu, chữ số, dấu gạch ngang và gạch dưới."),
+)
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+
+
+class OrgUnitLevel(models.TextChoices):
+    COUNTRY = "country", _("Quốc gia")
+    PROVINCE = "province", _("Tỉnh/thành phố")
+    DISTRICT = "district", _("Huyện/thị xã/thành phố thuộc tỉnh")
+    COMMUNE = "commune", _("Xã/phường/thị trấn")
+
+
+class OrgUnit(models.Model):
+    """A node of the administrative tree. Units are never rewritten when
+    boundaries change: an abolished unit gets ``valid_to`` and the units that
+    replace it are new rows (see docs/domain.md)."""
+
+    code = models.CharField(_("mã"), max_length=32, unique=True, validators=[ORG_UNIT_CODE_VALIDATOR])
+    name = models.CharField(_("tên"), max_length=200)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    level = models.CharField(_("cấp"), max_length=16, choices=OrgUnitLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    valid_from = models.PositiveSmallIntegerField(
+        _("có hiệu lực từ năm"), null=True, blank=True,
+        help_text=_("Để trống nếu đơn vị đã tồn tại trước mọi số liệu."),
+    )
+    valid_to = models.PositiveSmallIntegerField(
+        _("hết hiệu lực sau năm"), null=True, blank=True,
+        help_text=_("Năm cuối cùng đơn vị còn tồn tại (ví dụ 2024 nếu bị giải thể năm 2025)."),
+    )
+    successors = models.ManyToManyField(
+        "self", verbose_name=_("đơn vị kế thừa"), symmetrical=False, blank=True,
+        related_name="predecessors",
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="orgunit_not_own_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=F("valid_to")),
+                name="orgunit_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=OrgUnitLevel.values), name="orgunit_level_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_active_in(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from <= year) and (
+            self.valid_to is None or year <= self.valid_to
+        )
+
+    def clean(self) -> None:
+        ancestor, seen = self.parent, set()
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("Đơn vị cấp trên tạo thành vòng lặp.")})
+            if ancestor.pk in seen:
+                break
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Sector(models.Model):
+    code = models.CharField(_("mã"), max_length=32, unique=True, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("tên"), max_length=200)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    description = models.TextField(_("mô tả"), blank=True)
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ValueType(models.TextChoices):
+    INTEGER = "integer", _("Số nguyên")
+    DECIMAL = "decimal", _("Số thập phân")
+    PERCENT = "percent", _("Tỷ lệ phần trăm")
+    YES_NO = "yes_no", _("Có/Không")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("Cộng")
+    AVERAGE = "average", _("Trung bình")
+    MIN = "min", _("Nhỏ nhất")
+    MAX = "max", _("Lớn nhất")
+    NONE = "none", _("Không cộng dồn")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Càng cao càng tốt")
+    LOWER = "lower", _("Càng thấp càng tốt")
+
+
+class Indicator(models.Model):
+    """Either entered (staff enter it at ``entry_levels``; it rolls up by
+    ``aggregation``) or derived (``formula`` over other indicators' codes)."""
+
+    code = models.CharField(_("mã"), max_length=64, unique=True, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("tên"), max_length=300)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=300, blank=True)
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT,
+                               related_name="indicators")
+    definition = models.TextField(_("định nghĩa"), blank=True)
+    definition_en = models.TextField(_("định nghĩa tiếng Anh"), blank=True)
+    unit = models.CharField(_("đơn vị tính"), max_length=64, blank=True)
+    unit_en = models.CharField(_("đơn vị tính tiếng Anh"), max_length=64, blank=True)
+    value_type = models.CharField(_("kiểu giá trị"), max_length=16, choices=ValueType.choices)
+    decimals = models.PositiveSmallIntegerField(_("số chữ số thập phân"), default=0)
+    direction = models.CharField(_("chiều tốt"), max_length=8, choices=Direction.choices,
+                                 default=Direction.HIGHER)
+    aggregation = models.CharField(
+        _("cách tổng hợp"), max_length=8, choices=Aggregation.choices, blank=True,
+        help_text=_("Chỉ với chỉ tiêu nhập liệu; để trống với chỉ tiêu tính theo công thức."),
+    )
+    formula = models.CharField(
+        _("công thức"), max_length=500, blank=True,
+        help_text=_("Chỉ với chỉ tiêu tính toán, ví dụ: MOBILE_SUBSCRIBERS / POPULATION * 100"),
+    )
+    entry_levels = models.JSONField(
+        _("cấp nhập liệu"), default=list, blank=True,
+        help_text=_("Các cấp đơn vị được nhập chỉ tiêu này, ví dụ [\"province\", \"district\"]."),
+    )
+    source = models.CharField(_("nguồn"), max_length=500, blank=True)
+    is_key = models.BooleanField(_("chỉ tiêu chính"), default=False,
+                                 help_text=_("Hiển thị trên trang tổng quan."))
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        ordering = ["sector__position", "position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                name="indicator_entered_xor_derived",
+                condition=(Q(formula="") & ~Q(aggregation=""))
+                | (~Q(formula="") & Q(aggregation="")),
+                violation_error_message=_(
+                    "Chỉ tiêu nhập liệu cần cách tổng hợp và không có công thức; "
+                    "chỉ tiêu tính toán có công thức và không có cách tổng hợp."
+                ),
+            ),
+            models.CheckConstraint(
+                name="indicator_derived_has_no_entry_levels",
+                condition=Q(formula="") | Q(entry_levels=[]),
+            ),
+            models.CheckConstraint(name="indicator_decimals_range", condition=Q(decimals__lte=6)),
+            models.CheckConstraint(
+                name="indicator_value_type_known", condition=Q(value_type__in=ValueType.values)
+            ),
+            models.CheckConstraint(
+                name="indicator_aggregation_known",
+                condition=Q(aggregation="") | Q(aggregation__in=Aggregation.values),
+            ),
+            models.CheckConstraint(
+                name="indicator_direction_known", condition=Q(direction__in=Direction.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    @property
+    def is_derived(self) -> bool:
+        return bool(self.formula)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.formula and self.aggregation:
+            errors["aggregation"] = _("Chỉ tiêu tính theo công thức không có cách tổng hợp.")
+        if not self.formula and not self.aggregation:
+            errors["aggregation"] = _("Chỉ tiêu nhập liệu cần cách tổng hợp (hoặc 'không cộng dồn').")
+        if self.formula and self.entry_levels:
+            errors["entry_levels"] = _("Chỉ tiêu tính theo công thức không được nhập trực tiếp.")
+        if not isinstance(self.entry_levels, list) or any(
+            level not in OrgUnitLevel.values for level in self.entry_levels
+        ):
+            errors["entry_levels"] = _("Cấp nhập liệu phải là danh sách trong: %(levels)s.") % {
+                "levels": ", ".join(OrgUnitLevel.values)
+            }
+        if self.value_type in (ValueType.INTEGER, ValueType.YES_NO) and self.decimals:
+            errors["decimals"] = _("Số nguyên và Có/Không không có chữ số thập phân.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class DefinitionChange(models.Model):
+    """A change to what an indicator measures, shown beside its figures (for
+    example levels 3/4 becoming "toàn trình" under Decree 42/2022)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="definition_changes",
+                                  verbose_name=_("chỉ tiêu"))
+    year = models.PositiveSmallIntegerField(_("từ năm"))
+    description = models.TextField(_("nội dung thay đổi"))
+    description_en = models.TextField(_("nội dung thay đổi (tiếng Anh)"), blank=True)
+    source = models.CharField(_("nguồn"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("thay đổi định nghĩa")
+        verbose_name_plural = _("thay đổi định nghĩa")
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="definition_change_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}"
+
+
+class ComparisonOperator(models.TextChoices):
+    GTE = ">=", "≥"
+    LTE = "<=", "≤"
+    EQ = "=", "="
+
+
+class Target(models.Model):
+    indicator = models.ForeignKey(Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.CASCADE,
+                                  related_name="targets")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT,
+                                 related_name="targets")
+    year = models.PositiveSmallIntegerField(_("năm mục tiêu"))
+    operator = models.CharField(_("phép so sánh"), max_length=2, choices=ComparisonOperator.choices)
+    value = models.DecimalField(_("giá trị mục tiêu"), max_digits=20, decimal_places=6)
+    baseline_year = models.PositiveSmallIntegerField(_("năm gốc"), null=True, blank=True)
+    source = models.CharField(_("nguồn"), max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mục tiêu")
+        verbose_name_plural = _("mục tiêu")
+        ordering = ["indicator", "org_unit", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "org_unit", "year"], name="target_unique"),
+            models.CheckConstraint(
+                name="target_baseline_before_target",
+                condition=Q(baseline_year__isnull=True) | Q(baseline_year__lt=F("year")),
+            ),
+            models.CheckConstraint(
+                name="target_operator_known", condition=Q(operator__in=ComparisonOperator.values)
+            ),
+            models.CheckConstraint(
+                name="target_year_range", condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.org_unit.code} {self.year} {self.operator} {self.value}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã gửi duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    RETURNED = "returned", _("Bị trả lại")
+
+
+class YearlyReport(models.Model):
+    """One sector × one org unit × one year. Its status moves only through the
+    services in ``kpis.services.reports``."""
+
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT,
+                               related_name="reports")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT,
+                                 related_name="reports")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    status = models.CharField(_("trạng thái"), max_length=16, choices=ReportStatus.choices,
+                              default=ReportStatus.DRAFT)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tạo"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("gửi duyệt lúc"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người gửi duyệt"),
+                                     null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người duyệt"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    returned_at = models.DateTimeField(_("trả lại lúc"), null=True, blank=True)
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người trả lại"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    return_reason = models.TextField(_("lý do trả lại"), blank=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        verbose_name = _("báo cáo năm")
+        verbose_name_plural = _("báo cáo năm")
+        ordering = ["-year", "sector__position", "org_unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["sector", "org_unit", "year"], name="report_unique"),
+            models.CheckConstraint(
+                name="report_status_known", condition=Q(status__in=ReportStatus.values)
+            ),
+            models.CheckConstraint(
+                name="report_year_range", condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR)
+            ),
+            models.CheckConstraint(
+                name="report_approved_has_time",
+                condition=~Q(status=ReportStatus.APPROVED) | Q(approved_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="report_submitted_has_time",
+                condition=~Q(status=ReportStatus.SUBMITTED) | Q(submitted_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="report_returned_has_reason",
+                condition=~Q(status=ReportStatus.RETURNED)
+                | (Q(returned_at__isnull=False) & ~Q(return_reason="")),
+            ),
+        ]
+        permissions = [
+            ("submit_yearlyreport", _("Có thể gửi duyệt báo cáo")),
+            ("approve_yearlyreport", _("Có thể duyệt, trả lại và mở lại báo cáo")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sector} – {self.org_unit.name} – {self.year}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+class DataValue(models.Model):
+    """One figure: indicator × org unit × year. Yes/no values are stored as 1/0.
+    Only values of approved reports are official."""
+
+    report = models.ForeignKey(YearlyReport, verbose_name=_("báo cáo"), on_delete=models.PROTECT,
+                               related_name="values")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.PROTECT,
+                                  related_name="values")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT,
+                                 related_name="values")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    value = models.DecimalField(_("giá trị"), max_digits=20, decimal_places=6)
+    comment = models.TextField(_("ghi chú"), blank=True)
+    source = models.CharField(_("nguồn"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người cập nhật"),
+                                   null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("số liệu")
+        verbose_name_plural = _("số liệu")
+        ordering = ["indicator", "org_unit", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "org_unit", "year"], name="datavalue_unique"),
+            models.CheckConstraint(
+                name="datavalue_year_range", condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR)
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "indicator"], name="datavalue_year_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.org_unit.code} {self.year} = {self.value}"
+
+
+class ValidationRule(models.Model):
+    """A cross-indicator check kept as data: ``left operator right`` over the
+    figures of one org unit and year, e.g. ONLINE_DOSSIERS <= ALL_DOSSIERS."""
+
+    code = models.CharField(_("mã"), max_length=64, unique=True, validators=[CODE_VALIDATOR])
+    left = models.CharField(_("vế trái"), max_length=500)
+    operator = models.CharField(_("phép so sánh"), max_length=2, choices=ComparisonOperator.choices)
+    right = models.CharField(_("vế phải"), max_length=500)
+    message = models.CharField(_("thông báo lỗi"), max_length=500)
+    message_en = models.CharField(_("thông báo lỗi tiếng Anh"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("đang áp dụng"), default=True)
+
+    class Meta:
+        verbose_name = _("quy tắc kiểm tra")
+        verbose_name_plural = _("quy tắc kiểm tra")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="rule_operator_known", condition=Q(operator__in=ComparisonOperator.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.operator} {self.right}"
+
+
+class MilestoneStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Chưa triển khai")
+    IN_PROGRESS = "in_progress", _("Đang triển khai")
+    DONE = "done", _("Hoàn thành")
+    CANCELLED = "cancelled", _("Hủy bỏ")
+
+
+class Milestone(models.Model):
+    code = models.CharField(_("mã"), max_length=64, unique=True, validators=[CODE_VALIDATOR])
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT,
+                               related_name="milestones")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT,
+                                 related_name="milestones", null=True, blank=True)
+    title = models.CharField(_("nội dung"), max_length=300)
+    title_en = models.CharField(_("nội dung tiếng Anh"), max_length=300, blank=True)
+    due = models.DateField(_("hạn hoàn thành"))
+    status = models.CharField(_("trạng thái"), max_length=16, choices=MilestoneStatus.choices,
+                              default=MilestoneStatus.NOT_STARTED)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    evidence = models.TextField(_("minh chứng"), blank=True)
+    source = models.CharField(_("nguồn"), max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mốc nhiệm vụ")
+        verbose_name_plural = _("mốc nhiệm vụ")
+        ordering = ["due", "code"]
+        constraints = [
+            models.CheckConstraint(
+                name="milestone_status_known", condition=Q(status__in=MilestoneStatus.values)
+            ),
+            models.CheckConstraint(
+                name="milestone_completed_only_when_done",
+                condition=Q(completed_on__isnull=True) | Q(status=MilestoneStatus.DONE),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Assignment(models.Model):
+    """What a user may enter or approve: a sector (or every sector) at an org
+    unit and, optionally, every unit below it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người dùng"),
+                             on_delete=models.CASCADE, related_name="assignments")
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE,
+                               null=True, blank=True, help_text=_("Để trống: mọi lĩnh vực."))
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE)
+    include_descendants = models.BooleanField(_("gồm các đơn vị cấp dưới"), default=False)
+
+    class Meta:
+        verbose_name = _("phân công")
+        verbose_name_plural = _("phân công")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sector", "org_unit"], name="assignment_unique",
+                                    condition=Q(sector__isnull=False)),
+            models.UniqueConstraint(fields=["user", "org_unit"], name="assignment_unique_all_sectors",
+                                    condition=Q(sector__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        sector = self.sector.name if self.sector else _("mọi lĩnh vực")
+        return f"{self.user} – {sector} – {self.org_unit.code}"
+
+
+def quantize_for(indicator: Indicator, value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-indicator.decimals))
