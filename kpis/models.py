@@ -353,6 +353,8 @@ class YearlyReport(models.Model):
         permissions = [
             ("submit_yearlyreport", _("Có thể gửi duyệt báo cáo")),
             ("approve_yearlyreport", _("Có thể duyệt, trả lại và mở lại báo cáo")),
+            ("view_approved_yearlyreport", _("Có thể xem mọi báo cáo đã duyệt")),
+            ("export_summary", _("Có thể xuất báo cáo tổng hợp")),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,122 @@
+"""Who may do what to which report. Model permissions (given through the role
+groups) say what a user may do at all; assignments say where."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from kpis.models import Assignment, OrgUnit, ReportStatus, Sector, YearlyReport
+
+User = AbstractBaseUser | AnonymousUser
+
+PERM_ENTER = "kpis.change_yearlyreport"
+PERM_CREATE = "kpis.add_yearlyreport"
+PERM_SUBMIT = "kpis.submit_yearlyreport"
+PERM_APPROVE = "kpis.approve_yearlyreport"
+PERM_VIEW_APPROVED = "kpis.view_approved_yearlyreport"
+
+
+def org_unit_ancestor_ids(org_unit: OrgUnit) -> list[int]:
+    """The unit itself and every unit above it (a handful of queries at most:
+    the tree is a few levels deep)."""
+    ids, unit, seen = [], org_unit, set()
+    while unit is not None and unit.pk not in seen:
+        ids.append(unit.pk)
+        seen.add(unit.pk)
+        unit = unit.parent
+    return ids
+
+
+def org_unit_descendant_ids(root_ids: Iterable[int]) -> set[int]:
+    """Every unit at or below the given ones, from one query over the tree."""
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in OrgUnit.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(unit_id)
+    found, stack = set(), list(root_ids)
+    while stack:
+        unit_id = stack.pop()
+        if unit_id in found:
+            continue
+        found.add(unit_id)
+        stack.extend(children.get(unit_id, []))
+    return found
+
+
+def is_assigned(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    ancestors = org_unit_ancestor_ids(org_unit)
+    return (
+        Assignment.objects.filter(user=user)
+        .filter(Q(sector=sector) | Q(sector__isnull=True))
+        .filter(Q(org_unit=org_unit) | Q(org_unit_id__in=ancestors, include_descendants=True))
+        .exists()
+    )
+
+
+def assigned_scope(user: User) -> Q | None:
+    """A filter on YearlyReport for the user's assignments; None means everything."""
+    if user.is_superuser:
+        return None
+    scope = Q(pk__in=[])
+    for assignment in Assignment.objects.filter(user=user):
+        units = (
+            org_unit_descendant_ids([assignment.org_unit_id])
+            if assignment.include_descendants
+            else {assignment.org_unit_id}
+        )
+        condition = Q(org_unit_id__in=units)
+        if assignment.sector_id is not None:
+            condition &= Q(sector_id=assignment.sector_id)
+        scope |= condition
+    return scope
+
+
+def reports_visible_to(user: User) -> QuerySet[YearlyReport]:
+    reports = YearlyReport.objects.select_related("sector", "org_unit")
+    if not user.is_authenticated or not user.is_active:
+        return reports.none()
+    scope = assigned_scope(user)
+    if scope is None:
+        return reports
+    if user.has_perm(PERM_VIEW_APPROVED):
+        scope |= Q(status=ReportStatus.APPROVED)
+    return reports.filter(scope)
+
+
+def can_create_report(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
+    return user.has_perm(PERM_CREATE) and is_assigned(user, sector=sector, org_unit=org_unit)
+
+
+def can_edit_values(user: User, report: YearlyReport) -> bool:
+    return (
+        report.is_editable
+        and user.has_perm(PERM_ENTER)
+        and is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+    )
+
+
+def can_submit(user: User, report: YearlyReport) -> bool:
+    return (
+        report.is_editable
+        and user.has_perm(PERM_SUBMIT)
+        and is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+    )
+
+
+def can_review(user: User, report: YearlyReport) -> bool:
+    """Approve or return a submitted report, or reopen an approved one."""
+    return user.has_perm(PERM_APPROVE) and is_assigned(
+        user, sector=report.sector, org_unit=report.org_unit
+    )
+
+
+def can_view_report(user: User, report: YearlyReport) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if report.status == ReportStatus.APPROVED and user.has_perm(PERM_VIEW_APPROVED):
+        return True
+    return is_assigned(user, sector=report.sector, org_unit=report.org_unit)

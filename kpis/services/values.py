@@ -1,0 +1,130 @@
+"""Checks every entered figure goes through, whatever the door (admin, import,
+API): the indicator's value type and range, and the cross-indicator rules that
+are kept as data (ValidationRule)."""
+
+import operator as op
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from kpis.formulas import FormulaError, evaluate, parse_formula, referenced_codes
+from kpis.models import ComparisonOperator, DataValue, Indicator, OrgUnit, ValidationRule, ValueType
+
+_COMPARE = {
+    ComparisonOperator.GTE: op.ge,
+    ComparisonOperator.LTE: op.le,
+    ComparisonOperator.EQ: op.eq,
+}
+_MAX_ABS = Decimal("1e14")  # what DecimalField(max_digits=20, decimal_places=6) holds
+
+
+def value_check(*, indicator: Indicator, value: Decimal) -> Decimal:
+    """Return ``value`` if ``indicator`` accepts it, else raise ValidationError
+    with a message that names the indicator."""
+    name = indicator.name
+    if not value.is_finite() or abs(value) >= _MAX_ABS:
+        raise ValidationError(_("%(name)s: giá trị quá lớn.") % {"name": name}, code="too_large")
+    if value < 0:
+        raise ValidationError(
+            _("%(name)s: giá trị không được âm.") % {"name": name}, code="negative"
+        )
+    if indicator.value_type == ValueType.YES_NO and value not in (0, 1):
+        raise ValidationError(
+            _("%(name)s: chỉ nhận Có (1) hoặc Không (0).") % {"name": name}, code="yes_no"
+        )
+    if indicator.value_type == ValueType.INTEGER and value != value.to_integral_value():
+        raise ValidationError(
+            _("%(name)s: phải là số nguyên.") % {"name": name}, code="not_integer"
+        )
+    if indicator.value_type == ValueType.PERCENT and value > 100:
+        raise ValidationError(
+            _("%(name)s: tỷ lệ phần trăm phải từ 0 đến 100.") % {"name": name},
+            code="percent_range",
+        )
+    if value != value.quantize(Decimal(1).scaleb(-indicator.decimals), rounding="ROUND_DOWN"):
+        raise ValidationError(
+            _("%(name)s: tối đa %(decimals)d chữ số thập phân.")
+            % {"name": name, "decimals": indicator.decimals},
+            code="too_many_decimals",
+        )
+    return value
+
+
+def value_parse(*, indicator: Indicator, text: str) -> Decimal:
+    """Parse the text of a file cell: decimal point (92.7) or decimal comma
+    (92,7); yes/no as 1/0, có/không, yes/no, true/false. Thousands separators
+    are refused because 9.391 and 9,391 are ambiguous in a file."""
+    cleaned = text.strip()
+    if indicator.value_type == ValueType.YES_NO:
+        words = {"1": 1, "0": 0, "có": 1, "không": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
+        if cleaned.lower() in words:
+            return Decimal(words[cleaned.lower()])
+    if "," in cleaned and "." in cleaned:
+        raise ValidationError(
+            _("'%(text)s' vừa có dấu chấm vừa có dấu phẩy; hãy ghi số không có dấu phân cách "
+              "hàng nghìn, ví dụ 9391 hoặc 92,7.") % {"text": cleaned},
+            code="ambiguous",
+        )
+    normalized = cleaned.replace(",", ".")
+    if not normalized or normalized.count(".") > 1 or not normalized.lstrip("-").replace(".", "").isdigit():
+        raise ValidationError(_("'%(text)s' không phải là số.") % {"text": cleaned}, code="not_number")
+    try:
+        return value_check(indicator=indicator, value=Decimal(normalized))
+    except InvalidOperation:
+        raise ValidationError(_("'%(text)s' không phải là số.") % {"text": cleaned}, code="not_number") from None
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    rule: ValidationRule
+    left: Decimal
+    right: Decimal
+    codes: frozenset[str]
+
+    @property
+    def message(self) -> str:
+        text = self.rule.message
+        if translation.get_language() == "en" and self.rule.message_en:
+            text = self.rule.message_en
+        return "%s (%s %s %s)" % (
+            text,
+            number_format(self.left, use_l10n=True, force_grouping=True),
+            self.rule.get_operator_display(),
+            number_format(self.right, use_l10n=True, force_grouping=True),
+        )
+
+
+def rule_check_formula(text: str, *, known_codes: set[str]) -> None:
+    """Raise FormulaError if a rule side does not parse or names unknown codes."""
+    unknown = referenced_codes(parse_formula(text)) - known_codes
+    if unknown:
+        raise FormulaError(
+            _("Mã chỉ tiêu không tồn tại: %(codes)s.") % {"codes": ", ".join(sorted(unknown))}, None
+        )
+
+
+def rules_check(values: Mapping[str, Decimal | None]) -> list[RuleViolation]:
+    """The active rules broken by one org unit's figures for one year. A rule
+    whose side lacks a figure is not applied: it is checked once both exist."""
+    violations = []
+    for rule in ValidationRule.objects.filter(is_active=True):
+        left_expr, right_expr = parse_formula(rule.left), parse_formula(rule.right)
+        left, right = evaluate(left_expr, values), evaluate(right_expr, values)
+        if left is None or right is None:
+            continue
+        if not _COMPARE[rule.operator](left, right):
+            codes = frozenset(referenced_codes(left_expr) | referenced_codes(right_expr))
+            violations.append(RuleViolation(rule=rule, left=left, right=right, codes=codes))
+    return violations
+
+
+def org_unit_year_values(*, org_unit: OrgUnit, year: int) -> dict[str, Decimal]:
+    """Every entered figure of one unit and year, across sectors, by code."""
+    return dict(
+        DataValue.objects.filter(org_unit=org_unit, year=year).values_list("indicator__code", "value")
+    )
