@@ -109,7 +109,7 @@ def _tokenize(text: str) -> list[_Token]:
 
 class _Parser:
     """Recursive descent: binary(level) := binary(level + 1) (op binary(level + 1))*,
-    unary := ('+'|'-') unary | primary, primary := number | code | '(' binary(0) ')'."""
+    unary := ('+'|'-') unary | number | code | '(' binary(0) ')'."""
 
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens

@@ -1,0 +1,104 @@
+"""Reads for pages, each in a fixed number of queries whatever the data size."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from kpis.models import DataValue, Indicator, YearlyReport
+from kpis.services.reports import report_entry_indicators
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    when: datetime
+    user: str
+    kind: str  # "+" created, "~" changed, "-" deleted (simple-history's history_type)
+    old: Decimal | None
+    new: Decimal | None
+    comment: str
+
+
+@dataclass
+class EntryRow:
+    indicator: Indicator
+    value: DataValue | None
+    last_year: Decimal | None
+    changes: list[ValueChange] = field(default_factory=list)
+
+
+def report_entry_rows(report: YearlyReport) -> list[EntryRow]:
+    """What the report page shows per indicator: this year's figure, last
+    year's, and the figure's history. Four queries."""
+    indicators = report_entry_indicators(report)
+    ids = [indicator.pk for indicator in indicators]
+    current = {
+        value.indicator_id: value
+        for value in DataValue.objects.filter(
+            indicator_id__in=ids, org_unit=report.org_unit, year=report.year
+        )
+    }
+    last_year = dict(
+        DataValue.objects.filter(
+            indicator_id__in=ids, org_unit=report.org_unit, year=report.year - 1,
+            report__status="approved",
+        ).values_list("indicator_id", "value")
+    )
+    history = (
+        DataValue.history.filter(indicator_id__in=ids, org_unit=report.org_unit, year=report.year)
+        .select_related("history_user")
+        .order_by("indicator_id", "history_date", "history_id")
+    )
+    changes: dict[int, list[ValueChange]] = defaultdict(list)
+    previous: dict[int, Decimal | None] = {}
+    for record in history:
+        new = None if record.history_type == "-" else record.value
+        changes[record.indicator_id].append(
+            ValueChange(
+                when=record.history_date,
+                user=record.history_user.get_username() if record.history_user else "",
+                kind=record.history_type,
+                old=previous.get(record.indicator_id),
+                new=new,
+                comment=record.comment,
+            )
+        )
+        previous[record.indicator_id] = new
+    return [
+        EntryRow(
+            indicator=indicator,
+            value=current.get(indicator.pk),
+            last_year=last_year.get(indicator.pk),
+            changes=list(reversed(changes.get(indicator.pk, []))),
+        )
+        for indicator in indicators
+    ]
+
+
+@dataclass(frozen=True)
+class WorkflowStep:
+    when: datetime
+    user: str
+    status: str
+    status_label: str
+    reason: str
+
+
+def report_timeline(report: YearlyReport) -> list[WorkflowStep]:
+    """Each change of status, oldest first, with who, when and why. One query."""
+    steps, last_status = [], None
+    records = report.history.select_related("history_user").order_by("history_date", "history_id")
+    for record in records:
+        if record.status == last_status:
+            continue
+        last_status = record.status
+        steps.append(
+            WorkflowStep(
+                when=record.history_date,
+                user=record.history_user.get_username() if record.history_user else "",
+                status=record.status,
+                status_label=record.get_status_display(),
+                reason=record.history_change_reason or "",
+            )
+        )
+    return steps
