@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from kpis.admin import catalogue, reports  # noqa: F401  (registers the model admins)
+
+admin.site.site_header = _("Chỉ tiêu chuyển đổi số – Quản trị")
+admin.site.site_title = _("Chỉ tiêu chuyển đổi số")
+admin.site.index_title = _("Nhập liệu và danh mục")

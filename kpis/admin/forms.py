@@ -1,0 +1,102 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kpis import permissions
+from kpis.models import Indicator, OrgUnit, Sector, ValueType, YearlyReport
+
+YES_NO_CHOICES = [("", "—"), ("1", _("Có")), ("0", _("Không"))]
+
+
+def value_field_name(indicator: Indicator) -> str:
+    return f"v_{indicator.code}"
+
+
+def comment_field_name(indicator: Indicator) -> str:
+    return f"c_{indicator.code}"
+
+
+class ReportValuesForm(forms.Form):
+    """One field per indicator of the report, built at run time because the
+    indicators are data. Numbers are localized, so staff type 9.391 or 92,7."""
+
+    def __init__(self, *args, indicators: list[Indicator], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            self.fields[value_field_name(indicator)] = self._value_field(indicator)
+            self.fields[comment_field_name(indicator)] = forms.CharField(
+                label=_("Ghi chú"), required=False, max_length=1000,
+                widget=forms.TextInput(attrs={"class": "entry-comment"}),
+            )
+
+    @staticmethod
+    def _value_field(indicator: Indicator) -> forms.Field:
+        label = indicator.name
+        if indicator.value_type == ValueType.YES_NO:
+            return forms.TypedChoiceField(
+                label=label, choices=YES_NO_CHOICES, required=False, coerce=Decimal,
+                empty_value=None,
+            )
+        return forms.DecimalField(
+            label=label, required=False, localize=True,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "entry-value",
+                                          "autocomplete": "off"}),
+        )
+
+    def values(self) -> dict[str, Decimal | None]:
+        return {i.code: self.cleaned_data.get(value_field_name(i)) for i in self.indicators}
+
+    def comments(self) -> dict[str, str]:
+        return {i.code: self.cleaned_data.get(comment_field_name(i), "").strip()
+                for i in self.indicators}
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        by_code = {indicator.code: indicator for indicator in self.indicators}
+        for code, messages in errors.items():
+            field = value_field_name(by_code[code]) if code in by_code else None
+            for message in messages:
+                self.add_error(field, message)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=2000)
+
+
+class ReportCreateForm(forms.ModelForm):
+    """Staff choose only among the sectors and units they are assigned to."""
+
+    class Meta:
+        model = YearlyReport
+        fields = ["sector", "org_unit", "year"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and not user.is_superuser:
+            assignments = list(user.assignments.all())
+            unit_ids = permissions.org_unit_descendant_ids(
+                [a.org_unit_id for a in assignments if a.include_descendants]
+            ) | {a.org_unit_id for a in assignments}
+            sector_ids = {a.sector_id for a in assignments}
+            self.fields["org_unit"].queryset = OrgUnit.objects.filter(pk__in=unit_ids)
+            if None not in sector_ids:
+                self.fields["sector"].queryset = Sector.objects.filter(pk__in=sector_ids)
+
+    def clean(self):
+        cleaned = super().clean()
+        sector, org_unit = cleaned.get("sector"), cleaned.get("org_unit")
+        if sector and org_unit and self.user is not None and not permissions.can_create_report(
+            self.user, sector=sector, org_unit=org_unit
+        ):
+            raise forms.ValidationError(
+                _("Bạn không được phân công nhập liệu lĩnh vực %(sector)s cho %(unit)s.")
+                % {"sector": sector.name, "unit": org_unit.name}
+            )
+        return cleaned
+
+    def validate_unique(self):
+        # report_create says it in words a user understands
+        pass

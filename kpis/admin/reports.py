@@ -1,0 +1,228 @@
+"""Data entry for staff who are not technical: a report's page lists exactly the
+indicators they enter, with unit, definition and last year's figure, and the
+workflow buttons their role allows. Every action goes through a service that
+checks permissions again on the server."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from kpis import permissions
+from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
+from kpis.models import DataValue, ReportStatus, YearlyReport
+from kpis.selectors import report_entry_rows, report_timeline
+from kpis.services import reports as report_services
+
+STATUS_SYMBOLS = {
+    ReportStatus.DRAFT: "✎",
+    ReportStatus.SUBMITTED: "➜",
+    ReportStatus.APPROVED: "✔",
+    ReportStatus.RETURNED: "↩",
+}
+
+_REVIEW_ACTIONS = {
+    "approve": report_services.report_approve,
+    "return": report_services.report_return,
+    "reopen": report_services.report_reopen,
+}
+_DONE_MESSAGES = {
+    "approve": gettext_lazy("Đã duyệt báo cáo."),
+    "return": gettext_lazy("Đã trả lại báo cáo cho cán bộ nhập liệu."),
+    "reopen": gettext_lazy("Đã mở lại báo cáo để sửa; số liệu của báo cáo không còn là số liệu chính thức."),
+    "submit": gettext_lazy("Đã gửi duyệt báo cáo."),
+    "save": gettext_lazy("Đã lưu số liệu."),
+}
+
+
+def status_badge(report: YearlyReport) -> str:
+    return format_html('<span class="report-status report-status--{}">{} {}</span>',
+                       report.status, STATUS_SYMBOLS.get(report.status, ""), report.get_status_display())
+
+
+@admin.register(YearlyReport)
+class YearlyReportAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "year", "sector", "org_unit", "status_column", "submitted_by", "approved_by")
+    list_display_links = ("__str__",)
+    list_filter = ("status", "year", "sector")
+    search_fields = ("org_unit__name", "org_unit__code", "sector__name")
+    list_select_related = ("sector", "org_unit", "submitted_by", "approved_by")
+    form = ReportCreateForm
+    actions = None
+
+    @admin.display(description=gettext_lazy("Trạng thái"), ordering="status")
+    def status_column(self, report: YearlyReport) -> str:
+        return status_badge(report)
+
+    def get_queryset(self, request: HttpRequest):
+        return permissions.reports_visible_to(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        user = request.user
+        if obj is not None:
+            return permissions.can_view_report(user, obj)
+        return any(user.has_perm(p) for p in (
+            "kpis.view_yearlyreport", permissions.PERM_VIEW_APPROVED, permissions.PERM_ENTER,
+            permissions.PERM_APPROVE))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(permissions.PERM_CREATE)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        user = request.user
+        if obj is None:
+            return user.has_perm(permissions.PERM_ENTER) or user.has_perm(permissions.PERM_APPROVE)
+        return (permissions.can_edit_values(user, obj) or permissions.can_submit(user, obj)
+                or permissions.can_review(user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # figures are withdrawn by returning or reopening, never by deleting
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+
+        class FormForUser(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=user, **inner)
+
+        return FormForUser
+
+    def save_model(self, request, obj, form, change):
+        created = report_services.report_create(
+            sector=obj.sector, org_unit=obj.org_unit, year=obj.year, user=request.user)
+        obj.pk = created.pk
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return HttpResponseRedirect(reverse("admin:kpis_yearlyreport_change", args=[obj.pk]))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as error:
+            # report_create re-checks what the form checked, in a race with another user
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        report = get_object_or_404(YearlyReport.objects.select_related("sector", "org_unit"), pk=object_id)
+        if not permissions.can_view_report(request.user, report):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._handle_post(request, report)
+        return self._render(request, report, self._values_form(report))
+
+    def _values_form(self, report: YearlyReport, data=None) -> ReportValuesForm:
+        rows = report_entry_rows(report)
+        initial = {}
+        for row in rows:
+            if row.value is not None:
+                initial[value_field_name(row.indicator)] = row.value.value
+                initial[comment_field_name(row.indicator)] = row.value.comment
+        form = ReportValuesForm(data, initial=initial, indicators=[row.indicator for row in rows])
+        form.rows = rows
+        return form
+
+    def _handle_post(self, request: HttpRequest, report: YearlyReport) -> HttpResponse:
+        action = request.POST.get("action", "")
+        form = self._values_form(report, request.POST if action in ("save", "save_submit") else None)
+        reason_form = ReasonForm(request.POST if action in ("return", "reopen") else None)
+        try:
+            if action in ("save", "save_submit"):
+                if not form.is_valid():
+                    return self._render(request, report, form, status=400)
+                report_services.report_values_save(report=report, user=request.user,
+                                                   values=form.values(), comments=form.comments())
+                if action == "save_submit":
+                    report_services.report_submit(report=report, user=request.user)
+                    action = "submit"
+            elif action == "submit":
+                report_services.report_submit(report=report, user=request.user)
+            elif action == "approve":
+                report_services.report_approve(report=report, user=request.user)
+            elif action in ("return", "reopen"):
+                if not reason_form.is_valid():
+                    return self._render(request, report, form, reason_form=reason_form, status=400)
+                _REVIEW_ACTIONS[action](report=report, user=request.user,
+                                        reason=reason_form.cleaned_data["reason"])
+            else:
+                return HttpResponse(_("Thao tác không hợp lệ."), status=400)
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and form.is_bound:
+                form.add_service_errors({code: [m for e in errs for m in e.messages]
+                                         for code, errs in error.error_dict.items()})
+            else:
+                messages.error(request, " ".join(error.messages))
+            return self._render(request, self._reload(report), form, status=400)
+        self.message_user(request, _DONE_MESSAGES[action], messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+
+    @staticmethod
+    def _reload(report: YearlyReport) -> YearlyReport:
+        return YearlyReport.objects.select_related("sector", "org_unit").get(pk=report.pk)
+
+    def _render(self, request, report, form, *, reason_form=None, status=200) -> TemplateResponse:
+        user = request.user
+        can_edit = permissions.can_edit_values(user, report)
+        can_review = permissions.can_review(user, report)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(report),
+            "report": report,
+            "status_badge": status_badge(report),
+            "rows": [(row, form[value_field_name(row.indicator)], form[comment_field_name(row.indicator)])
+                     for row in form.rows],
+            "form": form,
+            "reason_form": reason_form or ReasonForm(),
+            "can_edit": can_edit,
+            "can_submit": permissions.can_submit(user, report),
+            "can_approve": can_review and report.status == ReportStatus.SUBMITTED,
+            "can_reopen": can_review and report.status == ReportStatus.APPROVED,
+            "timeline": report_timeline(report),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/kpis/yearlyreport/entry.html", context, status=status)
+
+
+@admin.register(DataValue)
+class DataValueAdmin(SimpleHistoryAdmin):
+    """Read-only: figures change through their report, so the workflow and its
+    locks always apply. The history of each figure is shown here too."""
+
+    list_display = ("indicator", "org_unit", "year", "value", "report_status", "updated_by", "updated_at")
+    list_filter = ("year", "indicator__sector", "report__status")
+    search_fields = ("indicator__code", "indicator__name", "org_unit__code", "org_unit__name")
+    list_select_related = ("indicator", "org_unit", "report", "updated_by")
+    readonly_fields = [f.name for f in DataValue._meta.fields]
+
+    @admin.display(description=gettext_lazy("Trạng thái báo cáo"))
+    def report_status(self, value: DataValue) -> str:
+        return status_badge(value.report)
+
+    def get_queryset(self, request: HttpRequest):
+        visible = permissions.reports_visible_to(request.user)
+        return super().get_queryset(request).filter(report__in=visible)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if obj is not None:
+            return permissions.can_view_report(request.user, obj.report)
+        return request.user.has_perm("kpis.view_datavalue") or request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

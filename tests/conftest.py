@@ -1,0 +1,52 @@
+from types import SimpleNamespace
+
+import pytest
+
+from kpis import roles
+from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, make_user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for test suites.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    # The manifest needs `collectstatic`; pages under test need only the URLs.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def world(db):
+    """A province with two districts, two sectors and a few indicators of each
+    kind, plus one user per role assigned the way a province would."""
+    province = OrgUnitFactory(code="P", name="Tỉnh Mẫu", level="province")
+    d1 = OrgUnitFactory(code="P-D1", name="Huyện Một", level="district", parent=province)
+    d2 = OrgUnitFactory(code="P-D2", name="Huyện Hai", level="district", parent=province)
+    telecom = SectorFactory(code="TELECOM", name="Viễn thông", position=1)
+    postal = SectorFactory(code="POSTAL", name="Bưu chính", position=2)
+    bts = IndicatorFactory(code="BTS", name="Số trạm BTS", sector=telecom, unit="trạm")
+    coverage = IndicatorFactory(code="COVERAGE_PCT", name="Tỷ lệ xã có sóng di động", sector=telecom,
+                                unit="%", value_type="percent", decimals=1, aggregation="none",
+                                entry_levels=["province"])
+    has_ioc = IndicatorFactory(code="HAS_IOC", name="Có trung tâm IOC", sector=telecom, unit="",
+                               value_type="yes_no", aggregation="none", entry_levels=["province"])
+    derived = IndicatorFactory(code="BTS_DOUBLE", name="Gấp đôi BTS", sector=telecom, aggregation="",
+                               formula="BTS * 2", entry_levels=[])
+    post_offices = IndicatorFactory(code="POST_OFFICES", name="Số bưu cục", sector=postal)
+    users = SimpleNamespace(
+        staff=make_user("staff", group=roles.DATA_ENTRY, assignments=[(telecom, province, True)]),
+        postal_staff=make_user("postal_staff", group=roles.DATA_ENTRY, assignments=[(postal, province, True)]),
+        district_staff=make_user("district_staff", group=roles.DATA_ENTRY, assignments=[(telecom, d1, False)]),
+        approver=make_user("approver", group=roles.APPROVER, assignments=[(None, province, True)]),
+        viewer=make_user("viewer", group=roles.VIEWER),
+        leader=make_user("leader", group=roles.LEADER),
+        admin=make_user("admin", superuser=True),
+    )
+    return SimpleNamespace(
+        province=province, d1=d1, d2=d2, telecom=telecom, postal=postal, bts=bts, coverage=coverage,
+        has_ioc=has_ioc, derived=derived, post_offices=post_offices, users=users,
+    )

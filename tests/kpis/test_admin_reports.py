@@ -1,0 +1,199 @@
+"""Data entry in the admin, as each role would use it in a browser."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from kpis.models import DataValue, ReportStatus, YearlyReport
+from kpis.services.reports import report_approve, report_create, report_submit, report_values_save
+
+
+def change_url(report):
+    return reverse("admin:kpis_yearlyreport_change", args=[report.pk])
+
+
+def approved_report(world, year, values):
+    report = report_create(sector=world.telecom, org_unit=world.province, year=year, user=world.users.staff)
+    report_values_save(report=report, user=world.users.staff, values=values)
+    report_submit(report=report, user=world.users.staff)
+    return report_approve(report=report, user=world.users.approver)
+
+
+@pytest.fixture
+def draft(world):
+    return report_create(sector=world.telecom, org_unit=world.province, year=2020, user=world.users.staff)
+
+
+def test_staff_creates_report_and_lands_on_entry_page(world, client):
+    client.force_login(world.users.staff)
+    add = reverse("admin:kpis_yearlyreport_add")
+    page = client.get(add)
+    assert page.status_code == 200
+    sectors = [str(choice[1]) for choice in page.context["adminform"].form.fields["sector"].choices]
+    assert "Viễn thông" in sectors and "Bưu chính" not in sectors
+    response = client.post(add, {"sector": world.telecom.pk, "org_unit": world.province.pk, "year": 2020})
+    report = YearlyReport.objects.get()
+    assert response.status_code == 302 and response.url == change_url(report)
+    assert report.created_by == world.users.staff
+
+
+def test_staff_cannot_create_report_of_another_sector_by_posting(world, client):
+    client.force_login(world.users.postal_staff)
+    response = client.post(reverse("admin:kpis_yearlyreport_add"),
+                           {"sector": world.telecom.pk, "org_unit": world.province.pk, "year": 2020})
+    assert response.status_code == 200  # the form shows the error
+    assert not YearlyReport.objects.exists()
+
+
+def test_entry_page_shows_unit_definition_and_last_year(world, client, draft):
+    approved_report(world, 2019, {"BTS": Decimal(906)})
+    world.bts.definition = "Số trạm thu phát sóng di động đang hoạt động"
+    world.bts.save()
+    client.force_login(world.users.staff)
+    html = client.get(change_url(draft)).content.decode()
+    assert "Số trạm BTS" in html and "trạm" in html
+    assert "Số trạm thu phát sóng di động đang hoạt động" in html
+    assert "906" in html  # last year's figure beside the field
+    assert "Bưu cục" not in html and "Gấp đôi BTS" not in html
+
+
+def test_staff_enters_vietnamese_formatted_numbers(world, client, draft):
+    client.force_login(world.users.staff)
+    response = client.post(change_url(draft), {"action": "save", "v_BTS": "9.391", "v_COVERAGE_PCT": "92,7",
+                                               "v_HAS_IOC": "1", "c_BTS": "Số liệu Sở TT&TT"})
+    assert response.status_code == 302
+    values = dict(DataValue.objects.values_list("indicator__code", "value"))
+    assert values == {"BTS": Decimal(9391), "COVERAGE_PCT": Decimal("92.7"), "HAS_IOC": Decimal(1)}
+    assert DataValue.objects.get(indicator=world.bts).comment == "Số liệu Sở TT&TT"
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("v_BTS", "chín trăm", "Nhập một số"),
+        ("v_BTS", "-5", "không được âm"),
+        ("v_BTS", "10,5", "số nguyên"),
+        ("v_COVERAGE_PCT", "120", "từ 0 đến 100"),
+    ],
+)
+def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(world, client, draft, field, text, message):
+    client.force_login(world.users.staff)
+    data = {"action": "save", "v_BTS": "939", "v_COVERAGE_PCT": "100"}
+    data[field] = text
+    response = client.post(change_url(draft), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert response.context["form"].errors[field]
+    assert not DataValue.objects.exists()
+
+
+def test_save_and_submit_then_approver_approves(world, client, draft):
+    client.force_login(world.users.staff)
+    client.post(change_url(draft), {"action": "save_submit", "v_BTS": "939"})
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.SUBMITTED
+    assert "Duyệt" not in client.get(change_url(draft)).content.decode().split("entry-actions")[1]
+
+    client.force_login(world.users.approver)
+    page = client.get(change_url(draft)).content.decode()
+    assert 'value="approve"' in page and 'value="return"' in page
+    assert client.post(change_url(draft), {"action": "approve"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.APPROVED and draft.approved_by == world.users.approver
+
+
+def test_approved_report_cannot_be_changed_by_staff(world, client):
+    report = approved_report(world, 2020, {"BTS": Decimal(939)})
+    client.force_login(world.users.staff)
+    page = client.get(change_url(report)).content.decode()
+    assert 'name="v_BTS"' not in page and "đã duyệt" in page.lower()
+    response = client.post(change_url(report), {"action": "save", "v_BTS": "1"})
+    assert response.status_code == 403
+    assert DataValue.objects.get().value == 939
+
+
+def test_return_needs_a_reason_and_shows_it_to_staff(world, client, draft):
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(939)})
+    report_submit(report=draft, user=world.users.staff)
+    client.force_login(world.users.approver)
+    assert client.post(change_url(draft), {"action": "return", "reason": ""}).status_code == 400
+    client.post(change_url(draft), {"action": "return", "reason": "Kiểm tra lại số trạm"})
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.RETURNED
+    client.force_login(world.users.staff)
+    assert "Kiểm tra lại số trạm" in client.get(change_url(draft)).content.decode()
+
+
+def test_reopen_unlocks_an_approved_report(world, client):
+    report = approved_report(world, 2020, {"BTS": Decimal(939)})
+    client.force_login(world.users.approver)
+    client.post(change_url(report), {"action": "reopen", "reason": "Cập nhật số liệu quý IV"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RETURNED
+
+
+def test_staff_of_another_sector_is_forbidden_by_url(world, client, draft):
+    client.force_login(world.users.postal_staff)
+    assert client.get(change_url(draft)).status_code == 403
+    assert client.post(change_url(draft), {"action": "save", "v_BTS": "1"}).status_code == 403
+    client.force_login(world.users.district_staff)
+    assert client.get(change_url(draft)).status_code == 403
+    assert not DataValue.objects.exists()
+
+
+def test_changelist_shows_only_assigned_reports(world, client, draft):
+    other = report_create(sector=world.postal, org_unit=world.province, year=2020, user=world.users.postal_staff)
+    client.force_login(world.users.staff)
+    listed = list(client.get(reverse("admin:kpis_yearlyreport_changelist")).context["cl"].result_list)
+    assert listed == [draft]
+    client.force_login(world.users.postal_staff)
+    listed = list(client.get(reverse("admin:kpis_yearlyreport_changelist")).context["cl"].result_list)
+    assert listed == [other]
+
+
+def test_viewer_sees_approved_reports_only_and_read_only(world, client, draft):
+    report = approved_report(world, 2019, {"BTS": Decimal(906)})
+    client.force_login(world.users.viewer)
+    assert client.get(change_url(report)).status_code == 200
+    assert client.get(change_url(draft)).status_code == 403
+    assert client.post(change_url(report), {"action": "reopen", "reason": "x"}).status_code == 403
+
+
+def test_leader_cannot_approve(world, client, draft):
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(939)})
+    report_submit(report=draft, user=world.users.staff)
+    client.force_login(world.users.leader)
+    assert client.post(change_url(draft), {"action": "approve"}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.SUBMITTED
+
+
+def test_anonymous_is_sent_to_login(world, client, draft):
+    response = client.get(change_url(draft))
+    assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_value_history_is_shown_on_the_value(world, client, draft):
+    staff = world.users.staff
+    report_values_save(report=draft, user=staff, values={"BTS": Decimal(906)})
+    report_values_save(report=draft, user=staff, values={"BTS": Decimal(939)})
+    client.force_login(staff)
+    html = client.get(change_url(draft)).content.decode()
+    assert "906 → 939" in html and "staff" in html
+
+
+def test_values_are_read_only_in_the_value_admin(world, client, draft):
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(906)})
+    value = DataValue.objects.get()
+    client.force_login(world.users.admin)
+    history = client.get(reverse("admin:kpis_datavalue_history", args=[value.pk]))
+    assert history.status_code == 200
+    response = client.post(reverse("admin:kpis_datavalue_change", args=[value.pk]), {"value": "1"})
+    assert response.status_code == 403
+    assert DataValue.objects.get().value == 906
+
+
+def test_unknown_action_is_a_clear_400(world, client, draft):
+    client.force_login(world.users.staff)
+    assert client.post(change_url(draft), {"action": "delete-everything"}).status_code == 400
