@@ -495,3 +495,80 @@ class Assignment(models.Model):
 
 def quantize_for(indicator: Indicator, value: Decimal) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-indicator.decimals))
+
+
+class AggregateMethod(models.TextChoices):
+    ENTERED = "entered", _("Nhập trực tiếp")
+    ROLLUP = "rollup", _("Tổng hợp từ đơn vị cấp dưới")
+    DERIVED = "derived", _("Tính theo công thức")
+
+
+class ProgressStatus(models.TextChoices):
+    """Statistics Canada / Open SDG vocabulary (see docs/aggregation.md)."""
+
+    ACHIEVED = "achieved", _("Đạt")
+    NOT_ACHIEVED = "not_achieved", _("Không đạt")
+    ON_TRACK = "on_track", _("Đúng tiến độ")
+    NEEDS_ACCELERATION = "needs_acceleration", _("Cần đẩy nhanh")
+    LIMITED_PROGRESS = "limited_progress", _("Tiến triển chậm")
+    DETERIORATION = "deterioration", _("Đi xuống")
+    NO_DATA = "no_data", _("Chưa đủ số liệu")
+
+
+class Aggregate(models.Model):
+    """What every page, export and the API read: one indicator × org unit ×
+    year, computed only by ``kpis.aggregation`` from approved figures."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="aggregates")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aggregates")
+    year = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=26, decimal_places=8)
+    method = models.CharField(max_length=8, choices=AggregateMethod.choices)
+    children_count = models.PositiveIntegerField(default=0)
+    expected_children = models.PositiveIntegerField(default=0)
+    is_complete = models.BooleanField(default=True)
+    previous_value = models.DecimalField(max_digits=26, decimal_places=8, null=True)
+    change = models.DecimalField(max_digits=26, decimal_places=8, null=True)
+    change_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)
+    target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=20, choices=ProgressStatus.choices, null=True)
+    achievement_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp")
+        verbose_name_plural = _("số liệu tổng hợp")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "org_unit", "year"], name="aggregate_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["org_unit", "year"], name="aggregate_unit_year"),
+            models.Index(fields=["year", "indicator"], name="aggregate_year_indicator"),
+        ]
+
+
+class StaleMark(models.Model):
+    """Cells whose aggregates no longer match the data, written in the same
+    transaction as the change. No indicator means "recompute everything"."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, null=True, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, null=True, related_name="+")
+    year = models.PositiveSmallIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RecomputeRun(models.Model):
+    """One finished recompute, so pages can say when figures were last updated."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Toàn bộ")
+        INCREMENTAL = "incremental", _("Một phần")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    cells = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        get_latest_by = "finished_at"
+        indexes = [models.Index(fields=["-finished_at"], name="recompute_run_finished")]

@@ -158,3 +158,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 AXES_VERBOSE = False
+
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Repairs anything a lost message left stale (the broker may have been down).
+    "sweep-stale-aggregates": {"task": "kpis.recompute_stale", "schedule": 60.0},
+    "nightly-full-recompute": {"task": "kpis.recompute_full", "schedule": crontab(hour=2, minute=0)},
+}

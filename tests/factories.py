@@ -59,3 +59,22 @@ def make_user(username: str, *, group: str | None = None, superuser: bool = Fals
         Assignment.objects.create(user=user, sector=sector, org_unit=org_unit,
                                   include_descendants=include_descendants)
     return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+
+
+def put_values(rows, *, status="approved"):
+    """Figures as (indicator, org_unit, year, value), in reports of ``status``
+    (approved by default, as `import_values` leaves them)."""
+    from django.utils import timezone
+
+    from kpis.models import DataValue, YearlyReport
+
+    for indicator, org_unit, year, value in rows:
+        report, _ = YearlyReport.objects.get_or_create(
+            sector=indicator.sector, org_unit=org_unit, year=year,
+            defaults={"status": status, "approved_at": timezone.now() if status == "approved" else None,
+                      "submitted_at": timezone.now() if status in ("approved", "submitted") else None},
+        )
+        DataValue.objects.update_or_create(
+            indicator=indicator, org_unit=org_unit, year=year,
+            defaults={"report": report, "value": value},
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis import permissions
+from kpis.aggregation import stale_mark
 from kpis.models import DataValue, Indicator, OrgUnit, ReportStatus, Sector, YearlyReport
 from kpis.services.values import org_unit_year_values, rules_check, value_check
 
@@ -128,6 +129,12 @@ def _locked(report: YearlyReport) -> YearlyReport:
     return YearlyReport.objects.select_for_update().select_related("sector", "org_unit").get(pk=report.pk)
 
 
+def _official_figures_changed(report: YearlyReport) -> None:
+    """Approving or reopening adds or withdraws every figure of the report."""
+    stale_mark(cells=[(indicator_id, report.org_unit_id, report.year)
+                      for indicator_id in report.values.values_list("indicator_id", flat=True)])
+
+
 def _save_transition(report: YearlyReport, user, reason: str = "") -> YearlyReport:
     report._history_user = user
     report._change_reason = reason[:100] if reason else None
@@ -164,6 +171,7 @@ def report_approve(*, report: YearlyReport, user) -> YearlyReport:
         raise ValidationError(_("Không thể tự duyệt báo cáo do chính mình gửi."))
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by = timezone.now(), user
+    _official_figures_changed(report)
     return _save_transition(report, user)
 
 
@@ -199,6 +207,7 @@ def report_reopen(*, report: YearlyReport, user, reason: str) -> YearlyReport:
         raise ValidationError(_("Chỉ mở lại được báo cáo đã duyệt."))
     report.status = ReportStatus.RETURNED
     report.approved_at, report.approved_by = None, None
+    _official_figures_changed(report)
     report.returned_at, report.returned_by, report.return_reason = timezone.now(), user, reason
     return _save_transition(report, user, reason)
 
