@@ -131,7 +131,7 @@ def _step_rollup(cursor, scope: Scope, max_depth: int) -> None:
         WHERE c.parent_id IN (SELECT id FROM agg_scope_units)
         GROUP BY c.parent_id, sy.year""")
     source = _values_source(scope)
-    for depth in range(max_depth - 1, -1, -1):
+    for depth in range(max_depth, -1, -1):  # a scope unit at any depth may have children
         cursor.execute(f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT v.indicator_id, p.id, v.year,
