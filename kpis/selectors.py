@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from kpis.models import DataValue, Indicator, YearlyReport
+from kpis.models import Aggregate, DataValue, Indicator, YearlyReport
 from kpis.services.reports import report_entry_indicators
 
 
@@ -102,3 +102,15 @@ def report_timeline(report: YearlyReport) -> list[WorkflowStep]:
             )
         )
     return steps
+
+
+def aggregates_for_api(*, indicator=None, org_unit=None, year: int | None = None):
+    """Aggregates with what the API shows of them, in one query per page."""
+    cells = Aggregate.objects.select_related("indicator", "org_unit", "target")
+    if indicator is not None:
+        cells = cells.filter(indicator=indicator)
+    if org_unit is not None:
+        cells = cells.filter(org_unit=org_unit)
+    if year is not None:
+        cells = cells.filter(year=year)
+    return cells
