@@ -41,7 +41,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install
-	$(BIN)/celery -A portal worker --loglevel=info
+	$(BIN)/celery -A portal worker --loglevel=info -Q portal
 
 beat: install
 	$(BIN)/celery -A portal beat --loglevel=info
