@@ -93,6 +93,14 @@ def _fill_scope(cursor, scope: Scope) -> None:
     cursor.executemany("INSERT INTO agg_scope_years VALUES (%s)", [(y,) for y in scope.years])
 
 
+def _analyze(cursor, *tables: str) -> None:
+    """Temporary tables have no statistics until analysed; without them
+    PostgreSQL plans nested loops over millions of rows."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def _values_source(scope: Scope) -> str:
     """Every value the steps may read: the work table, plus, when incremental,
     the stored aggregates of cells outside the scope cube."""
@@ -130,6 +138,7 @@ def _step_rollup(cursor, scope: Scope, max_depth: int) -> None:
         FROM kpis_orgunit c JOIN agg_scope_years sy ON {_active('c', 'sy.year')}
         WHERE c.parent_id IN (SELECT id FROM agg_scope_units)
         GROUP BY c.parent_id, sy.year""")
+    _analyze(cursor, "agg_expected")
     source = _values_source(scope)
     for depth in range(max_depth, -1, -1):  # a scope unit at any depth may have children
         cursor.execute(f"""
@@ -151,6 +160,7 @@ def _step_rollup(cursor, scope: Scope, max_depth: int) -> None:
               AND NOT EXISTS (SELECT 1 FROM agg_w x WHERE x.indicator_id = v.indicator_id
                               AND x.org_unit_id = p.id AND x.year = v.year)
             GROUP BY v.indicator_id, p.id, v.year, i.aggregation""", [depth])
+        _analyze(cursor, "agg_w")
 
 
 def _sql_expression(expr: Expr, alias: dict[str, str]) -> str:
@@ -302,15 +312,18 @@ def compute(cursor, scope: Scope) -> int:
     """Steps 1–4 into the temporary table agg_final; returns its row count."""
     _create_temp_tables(cursor)
     _fill_scope(cursor, scope)
+    _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
     cursor.execute("SELECT MAX(depth) FROM agg_scope_units")
     max_depth = cursor.fetchone()[0] or 0
     _step_entered(cursor)
+    _analyze(cursor, "agg_w")
     _step_rollup(cursor, scope, max_depth)
     _step_derived(cursor, scope)
+    _analyze(cursor, "agg_w")
     _step_targets(cursor, scope)
+    _analyze(cursor, "agg_target_for", "agg_baseline")
     _step_final(cursor, scope)
-    if connection.vendor == "postgresql":
-        cursor.execute("ANALYZE agg_final")
+    _analyze(cursor, "agg_final")
     cursor.execute("SELECT COUNT(*) FROM agg_final")
     return cursor.fetchone()[0]
 

@@ -1,0 +1,162 @@
+"""``manage.py generate_scale_data --size national``: SYNTHETIC national-scale
+data for benchmarks, never for demos. Every code starts with SYN and every
+name says "giả lập" (synthetic), so it cannot be mistaken for published figures.
+
+Values are made by set-based INSERT … SELECT over cross joins (deterministic,
+no randomness), so ten million rows take minutes, not hours."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from kpis.models import Indicator, OrgUnit, Sector
+
+SIZES = {
+    # provinces, districts per province, communes per district, indicators, years
+    "tiny": (2, 2, 3, 10, 3),
+    "small": (5, 5, 10, 40, 5),
+    "medium": (63, 11, 15, 20, 5),
+    "national": (63, 11, 16, 100, 10),
+}
+FIRST_YEAR = 2015
+SOURCE = "Dữ liệu giả lập để đo hiệu năng (synthetic benchmark data)"
+
+
+class Command(BaseCommand):
+    help = "Sinh dữ liệu GIẢ LẬP quy mô quốc gia để đo hiệu năng (mã SYN…)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=sorted(SIZES), default="small")
+        parser.add_argument("--provinces", type=int)
+        parser.add_argument("--districts", type=int, help="per province")
+        parser.add_argument("--communes", type=int, help="per district")
+        parser.add_argument("--indicators", type=int)
+        parser.add_argument("--years", type=int)
+        parser.add_argument("--replace", action="store_true", help="delete earlier synthetic data first")
+
+    def handle(self, *args, size, replace, **options):
+        provinces, districts, communes, indicators, years = SIZES[size]
+        provinces = options["provinces"] or provinces
+        districts = options["districts"] or districts
+        communes = options["communes"] or communes
+        indicators = options["indicators"] or indicators
+        years = options["years"] or years
+        if min(provinces, districts, communes, indicators, years) < 1:
+            raise CommandError("every size must be at least 1")
+        if OrgUnit.objects.filter(code="SYN").exists():
+            if not replace:
+                raise CommandError("synthetic data already exists; add --replace to regenerate it")
+            scale_data_delete()
+        started = time.monotonic()
+        counts = scale_data_generate(provinces=provinces, districts=districts, communes=communes,
+                                     indicators=indicators, years=years)
+        seconds = time.monotonic() - started
+        self.stdout.write(", ".join(f"{name}: {count:,}" for name, count in counts.items())
+                          + f" in {seconds:.0f} s (synthetic)")
+
+
+@transaction.atomic
+def scale_data_delete() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM kpis_aggregate WHERE indicator_id IN "
+                       "(SELECT id FROM kpis_indicator WHERE code LIKE 'SYN%%')", [])
+        cursor.execute("DELETE FROM kpis_datavalue WHERE indicator_id IN "
+                       "(SELECT id FROM kpis_indicator WHERE code LIKE 'SYN%%')", [])
+        cursor.execute("DELETE FROM kpis_yearlyreport WHERE sector_id IN "
+                       "(SELECT id FROM kpis_sector WHERE code LIKE 'SYN%%')", [])
+        cursor.execute("DELETE FROM kpis_target WHERE indicator_id IN "
+                       "(SELECT id FROM kpis_indicator WHERE code LIKE 'SYN%%')", [])
+    Indicator.objects.filter(code__startswith="SYN").exclude(formula="").delete()
+    Indicator.objects.filter(code__startswith="SYN").delete()
+    Sector.objects.filter(code__startswith="SYN").delete()
+    for level in ("commune", "district", "province", "country"):
+        OrgUnit.objects.filter(code__startswith="SYN", level=level).delete()
+
+
+def _tree(provinces: int, districts: int, communes: int) -> list[OrgUnit]:
+    root = OrgUnit.objects.create(code="SYN", name="Quốc gia giả lập", level="country", note=SOURCE)
+    province_rows = OrgUnit.objects.bulk_create(
+        OrgUnit(code=f"SYN-{p:02d}", name=f"Tỉnh giả lập {p:02d}", level="province", parent=root)
+        for p in range(1, provinces + 1))
+    district_rows = OrgUnit.objects.bulk_create(
+        OrgUnit(code=f"{prov.code}-{d:02d}", name=f"Huyện giả lập {prov.code[4:]}.{d:02d}", level="district",
+                parent=prov)
+        for prov in province_rows for d in range(1, districts + 1))
+    OrgUnit.objects.bulk_create(
+        (OrgUnit(code=f"{dist.code}-{c:02d}", name=f"Xã giả lập {dist.code[4:]}.{c:02d}", level="commune",
+                 parent=dist)
+         for dist in district_rows for c in range(1, communes + 1)), batch_size=5000)
+    return province_rows
+
+
+def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
+    sectors = Sector.objects.bulk_create(
+        Sector(code=f"SYN_S{s:02d}", name=f"Lĩnh vực giả lập {s:02d}", position=100 + s) for s in range(1, 11))
+    derived_count, province_only = count // 10, max(count // 20, 0)
+    entered_count = count - derived_count
+    aggregations = ["sum"] * 7 + ["average", "max", "min"]
+    entered = Indicator.objects.bulk_create(
+        Indicator(code=f"SYN_I{n:03d}", name=f"Chỉ tiêu giả lập {n:03d}", sector=sectors[n % len(sectors)],
+                  unit="đơn vị", value_type="integer", source=SOURCE,
+                  aggregation="none" if n < province_only else aggregations[n % len(aggregations)],
+                  entry_levels=["province"] if n < province_only else ["commune"])
+        for n in range(entered_count))
+    rolling = [i for i in entered if i.aggregation == "sum"]
+    derived = Indicator.objects.bulk_create(
+        Indicator(code=f"SYN_D{n:03d}", name=f"Tỷ lệ giả lập {n:03d}", sector=sectors[n % len(sectors)],
+                  unit="%", value_type="decimal", decimals=1, source=SOURCE,
+                  formula=f"{rolling[n % len(rolling)].code} / {rolling[(n + 1) % len(rolling)].code} * 100")
+        for n in range(derived_count)) if len(rolling) >= 2 else []
+    return entered, derived
+
+
+def scale_data_generate(*, provinces: int, districts: int, communes: int, indicators: int,
+                        years: int) -> dict[str, int]:
+    with transaction.atomic():
+        province_rows = _tree(provinces, districts, communes)
+        entered, derived = _catalogue(indicators)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE syn_years (year integer PRIMARY KEY)")
+        cursor.executemany("INSERT INTO syn_years VALUES (%s)", [(FIRST_YEAR + y,) for y in range(years)])
+        if postgres:  # rows are consistent by construction; skip the per-row integrity trigger
+            cursor.execute("ALTER TABLE kpis_datavalue DISABLE TRIGGER kpis_datavalue_integrity")
+        cursor.execute("""
+            INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, status, created_at, submitted_at,
+                                           approved_at, return_reason)
+            SELECT DISTINCT i.sector_id, u.id, y.year, 'approved', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
+                   CURRENT_TIMESTAMP, ''
+            FROM kpis_indicator i
+            JOIN kpis_orgunit u ON u.code LIKE 'SYN-%%'
+                 AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
+                      OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
+            CROSS JOIN syn_years y
+            WHERE i.code LIKE 'SYN_I%%'""", [])
+        cursor.execute("""
+            INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, value, comment, source,
+                                        updated_at)
+            SELECT r.id, i.id, u.id, y.year, 1 + (u.id * 7919 + i.id * 104729 + y.year * 31) %% 1000, '', '',
+                   CURRENT_TIMESTAMP
+            FROM kpis_indicator i
+            JOIN kpis_orgunit u ON u.code LIKE 'SYN-%%'
+                 AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
+                      OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
+            CROSS JOIN syn_years y
+            JOIN kpis_yearlyreport r ON r.sector_id = i.sector_id AND r.org_unit_id = u.id AND r.year = y.year
+            WHERE i.code LIKE 'SYN_I%%'""", [])
+        values = cursor.rowcount
+        if postgres:  # the deferred foreign-key checks must run before the table can be altered
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE kpis_datavalue ENABLE TRIGGER kpis_datavalue_integrity")
+        last_year = FIRST_YEAR + years - 1
+        cursor.executemany(
+            "INSERT INTO kpis_target (indicator_id, org_unit_id, year, operator, value, source) "
+            "VALUES (%s, %s, %s, '>=', %s, %s)",
+            [(indicator.pk, province.pk, last_year + 2, 600 * communes * districts, SOURCE)
+             for indicator in entered[:10] if indicator.aggregation == "sum" for province in province_rows])
+        cursor.execute("DROP TABLE syn_years")
+        if postgres:
+            cursor.execute("ANALYZE kpis_datavalue")
+    return {"org units": 1 + provinces * (1 + districts * (1 + communes)), "indicators": len(entered) + len(derived),
+            "values": values}
