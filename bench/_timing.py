@@ -27,16 +27,33 @@ class TimedCursor:
         elapsed = time.monotonic() - started
         if elapsed >= self.threshold:
             print(f"{elapsed:7.2f}s  {' '.join(sql.split())[:120]}")
+            if os.environ.get("EXPLAIN") and sql.lstrip().startswith(("INSERT", "UPDATE")):
+                self.cursor.execute("EXPLAIN " + sql, params)
+                print("\n".join(row[0] for row in self.cursor.fetchall()))
         return result
 
     def __getattr__(self, name):
         return getattr(self.cursor, name)
 
 
+def one_commune_scope():
+    from kpis.aggregation.scope import scope_for_cells
+    from kpis.models import DataValue
+
+    value = DataValue.objects.filter(org_unit__level="commune", indicator__aggregation="sum").first()
+    started = time.monotonic()
+    scope = scope_for_cells([(value.indicator_id, value.org_unit_id, value.year)])
+    print(f"{time.monotonic() - started:7.3f}s  scope: {scope.cells} cells")
+    return scope
+
+
 if __name__ == "__main__":
     threshold = float(sys.argv[1]) if len(sys.argv) > 1 else 0.05
+    scope = one_commune_scope() if "--incremental" in sys.argv else FULL
     with transaction.atomic(), connection.cursor() as cursor:
         timed = TimedCursor(cursor, threshold)
-        engine.compute(timed, FULL)
-        engine.apply(timed, FULL)
+        started = time.monotonic()
+        engine.compute(timed, scope)
+        engine.apply(timed, scope)
+        print(f"{time.monotonic() - started:7.3f}s  in all")
         transaction.set_rollback(True)

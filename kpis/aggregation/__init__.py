@@ -64,8 +64,19 @@ def _scope_for_marks(marks: list[tuple[int | None, int | None, int | None]]) -> 
     if any(indicator is None or unit is None for indicator, unit, _ in marks):
         return FULL
     scope = scope_for_cells(marks)
-    limit = max(_FULL_RECOMPUTE_MIN_CELLS, _FULL_RECOMPUTE_SHARE * Aggregate.objects.count())
+    limit = max(_FULL_RECOMPUTE_MIN_CELLS, _FULL_RECOMPUTE_SHARE * _stored_cells_estimate())
     return FULL if scope.cells > limit else scope
+
+
+def _stored_cells_estimate() -> int:
+    """COUNT(*) over ten million rows costs a second; the planner's estimate is free."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'kpis_aggregate'")
+            row = cursor.fetchone()
+            if row and row[0] > 0:
+                return row[0]
+    return Aggregate.objects.count()
 
 
 @transaction.atomic
@@ -112,6 +123,7 @@ def enqueue_recompute() -> None:
 
 
 _QUEUED_KEY = "kpis:recompute-queued"
+_QUEUE_SLOT_SECONDS = 10
 
 
 def _redis():
@@ -121,8 +133,10 @@ def _redis():
 
 
 def _claim_queue_slot() -> bool:
-    """Coalesce: at most one recompute waits in the queue at a time."""
-    return bool(_redis().set(_QUEUED_KEY, "1", nx=True, ex=300))
+    """Coalesce bursts: one recompute message per burst of commits. The slot
+    expires quickly so a message lost on its way costs seconds, not minutes
+    (the sweep would catch it within a minute anyway)."""
+    return bool(_redis().set(_QUEUED_KEY, "1", nx=True, ex=_QUEUE_SLOT_SECONDS))
 
 
 def release_queue_slot() -> None:

@@ -27,7 +27,7 @@ FINAL_COLUMNS = (
     "change_pct, target_id, status, achievement_pct"
 )
 TEMP_TABLES = ("agg_scope_indicators", "agg_scope_units", "agg_scope_years", "agg_expected",
-               "agg_w", "agg_target_for", "agg_baseline", "agg_final")
+               "agg_w", "agg_stored", "agg_target_for", "agg_baseline", "agg_final")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ def _create_temp_tables(cursor) -> None:
         "CREATE TEMP TABLE agg_w (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
         "method varchar(8), children_count integer, expected_children integer, is_complete integer, "
         "PRIMARY KEY (indicator_id, org_unit_id, year))"
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE agg_stored (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
+        "is_complete integer, PRIMARY KEY (indicator_id, org_unit_id, year))"
     )
     cursor.execute("CREATE TEMP TABLE agg_target_for (indicator_id bigint, org_unit_id bigint, year integer, "
                    "target_year integer, PRIMARY KEY (indicator_id, org_unit_id, year))")
@@ -103,16 +107,32 @@ def _analyze(cursor, *tables: str) -> None:
 
 def _values_source(scope: Scope) -> str:
     """Every value the steps may read: the work table, plus, when incremental,
-    the stored aggregates of cells outside the scope cube."""
+    the stored aggregates that the scope's cells depend on (agg_stored)."""
     if scope.full:
         return "agg_w"
-    return f"""(SELECT {KEY}, value, is_complete FROM agg_w
-        UNION ALL
-        SELECT a.indicator_id, a.org_unit_id, a.year, a.value, CASE WHEN a.is_complete THEN 1 ELSE 0 END
-        FROM kpis_aggregate a
+    return f"(SELECT {KEY}, value, is_complete FROM agg_w UNION ALL SELECT {KEY}, value, is_complete FROM agg_stored)"
+
+
+def _load_stored(cursor) -> None:
+    """Copy, by index lookups, the stored aggregates an incremental scope reads:
+    its units' other indicators and other years (derived components, previous
+    years, baselines), and its units' children outside the scope (roll-ups)."""
+    stored = "CASE WHEN a.is_complete THEN 1 ELSE 0 END"
+    cursor.execute(f"""
+        INSERT INTO agg_stored ({KEY}, value, is_complete)
+        SELECT a.indicator_id, a.org_unit_id, a.year, a.value, {stored}
+        FROM agg_scope_units su JOIN kpis_aggregate a ON a.org_unit_id = su.id
         WHERE NOT (a.indicator_id IN (SELECT id FROM agg_scope_indicators)
-                   AND a.org_unit_id IN (SELECT id FROM agg_scope_units)
-                   AND a.year IN (SELECT year FROM agg_scope_years)))"""
+                   AND a.year IN (SELECT year FROM agg_scope_years))""")
+    cursor.execute(f"""
+        INSERT INTO agg_stored ({KEY}, value, is_complete)
+        SELECT a.indicator_id, a.org_unit_id, a.year, a.value, {stored}
+        FROM agg_scope_units su
+        JOIN kpis_orgunit c ON c.parent_id = su.id
+        JOIN agg_scope_years sy ON TRUE
+        JOIN kpis_aggregate a ON a.org_unit_id = c.id AND a.year = sy.year
+        JOIN agg_scope_indicators si ON si.id = a.indicator_id
+        WHERE c.id NOT IN (SELECT id FROM agg_scope_units)""")
 
 
 def _active(alias: str, year: str) -> str:
@@ -313,6 +333,9 @@ def compute(cursor, scope: Scope) -> int:
     _create_temp_tables(cursor)
     _fill_scope(cursor, scope)
     _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
+    if not scope.full:
+        _load_stored(cursor)
+        _analyze(cursor, "agg_stored")
     cursor.execute("SELECT MAX(depth) FROM agg_scope_units")
     max_depth = cursor.fetchone()[0] or 0
     _step_entered(cursor)

@@ -1,0 +1,166 @@
+"""Recompute benchmark: prints ratios measured side by side in one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/5 \
+        .venv/bin/python bench/recompute.py --generate national
+
+Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
+  floor        one hand-written SQL statement rolling every approved value up the
+               tree (sum) into a scratch table: the least any recompute must do;
+  full (cold)  aggregates_recompute() into an empty aggregate table;
+  full (warm)  the same again with nothing changed (the nightly run);
+  one edit     stale_recompute() after one approved commune figure changed;
+  visible      commit of that edit → the province aggregate changed, with a real
+               Celery worker on Redis (skipped without REDIS_URL).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from kpis.aggregation import aggregates_recompute, release_queue_slot, stale_mark, stale_recompute  # noqa: E402
+from kpis.models import Aggregate, DataValue, OrgUnit  # noqa: E402
+
+FLOOR_SQL = """
+CREATE TEMP TABLE bench_floor AS
+WITH RECURSIVE closure(ancestor_id, descendant_id) AS (
+    SELECT id, id FROM kpis_orgunit
+    UNION ALL
+    SELECT u.parent_id, c.descendant_id FROM closure c JOIN kpis_orgunit u ON u.id = c.ancestor_id
+    WHERE u.parent_id IS NOT NULL
+)
+SELECT c.ancestor_id AS org_unit_id, dv.indicator_id, dv.year, SUM(dv.value) AS value, COUNT(*) AS n
+FROM kpis_datavalue dv
+JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
+JOIN closure c ON c.descendant_id = dv.org_unit_id
+GROUP BY c.ancestor_id, dv.indicator_id, dv.year
+"""
+
+
+def timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def floor() -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor")
+        cursor.execute(FLOOR_SQL)
+        cursor.execute("DROP TABLE bench_floor")
+
+
+def empty_aggregates() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE kpis_aggregate" if connection.vendor == "postgresql" else "DELETE FROM kpis_aggregate")
+
+
+def a_commune_value() -> DataValue:
+    return (DataValue.objects.filter(org_unit__level="commune", indicator__aggregation="sum",
+                                     report__status="approved")
+            .select_related("org_unit__parent__parent").order_by("id").first())
+
+
+@transaction.atomic
+def edit(value: DataValue, delta: int) -> None:
+    """One approved figure changes, as an import or a re-approval records it."""
+    DataValue.objects.filter(pk=value.pk).update(value=value.value + delta)
+    stale_mark(cells=[(value.indicator_id, value.org_unit_id, value.year)])
+
+
+def province_of(value: DataValue) -> OrgUnit:
+    unit = value.org_unit
+    while unit.parent is not None and unit.level != "province":
+        unit = unit.parent
+    return unit
+
+
+def commit_to_visible(value: DataValue, rounds: int) -> list[float]:
+    if not settings.REDIS_URL:
+        return []
+    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    from portal.celery import app
+
+    app.conf.task_default_queue = queue
+    release_queue_slot()  # the synchronous rounds above enqueued to a queue no worker reads
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--pool=solo",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=warning"],
+        cwd=ROOT, env=env)
+    province = province_of(value)
+    samples = []
+    try:
+        time.sleep(3)  # let the worker connect before timing
+        for round_number in range(rounds):
+            before = Aggregate.objects.get(indicator_id=value.indicator_id, org_unit=province, year=value.year).value
+            started = time.perf_counter()
+            edit(value, 1 if round_number % 2 == 0 else -1)
+            while Aggregate.objects.get(indicator_id=value.indicator_id, org_unit=province,
+                                        year=value.year).value == before:
+                if time.perf_counter() - started > 120:
+                    raise RuntimeError("the worker did not recompute within 120 s")
+                time.sleep(0.02)
+            samples.append(time.perf_counter() - started)
+            value.refresh_from_db()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--generate", help="generate_scale_data --size SIZE --replace first")
+    parser.add_argument("--rounds", type=int, default=3, help="repeats of the short measurements")
+    args = parser.parse_args()
+    if args.generate:
+        call_command("generate_scale_data", size=args.generate, replace=True)
+    values = DataValue.objects.count()
+    print(f"database: {connection.vendor}, values: {values:,}, org units: {OrgUnit.objects.count():,}")
+
+    floor_seconds = statistics.median(timed(floor) for _ in range(args.rounds))
+    empty_aggregates()
+    cold = timed(aggregates_recompute)
+    cells = Aggregate.objects.count()
+    warm = timed(aggregates_recompute)
+    value = a_commune_value()
+    one_edit = []
+    for round_number in range(args.rounds):
+        edit(value, 1 if round_number % 2 == 0 else -1)
+        value.refresh_from_db()
+        one_edit.append(timed(stale_recompute))
+    incremental = statistics.median(one_edit)
+    visible = commit_to_visible(value, args.rounds)
+
+    print(f"aggregate cells: {cells:,}")
+    print(f"{'measure':<28}{'seconds':>10}{'ratio':>12}  target")
+    print(f"{'floor (one SQL statement)':<28}{floor_seconds:>10.3f}{1:>12.2f}")
+    print(f"{'full recompute, cold':<28}{cold:>10.3f}{cold / floor_seconds:>12.2f}  ≤ 2 × floor")
+    print(f"{'full recompute, warm':<28}{warm:>10.3f}{warm / floor_seconds:>12.2f}  ≤ 2 × floor")
+    print(f"{'one edit, incremental':<28}{incremental:>10.4f}{incremental / cold:>12.5f}  ≤ 0.001 × full")
+    if visible:
+        print(f"{'commit → visible (worker)':<28}{statistics.median(visible):>10.3f}{'':>12}  seconds, median")
+    else:
+        print("commit → visible: skipped (set REDIS_URL to measure with a real worker)")
+
+
+if __name__ == "__main__":
+    main()
