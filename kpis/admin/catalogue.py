@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
 from kpis.models import (
     Assignment,
@@ -30,6 +31,27 @@ def _formula_graph(exclude_code: str) -> tuple[set[str], dict[str, list[str]]]:
         if code != exclude_code
     }
     return known, dependencies
+
+
+class RecomputesAggregates:
+    """Catalogue edits can change any aggregate (a formula, a tree, a target):
+    mark everything stale in the admin's own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        stale_mark(everything=True)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        stale_mark(everything=True)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        stale_mark(everything=True)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        stale_mark(everything=True)
 
 
 class IndicatorForm(forms.ModelForm):
@@ -65,7 +87,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(RecomputesAggregates, SimpleHistoryAdmin):
     form = IndicatorForm
     list_display = ("code", "name", "sector", "unit", "value_type", "aggregation", "formula", "is_key")
     list_filter = ("sector", "value_type", "is_key")
@@ -80,7 +102,7 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(RecomputesAggregates, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
@@ -95,7 +117,7 @@ class SectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(RecomputesAggregates, SimpleHistoryAdmin):
     list_display = ("indicator", "org_unit", "year", "operator", "value", "baseline_year", "source")
     list_filter = ("year", "indicator__sector")
     search_fields = ("indicator__code", "indicator__name", "org_unit__name")

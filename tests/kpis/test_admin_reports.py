@@ -197,3 +197,14 @@ def test_values_are_read_only_in_the_value_admin(world, client, draft):
 def test_unknown_action_is_a_clear_400(world, client, draft):
     client.force_login(world.users.staff)
     assert client.post(change_url(draft), {"action": "delete-everything"}).status_code == 400
+
+
+def test_catalogue_edit_in_the_admin_marks_aggregates_stale(world, client):
+    from kpis.models import StaleMark
+
+    client.force_login(world.users.admin)
+    url = reverse("admin:kpis_target_add")
+    response = client.post(url, {"indicator": world.bts.pk, "org_unit": world.province.pk, "year": 2025,
+                                 "operator": ">=", "value": "1000"})
+    assert response.status_code == 302
+    assert StaleMark.objects.filter(indicator__isnull=True).exists()
