@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from kpis import permissions
 from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
-from kpis.models import DataValue, ReportStatus, YearlyReport
+from kpis.models import DataValue, ReportStatus, YearlyReport, quantize_for
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
 
@@ -126,7 +126,7 @@ class YearlyReportAdmin(SimpleHistoryAdmin):
         initial = {}
         for row in rows:
             if row.value is not None:
-                initial[value_field_name(row.indicator)] = row.value.value
+                initial[value_field_name(row.indicator)] = quantize_for(row.indicator, row.value.value)
                 initial[comment_field_name(row.indicator)] = row.value.comment
         form = ReportValuesForm(data, initial=initial, indicators=[row.indicator for row in rows])
         form.rows = rows
