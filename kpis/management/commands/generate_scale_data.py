@@ -120,8 +120,11 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE syn_years (year integer PRIMARY KEY)")
         cursor.executemany("INSERT INTO syn_years VALUES (%s)", [(FIRST_YEAR + y,) for y in range(years)])
-        if postgres:  # rows are consistent by construction; skip the per-row integrity trigger
-            cursor.execute("ALTER TABLE kpis_datavalue DISABLE TRIGGER kpis_datavalue_integrity")
+        if postgres:
+            # Rows are consistent by construction: skip the per-row integrity and
+            # foreign-key triggers, which would queue forty million checks.
+            cursor.execute("ALTER TABLE kpis_datavalue DISABLE TRIGGER ALL")
+            cursor.execute("ALTER TABLE kpis_yearlyreport DISABLE TRIGGER ALL")
         cursor.execute("""
             INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, status, created_at, submitted_at,
                                            approved_at, return_reason)
@@ -146,9 +149,9 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
             JOIN kpis_yearlyreport r ON r.sector_id = i.sector_id AND r.org_unit_id = u.id AND r.year = y.year
             WHERE i.code LIKE 'SYN_I%%'""", [])
         values = cursor.rowcount
-        if postgres:  # the deferred foreign-key checks must run before the table can be altered
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE kpis_datavalue ENABLE TRIGGER kpis_datavalue_integrity")
+        if postgres:
+            cursor.execute("ALTER TABLE kpis_datavalue ENABLE TRIGGER ALL")
+            cursor.execute("ALTER TABLE kpis_yearlyreport ENABLE TRIGGER ALL")
         last_year = FIRST_YEAR + years - 1
         cursor.executemany(
             "INSERT INTO kpis_target (indicator_id, org_unit_id, year, operator, value, source) "
