@@ -84,7 +84,7 @@ def _rule_errors(report: YearlyReport, new_values: Mapping[str, Decimal | None],
         involved = [code for code in entry_codes if code in violation.codes]
         if not involved:
             continue  # a rule between other sectors' figures is theirs to fix
-        left_codes = [code for code in involved if code in violation.rule.left]
+        left_codes = [code for code in involved if code in violation.left_codes]
         errors.setdefault((left_codes or involved)[0], []).append(violation.message)
     return errors
 

@@ -2,6 +2,7 @@
 API): the indicator's value type and range, and the cross-indicator rules that
 are kept as data (ValidationRule)."""
 
+import logging
 import operator as op
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kpis.formulas import FormulaError, evaluate, parse_formula, referenced_codes
+from kpis.formulas import Expr, FormulaError, evaluate, parse_formula, referenced_codes
 from kpis.models import ComparisonOperator, DataValue, Indicator, OrgUnit, ValidationRule, ValueType
 
 _COMPARE = {
@@ -20,7 +21,8 @@ _COMPARE = {
     ComparisonOperator.LTE: op.le,
     ComparisonOperator.EQ: op.eq,
 }
-_MAX_ABS = Decimal("1e14")  # what DecimalField(max_digits=20, decimal_places=6) holds
+_MAX_ABS = Decimal("1e14")
+logger = logging.getLogger(__name__)  # what DecimalField(max_digits=20, decimal_places=6) holds
 
 
 def value_check(*, indicator: Indicator, value: Decimal) -> Decimal:
@@ -80,11 +82,21 @@ def value_parse(*, indicator: Indicator, text: str) -> Decimal:
 
 
 @dataclass(frozen=True)
+class ActiveRule:
+    rule: ValidationRule
+    left: Expr
+    right: Expr
+    left_codes: frozenset[str]
+    codes: frozenset[str]
+
+
+@dataclass(frozen=True)
 class RuleViolation:
     rule: ValidationRule
     left: Decimal
     right: Decimal
     codes: frozenset[str]
+    left_codes: frozenset[str]
 
     @property
     def message(self) -> str:
@@ -108,18 +120,34 @@ def rule_check_formula(text: str, *, known_codes: set[str]) -> None:
         )
 
 
-def rules_check(values: Mapping[str, Decimal | None]) -> list[RuleViolation]:
-    """The active rules broken by one org unit's figures for one year. A rule
-    whose side lacks a figure is not applied: it is checked once both exist."""
-    violations = []
+def rules_active() -> list[ActiveRule]:
+    """The active rules, parsed once (one query). Rules are checked when saved;
+    one that no longer parses is skipped and logged rather than blocking entry."""
+    active = []
     for rule in ValidationRule.objects.filter(is_active=True):
-        left_expr, right_expr = parse_formula(rule.left), parse_formula(rule.right)
-        left, right = evaluate(left_expr, values), evaluate(right_expr, values)
+        try:
+            left, right = parse_formula(rule.left), parse_formula(rule.right)
+        except FormulaError:
+            logger.error("Validation rule %s does not parse; it is not applied.", rule.code)
+            continue
+        left_codes = referenced_codes(left)
+        active.append(ActiveRule(rule=rule, left=left, right=right, left_codes=left_codes,
+                                 codes=left_codes | referenced_codes(right)))
+    return active
+
+
+def rules_check(values: Mapping[str, Decimal | None], *,
+                rules: list[ActiveRule] | None = None) -> list[RuleViolation]:
+    """The rules broken by one org unit's figures for one year. A rule whose
+    side lacks a figure is not applied: it is checked once both exist."""
+    violations = []
+    for active in rules_active() if rules is None else rules:
+        left, right = evaluate(active.left, values), evaluate(active.right, values)
         if left is None or right is None:
             continue
-        if not _COMPARE[rule.operator](left, right):
-            codes = frozenset(referenced_codes(left_expr) | referenced_codes(right_expr))
-            violations.append(RuleViolation(rule=rule, left=left, right=right, codes=codes))
+        if not _COMPARE[active.rule.operator](left, right):
+            violations.append(RuleViolation(rule=active.rule, left=left, right=right, codes=active.codes,
+                                            left_codes=active.left_codes))
     return violations
 
 

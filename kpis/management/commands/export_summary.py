@@ -1,0 +1,62 @@
+"""``manage.py export_summary --year 2020 --org-unit HG [--sector CODE]
+[--districts] [--date YYYY-MM-DD] --format pdf|docx|xlsx --out FILE``: the
+leaders' summary report, rendered synchronously to a file (for operators:
+no permission check, every argument validated)."""
+
+from datetime import date
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kpis.export.services import summary_document, summary_export_validate
+from kpis.models import ExportFormat, OrgUnit, Sector
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(_("Ngày \"%(text)s\" không hợp lệ: hãy viết YYYY-MM-DD, ví dụ 2021-01-13.")
+                           % {"text": text}) from None
+
+
+class Command(BaseCommand):
+    help = _("Xuất báo cáo tổng hợp chỉ tiêu chuyển đổi số (PDF, DOCX hoặc XLSX) ra tệp.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True, help=_("Năm báo cáo, ví dụ 2020."))
+        parser.add_argument("--org-unit", required=True, help=_("Mã đơn vị, ví dụ HG."))
+        parser.add_argument("--sector", default="", help=_("Mã lĩnh vực (để trống: mọi lĩnh vực)."))
+        parser.add_argument("--format", dest="fmt", default=ExportFormat.PDF,
+                            help=_("Định dạng: %(formats)s.") % {"formats": ", ".join(ExportFormat.values)})
+        parser.add_argument("--out", required=True, help=_("Tệp kết quả."))
+        parser.add_argument("--districts", action="store_true",
+                            help=_("Kèm phụ lục số liệu từng đơn vị cấp dưới."))
+        parser.add_argument("--date", dest="issued", default="", help=_("Ngày ghi trên báo cáo (YYYY-MM-DD; mặc định hôm nay)."))
+
+    def handle(self, *args, year: int, org_unit: str, sector: str, fmt: str, out: str, districts: bool,
+               issued: str, **options):
+        fmt = fmt.lower().strip()
+        unit = OrgUnit.objects.filter(code=org_unit.strip().upper()).first()
+        if unit is None:
+            raise CommandError(_("Không có đơn vị mã \"%(code)s\".") % {"code": org_unit})
+        chosen_sector = None
+        if sector.strip():
+            chosen_sector = Sector.objects.filter(code=sector.strip().upper()).first()
+            if chosen_sector is None:
+                raise CommandError(_("Không có lĩnh vực mã \"%(code)s\".") % {"code": sector})
+        try:
+            summary_export_validate(year=year, org_unit=unit, fmt=fmt)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        target = Path(out)
+        if not target.parent.exists():
+            raise CommandError(_("Thư mục \"%(folder)s\" không tồn tại.") % {"folder": target.parent})
+        issued_on = _date(issued) if issued else timezone.localdate()
+        content = summary_document(year=year, org_unit=unit, sector=chosen_sector, fmt=fmt, districts=districts,
+                                   issued_on=issued_on)
+        target.write_bytes(content)
+        self.stdout.write(_("Đã ghi %(file)s (%(size)s byte).") % {"file": target, "size": len(content)})

@@ -1,0 +1,80 @@
+"""``manage.py load_demo [--with-demo-users]``: the Hậu Giang demo (published
+figures only, see fixtures/hau_giang/) and one demo account per role."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kpis.services.catalogue import CatalogueError, catalogue_load_file
+from kpis.services.demo import demo_users_create
+from kpis.services.imports import values_import
+
+DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "hau_giang"
+CATALOGUE_FILE = DEMO_DIR / "catalogue.yaml"
+VALUES_FILE = DEMO_DIR / "values.csv"
+
+
+class Command(BaseCommand):
+    help = (
+        "Nạp danh mục và số liệu demo Hậu Giang (chạy lại nhiều lần vẫn cho cùng kết quả), rồi tạo "
+        "tài khoản demo cho mỗi vai trò. Với DEBUG bật, tài khoản dùng mật khẩu demo cố định; với "
+        "DEBUG tắt, chỉ tạo tài khoản khi có --with-demo-users, với mật khẩu ngẫu nhiên in ra một lần."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--with-demo-users", action="store_true",
+            help="Tạo tài khoản demo cả khi DEBUG tắt (mật khẩu ngẫu nhiên, chỉ in ra một lần).",
+        )
+
+    def handle(self, *args, with_demo_users: bool = False, **options):
+        with transaction.atomic():
+            try:
+                catalogue = catalogue_load_file(path=CATALOGUE_FILE)
+            except CatalogueError as error:
+                raise CommandError(_("Danh mục demo %(path)s có lỗi:\n%(errors)s")
+                                   % {"path": CATALOGUE_FILE, "errors": "\n".join(error.errors)}) from None
+            result = values_import(content=VALUES_FILE.read_bytes())
+            if not result.ok:
+                lines = [_("Dòng %(line)s: %(message)s") % {"line": e.line, "message": e.message}
+                         for e in result.errors]
+                raise CommandError(_("Số liệu demo %(path)s có lỗi:\n%(errors)s")
+                                   % {"path": VALUES_FILE, "errors": "\n".join(lines)})
+        for section, counts in catalogue.items():
+            self.stdout.write(self._counts(section, **counts))
+        self.stdout.write(self._counts("values", created=result.created, updated=result.updated,
+                                       unchanged=result.unchanged))
+
+        if not settings.DEBUG and not with_demo_users:
+            raise CommandError(_(
+                "Đã nạp danh mục và số liệu demo, nhưng không tạo tài khoản demo vì DEBUG đang tắt. "
+                "Thêm --with-demo-users để tạo chúng với mật khẩu ngẫu nhiên (chỉ in ra một lần)."
+            ))
+        try:
+            rows = demo_users_create(random_passwords=not settings.DEBUG)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self._print_users(rows)
+        if settings.DEBUG:
+            self.stdout.write(self.style.WARNING(_(
+                "Mật khẩu demo cố định, công khai: chỉ dùng trên máy thử nghiệm (DEBUG bật)."
+            )))
+        else:
+            self.stdout.write(self.style.WARNING(_(
+                "Mật khẩu ngẫu nhiên chỉ hiện lần này: hãy ghi lại hoặc đổi ngay."
+            )))
+
+    @staticmethod
+    def _counts(what: str, *, created: int, updated: int, unchanged: int) -> str:
+        return _("%(what)s: %(created)d mới, %(updated)d cập nhật, %(unchanged)d không đổi.") % {
+            "what": what, "created": created, "updated": updated, "unchanged": unchanged}
+
+    def _print_users(self, rows: list[tuple[str, str, str]]) -> None:
+        header = (_("Tên đăng nhập"), _("Mật khẩu"), _("Vai trò"))
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+        for row in [header, tuple("-" * width for width in widths), *rows]:
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

@@ -1,0 +1,500 @@
+"""Import yearly figures from a CSV file (format in docs/formats.md), all or
+nothing. Figures loaded this way count as approved: the operator who runs the
+import is trusted (DESIGN.md, "Who sees what")."""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from kpis.aggregation import stale_mark
+from kpis.models import (
+    MAX_YEAR,
+    MIN_YEAR,
+    DataValue,
+    Indicator,
+    OrgUnit,
+    OrgUnitLevel,
+    ReportStatus,
+    YearlyReport,
+)
+from kpis.services.reports import datavalue_write
+from kpis.services.values import RuleViolation, rules_active, rules_check, value_parse
+
+REQUIRED_COLUMNS = ("indicator", "org_unit", "year", "value")
+OPTIONAL_COLUMNS = ("comment", "source")
+# Below this many rows each figure goes through datavalue_write, the one
+# writer shared with the admin; above it the bulk path keeps large files fast.
+BULK_FROM = 200
+_BATCH = 1000
+_SOURCE_MAX = DataValue._meta.get_field("source").max_length
+_UPDATED_FIELDS = ("value", "comment", "source", "updated_by", "updated_at")
+User = AbstractBaseUser | None
+Counts = dict[str, int]
+ReportKey = tuple[int, int, int]  # sector, org unit, year
+
+
+@dataclass
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowError]
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _FileError(Exception):
+    """The file cannot be read as a table at all (encoding, header)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.error = RowError(line, message)
+
+
+@dataclass
+class _Table:
+    columns: dict[str, int]
+    rows: list[tuple[int, list[str]]]  # (line number, cells), blank lines left out
+    delimiter: str
+
+
+class _Stored(NamedTuple):
+    pk: int
+    value: Decimal
+    comment: str
+    source: str
+
+
+@dataclass
+class _Row:
+    line: int
+    indicator: Indicator
+    org_unit: OrgUnit
+    year: int
+    value: Decimal
+    comment: str | None  # None: no comment column, keep the stored comment
+    source: str | None  # None: no source column, keep the stored source
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.indicator.pk, self.org_unit.pk, self.year)
+
+    @property
+    def report_key(self) -> ReportKey:
+        return (self.indicator.sector_id, self.org_unit.pk, self.year)
+
+
+# -- reading the file ----------------------------------------------------------
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise _FileError(line, _("Tệp không phải UTF-8 (byte không hợp lệ ở dòng %(line)d). Trong Excel hãy "
+                                 "lưu bằng \"CSV UTF-8 (Comma delimited)\".") % {"line": line}) from None
+
+
+def _read_table(content: bytes) -> _Table:
+    text = _decode(content)
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = _records(reader)
+    try:
+        header_number, header = next(records)
+    except StopIteration:
+        raise _FileError(1, _("Tệp trống: cần dòng tiêu đề %(columns)s.")
+                         % {"columns": ",".join(REQUIRED_COLUMNS)}) from None
+    if header_number != 1:
+        raise _FileError(1, _("Dòng đầu tiên phải là dòng tiêu đề %(columns)s.")
+                         % {"columns": ",".join(REQUIRED_COLUMNS)})
+    return _Table(columns=_columns(header), rows=list(records), delimiter=delimiter)
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, cells), skipping rows with no content, as
+    Excel leaves them (`;;;`) after the data."""
+    start = 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise _FileError(start, _("Dòng %(line)d không đọc được: %(error)s.")
+                         % {"line": start, "error": error}) from None
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    names = [cell.strip().lower() for cell in header]
+    problems = []
+    unknown = [name for name in names if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        problems.append(_("cột không hợp lệ: %(columns)s") % {"columns": ", ".join(repr(n) for n in unknown)})
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        problems.append(_("thiếu cột: %(columns)s") % {"columns": ", ".join(missing)})
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        problems.append(_("cột lặp lại: %(columns)s") % {"columns": ", ".join(repeated)})
+    if problems:
+        raise _FileError(1, _("Dòng tiêu đề: %(problems)s. Các cột là %(required)s, thêm tùy chọn %(optional)s.")
+                         % {"problems": "; ".join(problems), "required": ", ".join(REQUIRED_COLUMNS),
+                            "optional": ", ".join(OPTIONAL_COLUMNS)})
+    return {name: index for index, name in enumerate(names)}
+
+
+# -- checking rows -------------------------------------------------------------
+
+
+class _Checker:
+    """Checks the rows against the catalogue loaded once, up front: the cost
+    per row is dictionary look-ups, not queries."""
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.errors: list[RowError] = []
+        self.indicators = {i.code: i for i in Indicator.objects.select_related("sector")}
+        self.org_units = {unit.code: unit for unit in OrgUnit.objects.all()}
+        self.level_names = dict(OrgUnitLevel.choices)
+
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(RowError(line, message))
+
+    def rows(self) -> list[_Row]:
+        rows: list[_Row] = []
+        first_line: dict[tuple[int, int, int], int] = {}
+        for line, cells in self.table.rows:
+            row = self.row(line, cells)
+            if row is None:
+                continue
+            if row.key in first_line:
+                self.error(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng %(first)d.")
+                           % {"indicator": row.indicator.code, "unit": row.org_unit.code, "year": row.year,
+                              "first": first_line[row.key]})
+                continue
+            first_line[row.key] = line
+            rows.append(row)
+        return rows
+
+    def row(self, line: int, cells: list[str]) -> _Row | None:
+        columns = self.table.columns
+        if len(cells) != len(columns):
+            self.error(line, self.cell_count_message(len(cells)))
+            return None
+        cell = {name: cells[index].strip() for name, index in columns.items()}
+        errors_before = len(self.errors)
+        indicator = self.indicator(line, cell["indicator"])
+        org_unit = self.org_unit(line, cell["org_unit"])
+        year = self.year(line, cell["year"])
+        if indicator and org_unit:
+            self.level(line, indicator, org_unit)
+        if org_unit and year and not org_unit.is_active_in(year):
+            self.error(line, _("cột year: đơn vị %(unit)s không tồn tại trong năm %(year)d (có hiệu lực %(period)s).")
+                       % {"unit": org_unit.code, "year": year, "period": _validity(org_unit)})
+        value = self.value(line, indicator, cell["value"]) if indicator else None
+        source = cell.get("source")
+        if source is not None and len(source) > _SOURCE_MAX:
+            self.error(line, _("cột source: dài quá %(max)d ký tự.") % {"max": _SOURCE_MAX})
+        if len(self.errors) > errors_before:
+            return None
+        return _Row(line, indicator, org_unit, year, value, cell.get("comment"), source)
+
+    def cell_count_message(self, found: int) -> str:
+        message = _("có %(found)d ô nhưng dòng tiêu đề có %(expected)d cột.") % {
+            "found": found, "expected": len(self.table.columns)}
+        if self.table.delimiter == "," and found > len(self.table.columns):
+            message += " " + _("Nếu số có dấu phẩy thập phân, hãy đặt nó trong dấu ngoặc kép (\"92,7\"), "
+                               "hoặc dùng dấu chấm phẩy (;) để phân cách các cột.")
+        return message
+
+    def indicator(self, line: int, code: str) -> Indicator | None:
+        indicator = self.indicators.get(code)
+        if indicator is None:
+            self.error(line, _("cột indicator: không có chỉ tiêu mã '%(code)s'%(hint)s.")
+                       % {"code": code, "hint": self.case_hint(code, self.indicators)})
+        elif indicator.is_derived:
+            self.error(line, _("cột indicator: %(code)s được tính theo công thức (%(formula)s), không nhập được; "
+                               "hãy nhập các chỉ tiêu thành phần.")
+                       % {"code": code, "formula": indicator.formula})
+            return None
+        return indicator
+
+    def org_unit(self, line: int, code: str) -> OrgUnit | None:
+        org_unit = self.org_units.get(code)
+        if org_unit is None:
+            self.error(line, _("cột org_unit: không có đơn vị mã '%(code)s'%(hint)s.")
+                       % {"code": code, "hint": self.case_hint(code, self.org_units)})
+        return org_unit
+
+    @staticmethod
+    def case_hint(code: str, known) -> str:
+        return _(" (có phải '%(code)s'?)") % {"code": code.upper()} if code.upper() in known else ""
+
+    def year(self, line: int, text: str) -> int | None:
+        if text.isascii() and text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR:
+            return int(text)
+        self.error(line, _("cột year: '%(text)s' không phải là năm (số nguyên từ %(min)d đến %(max)d).")
+                   % {"text": text, "min": MIN_YEAR, "max": MAX_YEAR})
+        return None
+
+    def level(self, line: int, indicator: Indicator, org_unit: OrgUnit) -> None:
+        if org_unit.level in indicator.entry_levels:
+            return
+        levels = ", ".join(str(self.level_names.get(level, level)) for level in indicator.entry_levels)
+        self.error(line, _("cột org_unit: chỉ tiêu %(indicator)s không nhập ở cấp %(level)s (đơn vị %(unit)s); "
+                           "chỉ nhập ở: %(levels)s.")
+                   % {"indicator": indicator.code, "level": self.level_names.get(org_unit.level, org_unit.level),
+                      "unit": org_unit.code, "levels": levels or _("không cấp nào")})
+
+    def value(self, line: int, indicator: Indicator, text: str) -> Decimal | None:
+        if not text:
+            self.error(line, _("cột value: thiếu giá trị."))
+            return None
+        try:
+            return value_parse(indicator=indicator, text=text)
+        except ValidationError as error:
+            for message in error.messages:
+                self.error(line, _("cột value: %(message)s") % {"message": message})
+            return None
+
+
+def _validity(org_unit: OrgUnit) -> str:
+    if org_unit.valid_from is None:
+        return _("đến hết năm %(end)d") % {"end": org_unit.valid_to}
+    if org_unit.valid_to is None:
+        return _("từ năm %(start)d") % {"start": org_unit.valid_from}
+    return _("từ năm %(start)d đến hết năm %(end)d") % {"start": org_unit.valid_from, "end": org_unit.valid_to}
+
+
+# -- checks across rows --------------------------------------------------------
+
+
+def _report_errors(rows: Iterable[_Row], reports: Mapping[ReportKey, YearlyReport]) -> list[RowError]:
+    """Figures under review in the admin must not be overwritten behind the
+    reviewer's back."""
+    errors = []
+    for row in rows:
+        report = reports.get(row.report_key)
+        if report is not None and report.status != ReportStatus.APPROVED:
+            errors.append(RowError(row.line, _(
+                "báo cáo %(sector)s của %(unit)s năm %(year)d đang được xử lý trên trang quản trị (trạng thái: "
+                "%(status)s): hãy duyệt nó, hoặc trả lại và sửa ở đó, trước khi nhập bằng tệp.")
+                % {"sector": row.indicator.sector.name, "unit": row.org_unit.name, "year": row.year,
+                   "status": report.get_status_display()}))
+    return errors
+
+
+def _rule_errors(rows: list[_Row], existing: Mapping[tuple[int, int, int], _Stored],
+                 codes_by_id: Mapping[int, str]) -> list[RowError]:
+    """The file's figures merged over the stored ones, per unit and year, against
+    the active rules; a violation is reported on each file row it involves."""
+    rules = rules_active()
+    if not rules:
+        return []
+    groups: dict[tuple[int, int], list[_Row]] = defaultdict(list)
+    for row in rows:
+        groups[(row.org_unit.pk, row.year)].append(row)
+    stored: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
+    for (indicator_id, org_unit_id, year), figure in existing.items():
+        if (org_unit_id, year) in groups:
+            stored[(org_unit_id, year)][codes_by_id[indicator_id]] = figure.value
+    errors = []
+    for group_key, group in groups.items():
+        file_codes = {row.indicator.code for row in group}
+        # A rule that reads none of the file's figures is not the file's to fix.
+        relevant = [rule for rule in rules if rule.codes & file_codes]
+        merged = {**stored[group_key], **{row.indicator.code: row.value for row in group}}
+        for violation in rules_check(merged, rules=relevant):
+            errors += _violation_errors(violation, [row for row in group if row.indicator.code in violation.codes])
+    return errors
+
+
+def _violation_errors(violation: RuleViolation, involved: list[_Row]) -> list[RowError]:
+    errors = []
+    for row in involved:
+        message = _("vi phạm quy tắc %(rule)s: %(message)s") % {
+            "rule": violation.rule.code, "message": violation.message}
+        others = [str(other.line) for other in involved if other is not row]
+        if others:
+            message += " " + _("(cùng với dòng %(lines)s)") % {"lines": ", ".join(others)}
+        errors.append(RowError(row.line, message))
+    return errors
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def _outcome(row: _Row, existing: _Stored | None) -> str:
+    if existing is None:
+        return "created"
+    comment = existing.comment if row.comment is None else row.comment
+    source = existing.source if row.source is None else row.source
+    same = (existing.value, existing.comment, existing.source) == (row.value, comment, source)
+    return "unchanged" if same else "updated"
+
+
+def _reports_create(keys: Iterable[ReportKey], user: User) -> dict[ReportKey, YearlyReport]:
+    now = timezone.now()
+    reports = [
+        YearlyReport(sector_id=sector_id, org_unit_id=org_unit_id, year=year, status=ReportStatus.APPROVED,
+                     created_by=user, submitted_at=now, submitted_by=user, approved_at=now, approved_by=user)
+        for sector_id, org_unit_id, year in keys
+    ]
+    created = bulk_create_with_history(reports, YearlyReport, batch_size=_BATCH, default_user=user)
+    return {(r.sector_id, r.org_unit_id, r.year): r for r in created}
+
+
+def _write_each(rows: list[_Row], reports: Mapping[ReportKey, YearlyReport],
+                existing: Mapping[tuple[int, int, int], _Stored], user: User) -> Counts:
+    counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
+    for row in rows:
+        stored = existing.get(row.key)
+        comment = row.comment if row.comment is not None else (stored.comment if stored else "")
+        outcome = datavalue_write(report=reports[row.report_key], indicator=row.indicator, value=row.value,
+                                  user=user, comment=comment, source=row.source)
+        counts[outcome] += 1
+    return counts
+
+
+def _write_bulk(rows: list[_Row], reports: Mapping[ReportKey, YearlyReport],
+                existing: Mapping[tuple[int, int, int], _Stored], user: User) -> Counts:
+    counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
+    new, changed = [], {}
+    for row in rows:
+        stored = existing.get(row.key)
+        outcome = _outcome(row, stored)
+        counts[outcome] += 1
+        if outcome == "created":
+            # Ids rather than instances: half the cost per row in bulk_create.
+            new.append(DataValue(report_id=reports[row.report_key].pk, indicator_id=row.indicator.pk,
+                                 org_unit_id=row.org_unit.pk, year=row.year, value=row.value,
+                                 comment=row.comment or "", source=row.source or "", updated_by=user))
+        elif outcome == "updated":
+            changed[stored.pk] = row
+    if new:
+        bulk_create_with_history(new, DataValue, batch_size=_BATCH, default_user=user)
+    if changed:
+        _update_bulk(changed, user)
+    return counts
+
+
+def _update_bulk(changed: Mapping[int, _Row], user: User) -> None:
+    now = timezone.now()
+    values = list(DataValue.objects.in_bulk(list(changed)).values())
+    for stored in values:
+        row = changed[stored.pk]
+        stored.value = row.value
+        stored.comment = stored.comment if row.comment is None else row.comment
+        stored.source = stored.source if row.source is None else row.source
+        stored.updated_by, stored.updated_at = user, now
+    _update_rows(values, _UPDATED_FIELDS)
+    DataValue.history.bulk_history_create(values, batch_size=_BATCH, update=True, default_user=user)
+
+
+def _update_rows(objs: list[DataValue], names: Iterable[str]) -> None:
+    """What bulk_update_with_history does, minus bulk_update: its CASE WHEN
+    expression per field and row takes minutes for 50,000 rows, where one
+    parameterised UPDATE run for every row takes seconds."""
+    meta, quote = DataValue._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in names]
+    sql = "UPDATE %s SET %s WHERE %s = %%s" % (
+        quote(meta.db_table), ", ".join("%s = %%s" % quote(field.column) for field in fields),
+        quote(meta.pk.column))
+    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields] + [obj.pk]
+              for obj in objs]
+    with connection.cursor() as cursor:
+        if _is_psycopg2():
+            # psycopg2's executemany makes one round trip per row; this sends pages of them.
+            from psycopg2.extras import execute_batch
+
+            execute_batch(cursor.cursor, sql, params, page_size=_BATCH)
+        else:
+            cursor.executemany(sql, params)
+
+
+def _is_psycopg2() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return not is_psycopg3
+
+
+def _existing_values(rows: list[_Row]) -> dict[tuple[int, int, int], _Stored]:
+    """Every stored figure of the units and years the file touches, across all
+    indicators: the rules compare figures of different sectors. Plain tuples,
+    because building 50,000 model instances only to compare them is slow."""
+    years = {row.year for row in rows}
+    units = {row.org_unit.pk for row in rows}
+    values = DataValue.objects.filter(year__in=years, org_unit_id__in=units).values_list(
+        "pk", "indicator_id", "org_unit_id", "year", "value", "comment", "source")
+    return {(indicator_id, org_unit_id, year): _Stored(pk, value, comment, source)
+            for pk, indicator_id, org_unit_id, year, value, comment, source in values}
+
+
+def _existing_reports(rows: list[_Row], *, lock: bool) -> dict[ReportKey, YearlyReport]:
+    reports = YearlyReport.objects.filter(year__in={row.year for row in rows},
+                                          org_unit_id__in={row.org_unit.pk for row in rows})
+    if lock:
+        # Nobody may submit or reopen one of these reports while the file is written.
+        reports = reports.select_for_update()
+    return {(r.sector_id, r.org_unit_id, r.year): r for r in reports}
+
+
+@transaction.atomic
+def values_import(*, content: bytes, user: User = None, dry_run: bool = False) -> ImportResult:
+    """Check every row of a CSV file and, if all are right and it is not a
+    dry run, write them as approved figures. Returns counts of what was (or,
+    in a dry run or on errors, would be) created, updated or left unchanged,
+    and every rejected row; on any error nothing is written."""
+    try:
+        table = _read_table(content)
+    except _FileError as error:
+        return ImportResult(0, 0, 0, [error.error], dry_run)
+    checker = _Checker(table)
+    rows = checker.rows()
+    errors = checker.errors
+    reports = _existing_reports(rows, lock=not dry_run)
+    errors += _report_errors(rows, reports)
+    existing = _existing_values(rows)
+    codes_by_id = {indicator.pk: code for code, indicator in checker.indicators.items()}
+    errors += _rule_errors(rows, existing, codes_by_id)
+    if errors:
+        return ImportResult(0, 0, 0, sorted(errors, key=lambda error: error.line), dry_run)
+    if dry_run:
+        counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
+        for row in rows:
+            counts[_outcome(row, existing.get(row.key))] += 1
+        return ImportResult(counts["created"], counts["updated"], counts["unchanged"], [], dry_run)
+    missing = {row.report_key for row in rows} - set(reports)
+    reports.update(_reports_create(sorted(missing), user))
+    write = _write_bulk if len(rows) >= BULK_FROM else _write_each
+    counts = write(rows, reports, existing, user)
+    # Approved figures changed: the aggregates that read them are stale (one
+    # recompute is enqueued for the whole file when the transaction commits).
+    stale_mark(cells=[(row.indicator.pk, row.org_unit.pk, row.year) for row in rows
+                      if _outcome(row, existing.get(row.key)) != "unchanged"])
+    return ImportResult(counts["created"], counts["updated"], counts["unchanged"], [], dry_run)
