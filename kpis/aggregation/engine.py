@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from kpis.aggregation.scope import Scope
-from kpis.formulas import Binary, Expr, Number, Ref, Unary, find_cycle, parse_formula, referenced_codes
+from kpis.formulas import Expr, Number, Ref, Unary, find_cycle, parse_formula, referenced_codes
 
 KEY = "indicator_id, org_unit_id, year"
 VALUE_COLUMNS = "value, method, children_count, expected_children, is_complete"
