@@ -122,7 +122,9 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
         cursor.executemany("INSERT INTO syn_years VALUES (%s)", [(FIRST_YEAR + y,) for y in range(years)])
         if postgres:
             # Rows are consistent by construction: skip the per-row integrity and
-            # foreign-key triggers, which would queue forty million checks.
+            # foreign-key triggers, which would queue forty million checks. Checks
+            # already queued (a --replace deletion) must run before tables are altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE kpis_datavalue DISABLE TRIGGER ALL")
             cursor.execute("ALTER TABLE kpis_yearlyreport DISABLE TRIGGER ALL")
         cursor.execute("""
@@ -152,6 +154,7 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
         if postgres:
             cursor.execute("ALTER TABLE kpis_datavalue ENABLE TRIGGER ALL")
             cursor.execute("ALTER TABLE kpis_yearlyreport ENABLE TRIGGER ALL")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         last_year = FIRST_YEAR + years - 1
         cursor.executemany(
             "INSERT INTO kpis_target (indicator_id, org_unit_id, year, operator, value, source) "
