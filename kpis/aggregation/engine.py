@@ -57,8 +57,7 @@ def _create_temp_tables(cursor) -> None:
                    "PRIMARY KEY (parent_id, year))")
     cursor.execute(
         "CREATE TEMP TABLE agg_w (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
-        "method varchar(8), children_count integer, expected_children integer, is_complete integer, "
-        "PRIMARY KEY (indicator_id, org_unit_id, year))"
+        "method varchar(8), children_count integer, expected_children integer, is_complete integer)"
     )
     cursor.execute(
         "CREATE TEMP TABLE agg_stored (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
@@ -71,7 +70,7 @@ def _create_temp_tables(cursor) -> None:
         "CREATE TEMP TABLE agg_final (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
         "method varchar(8), children_count integer, expected_children integer, is_complete integer, "
         "previous_value numeric, change numeric, change_pct numeric, target_id bigint, status varchar(20), "
-        "achievement_pct numeric, PRIMARY KEY (indicator_id, org_unit_id, year))"
+        "achievement_pct numeric)"
     )
 
 
@@ -161,25 +160,30 @@ def _step_rollup(cursor, scope: Scope, max_depth: int) -> None:
     _analyze(cursor, "agg_expected")
     source = _values_source(scope)
     for depth in range(max_depth, -1, -1):  # a scope unit at any depth may have children
+        # Group first, then drop the units that have an entered figure: the
+        # anti-join then runs over one row per unit, not one per child.
         cursor.execute(f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
-            SELECT v.indicator_id, p.id, v.year,
-                   CASE i.aggregation WHEN 'sum' THEN SUM(v.value) WHEN 'average' THEN AVG(v.value)
-                                      WHEN 'min' THEN MIN(v.value) ELSE MAX(v.value) END,
-                   'rollup', COUNT(*), MAX(e.n),
-                   CASE WHEN COUNT(*) = MAX(e.n) THEN MIN(v.is_complete) ELSE 0 END
-            FROM {source} v
-            JOIN kpis_orgunit c ON c.id = v.org_unit_id
-            JOIN agg_scope_units p ON p.id = c.parent_id AND p.depth = %s
-            JOIN kpis_orgunit po ON po.id = p.id
-            JOIN kpis_indicator i ON i.id = v.indicator_id AND i.aggregation IN ('sum', 'average', 'min', 'max')
-            JOIN agg_scope_indicators si ON si.id = v.indicator_id
-            JOIN agg_scope_years sy ON sy.year = v.year
-            JOIN agg_expected e ON e.parent_id = p.id AND e.year = v.year
-            WHERE {_active('c', 'v.year')} AND {_active('po', 'v.year')}
-              AND NOT EXISTS (SELECT 1 FROM agg_w x WHERE x.indicator_id = v.indicator_id
-                              AND x.org_unit_id = p.id AND x.year = v.year)
-            GROUP BY v.indicator_id, p.id, v.year, i.aggregation""", [depth])
+            SELECT g.indicator_id, g.org_unit_id, g.year, g.value, 'rollup', g.children, g.expected,
+                   CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
+            FROM (
+                SELECT v.indicator_id, p.id AS org_unit_id, v.year,
+                       CASE i.aggregation WHEN 'sum' THEN SUM(v.value) WHEN 'average' THEN AVG(v.value)
+                                          WHEN 'min' THEN MIN(v.value) ELSE MAX(v.value) END AS value,
+                       COUNT(*) AS children, MAX(e.n) AS expected, MIN(v.is_complete) AS complete
+                FROM {source} v
+                JOIN kpis_orgunit c ON c.id = v.org_unit_id
+                JOIN agg_scope_units p ON p.id = c.parent_id AND p.depth = %s
+                JOIN kpis_orgunit po ON po.id = p.id
+                JOIN kpis_indicator i ON i.id = v.indicator_id AND i.aggregation IN ('sum', 'average', 'min', 'max')
+                JOIN agg_scope_indicators si ON si.id = v.indicator_id
+                JOIN agg_scope_years sy ON sy.year = v.year
+                JOIN agg_expected e ON e.parent_id = p.id AND e.year = v.year
+                WHERE {_active('c', 'v.year')} AND {_active('po', 'v.year')}
+                GROUP BY v.indicator_id, p.id, v.year, i.aggregation
+            ) g
+            WHERE NOT EXISTS (SELECT 1 FROM agg_w x WHERE x.indicator_id = g.indicator_id
+                              AND x.org_unit_id = g.org_unit_id AND x.year = g.year)""", [depth])
         _analyze(cursor, "agg_w")
 
 
@@ -338,7 +342,11 @@ def compute(cursor, scope: Scope) -> int:
         _analyze(cursor, "agg_stored")
     cursor.execute("SELECT MAX(depth) FROM agg_scope_units")
     max_depth = cursor.fetchone()[0] or 0
+    if scope.full and connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # hash joins and sorts over millions of rows
     _step_entered(cursor)
+    # Built after the bulk insert: one sort instead of millions of index updates.
+    cursor.execute("CREATE UNIQUE INDEX agg_w_key ON agg_w (indicator_id, org_unit_id, year)")
     _analyze(cursor, "agg_w")
     _step_rollup(cursor, scope, max_depth)
     _step_derived(cursor, scope)
