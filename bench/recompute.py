@@ -134,13 +134,17 @@ def main() -> None:
     if args.generate:
         call_command("generate_scale_data", size=args.generate, replace=True)
     values = DataValue.objects.count()
-    print(f"database: {connection.vendor}, values: {values:,}, org units: {OrgUnit.objects.count():,}")
+    print(f"database: {connection.vendor}, values: {values:,}, org units: {OrgUnit.objects.count():,}",
+          flush=True)
 
     floor_seconds = statistics.median(timed(floor) for _ in range(args.rounds))
+    print(f"  floor measured: {floor_seconds:.3f} s", flush=True)
     empty_aggregates()
     cold = timed(aggregates_recompute)
+    print(f"  cold full recompute: {cold:.3f} s", flush=True)
     cells = Aggregate.objects.count()
     warm = timed(aggregates_recompute)
+    print(f"  warm full recompute: {warm:.3f} s", flush=True)
     value = a_commune_value()
     one_edit = []
     for round_number in range(args.rounds):

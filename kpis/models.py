@@ -519,8 +519,13 @@ class Aggregate(models.Model):
     """What every page, export and the API read: one indicator × org unit ×
     year, computed only by ``kpis.aggregation`` from approved figures."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="aggregates")
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aggregates")
+    # No database-level foreign keys: this is a cache rebuilt by set-based SQL
+    # that only writes ids it read from those tables, and ten million rows of
+    # deferred key checks would double the time of a full recompute.
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="aggregates",
+                                  db_constraint=False)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aggregates",
+                                 db_constraint=False)
     year = models.PositiveSmallIntegerField()
     value = models.DecimalField(max_digits=26, decimal_places=8)
     method = models.CharField(max_length=8, choices=AggregateMethod.choices)
@@ -530,7 +535,8 @@ class Aggregate(models.Model):
     previous_value = models.DecimalField(max_digits=26, decimal_places=8, null=True)
     change = models.DecimalField(max_digits=26, decimal_places=8, null=True)
     change_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)
-    target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, related_name="+")
+    target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, related_name="+",
+                               db_constraint=False)
     status = models.CharField(max_length=20, choices=ProgressStatus.choices, null=True)
     achievement_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)
 
@@ -572,3 +578,117 @@ class RecomputeRun(models.Model):
     class Meta:
         get_latest_by = "finished_at"
         indexes = [models.Index(fields=["-finished_at"], name="recompute_run_finished")]
+
+
+# --- Leaders' summary export (issue 5) -------------------------------------------------------
+
+
+class DocumentSettings(models.Model):
+    """What the header and signature blocks of an exported report say (Decree
+    30/2020, Annex I). One row (pk 1), edited in the admin: agencies are
+    renamed and merged (the Sở TT&TT went into the Sở KH&CN in 2025), so none
+    of this is code. An empty field falls back as docs/export.md explains."""
+
+    SINGLETON_ID = 1
+
+    parent_agency = models.CharField(
+        _("cơ quan chủ quản"), max_length=200, blank=True,
+        help_text=_("Tên cơ quan, tổ chức chủ quản trực tiếp, viết hoa, ví dụ: UBND TỈNH … "
+                    "Để trống: \"UBND\" và tên đơn vị cấp cao nhất của cây đơn vị."))
+    issuing_agency = models.CharField(
+        _("cơ quan ban hành"), max_length=200, blank=True,
+        help_text=_("Tên cơ quan ban hành báo cáo, viết hoa, ví dụ: SỞ KHOA HỌC VÀ CÔNG NGHỆ."))
+    document_symbol = models.CharField(
+        _("ký hiệu văn bản"), max_length=64, blank=True,
+        help_text=_("Phần sau số văn bản, ví dụ: BC-SKHCN (in ra: \"Số: …/BC-SKHCN\")."))
+    document_number = models.CharField(
+        _("số văn bản"), max_length=16, blank=True,
+        help_text=_("Thường để trống: văn thư ghi số khi ban hành."))
+    place = models.CharField(
+        _("địa danh"), max_length=100, blank=True,
+        help_text=_("Địa danh ghi trước ngày tháng (tên tỉnh, thành phố nơi cơ quan đóng trụ sở). "
+                    "Để trống: tên đơn vị cấp cao nhất của cây đơn vị."))
+    signer_authority = models.CharField(
+        _("thẩm quyền ký"), max_length=100, blank=True,
+        help_text=_("Ví dụ: KT. GIÁM ĐỐC (ký thay); để trống khi người đứng đầu ký."))
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=100, default="GIÁM ĐỐC")
+    signer_name = models.CharField(_("họ tên người ký"), max_length=100, blank=True)
+    recipients = models.TextField(
+        _("nơi nhận"), blank=True, default="Lưu: VT.",
+        help_text=_("Mỗi dòng một nơi nhận, ví dụ: UBND tỉnh (để báo cáo);"))
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("thiết lập văn bản báo cáo")
+        verbose_name_plural = _("thiết lập văn bản báo cáo")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="document_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Thiết lập văn bản báo cáo"))
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_ID
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "DocumentSettings":
+        """The stored row, or unsaved defaults while an admin has not saved one."""
+        return cls.objects.filter(pk=cls.SINGLETON_ID).first() or cls(pk=cls.SINGLETON_ID)
+
+
+class ExportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", _("DOCX (Word, sửa được)")
+    XLSX = "xlsx", _("XLSX (Excel, bảng tổng hợp)")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Đang chờ")
+    RUNNING = "running", _("Đang tạo")
+    DONE = "done", _("Hoàn thành")
+    FAILED = "failed", _("Lỗi")
+
+
+class ExportJob(models.Model):
+    """One request for a summary report and, once rendered, its stored file.
+    ``key`` identifies the content (parameters, data version, document
+    settings, date), so an identical request on unchanged data reuses it."""
+
+    key = models.CharField(max_length=64, db_index=True)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE,
+                                 related_name="+")
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE, null=True,
+                               blank=True, related_name="+")
+    fmt = models.CharField(_("định dạng"), max_length=8, choices=ExportFormat.choices)
+    districts = models.BooleanField(_("kèm phụ lục từng đơn vị cấp dưới"), default=False)
+    issued_on = models.DateField(_("ngày báo cáo"))
+    data_version = models.CharField(max_length=255)
+    status = models.CharField(_("trạng thái"), max_length=8, choices=ExportStatus.choices,
+                              default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
+    file = models.CharField(_("tệp"), max_length=300, blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người yêu cầu"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt xuất báo cáo")
+        verbose_name_plural = _("lượt xuất báo cáo")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_job_progress_range"),
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="export_job_status_known"),
+            models.CheckConstraint(condition=Q(fmt__in=ExportFormat.values), name="export_job_format_known"),
+            models.CheckConstraint(condition=~Q(status=ExportStatus.DONE) | ~Q(file=""),
+                                   name="export_job_done_has_file"),
+        ]
+
+    def __str__(self) -> str:
+        sector = f" {self.sector.code}" if self.sector_id else ""
+        return f"{self.org_unit.code} {self.year}{sector} {self.fmt}"

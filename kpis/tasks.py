@@ -15,3 +15,12 @@ def recompute_stale_task() -> int:
 @shared_task(name="kpis.recompute_full", acks_late=True)
 def recompute_full_task() -> int:
     return aggregates_recompute(scope=FULL).changed
+
+
+@shared_task(name="kpis.export_summary", acks_late=True)
+def export_summary_task(job_id: int) -> str:
+    from kpis.export.services import summary_export_render
+    from kpis.models import ExportJob
+
+    job = ExportJob.objects.filter(pk=job_id).select_related("org_unit", "sector").first()
+    return summary_export_render(job=job).status if job is not None else "missing"

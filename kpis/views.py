@@ -1,15 +1,9 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from kpis.aggregation import aggregation_state
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    # Dashboards come with their own issue; until then the admin is the portal.
-    return redirect("admin:index")
 
 
 def _database_state() -> str:

@@ -292,3 +292,14 @@ def test_demo_aggregates_show_the_bts_change_from_2019():
     assert round(bts.change_pct, 1) == Decimal("3.6")
     ratio = Aggregate.objects.get(indicator__code="PUBLIC_SERVICES_L4_PCT", org_unit__code="HG", year=2020)
     assert round(ratio.value, 1) == Decimal("41.4")  # 166 / (235 + 166)
+
+
+@pytest.mark.django_db
+def test_demo_sets_the_report_header_of_the_2020_department():
+    from kpis.models import DocumentSettings
+
+    call_command("load_demo", with_demo_users=True, stdout=io.StringIO())
+    call_command("load_demo", with_demo_users=True, stdout=io.StringIO())
+    document = DocumentSettings.current()
+    assert document.issuing_agency == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+    assert document.parent_agency == "UBND TỈNH HẬU GIANG" and document.signer_title == "GIÁM ĐỐC"

@@ -35,7 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help=_("Tệp kết quả."))
         parser.add_argument("--districts", action="store_true",
                             help=_("Kèm phụ lục số liệu từng đơn vị cấp dưới."))
-        parser.add_argument("--date", dest="issued", default="", help=_("Ngày ghi trên báo cáo (YYYY-MM-DD; mặc định hôm nay)."))
+        parser.add_argument("--date", dest="issued", default="",
+                            help=_("Ngày ghi trên báo cáo (YYYY-MM-DD; mặc định hôm nay)."))
 
     def handle(self, *args, year: int, org_unit: str, sector: str, fmt: str, out: str, districts: bool,
                issued: str, **options):

@@ -3,12 +3,14 @@ figures only, see fixtures/hau_giang/) and one demo account per role."""
 
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kpis.export.services import document_settings_update
 from kpis.services.catalogue import CatalogueError, catalogue_load_file
 from kpis.services.demo import demo_users_create
 from kpis.services.imports import values_import
@@ -16,6 +18,7 @@ from kpis.services.imports import values_import
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "hau_giang"
 CATALOGUE_FILE = DEMO_DIR / "catalogue.yaml"
 VALUES_FILE = DEMO_DIR / "values.csv"
+DOCUMENT_SETTINGS_FILE = DEMO_DIR / "document_settings.yaml"
 
 
 class Command(BaseCommand):
@@ -44,6 +47,11 @@ class Command(BaseCommand):
                          for e in result.errors]
                 raise CommandError(_("Số liệu demo %(path)s có lỗi:\n%(errors)s")
                                    % {"path": VALUES_FILE, "errors": "\n".join(lines)})
+            try:
+                document_settings_update(fields=yaml.safe_load(DOCUMENT_SETTINGS_FILE.read_text("utf-8")))
+            except ValidationError as error:
+                raise CommandError(_("Thiết lập văn bản demo %(path)s có lỗi: %(errors)s")
+                                   % {"path": DOCUMENT_SETTINGS_FILE, "errors": " ".join(error.messages)}) from None
         for section, counts in catalogue.items():
             self.stdout.write(self._counts(section, **counts))
         self.stdout.write(self._counts("values", created=result.created, updated=result.updated,

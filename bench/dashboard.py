@@ -1,0 +1,224 @@
+"""Dashboard benchmark: the overview under concurrent load on gunicorn, at demo
+size and at national size (10 million values), beside a trivial Django view in
+the same run, printed as ratios.
+
+    .venv/bin/python bench/dashboard.py \\
+        --demo-url postgres://postgres@127.0.0.1:5432/portal_dash_demo \\
+        --scale-url postgres://postgres@127.0.0.1:5432/portal_dash_10m \\
+        [--redis-url redis://127.0.0.1:6379/7] [--workers 3] [--concurrency 8] [--requests 600]
+
+Each database must already be migrated and loaded (the demo: `load_demo` and
+`recompute_aggregates`; the large one: also `generate_scale_data --size
+national` and `recompute_aggregates`). Synthetic indicators are not "key", so
+the large overview would show no cards: ``--mark-key N`` marks the first N
+synthetic indicators of each synthetic sector as key in the large database
+(synthetic data only; it says so when it does).
+
+For each database the script starts gunicorn (``--workers`` sync workers,
+DEBUG off) and fires, from a pool of ``--concurrency`` threads, ``--requests``
+requests at each URL, interleaved so they share the same conditions:
+  overview   ``/`` (the top unit, the latest year), served from the page cache
+             as in production (the cache holds a page until the next recompute);
+  cold       the overview with the page cache off (a dummy cache), so every
+             request runs the page's fixed set of queries;
+  trivial    ``/healthz``, a trivial Django view (one ``SELECT 1`` and the two
+             small queries of the recompute state).
+Targets (issue 4): overview at 10 M within 1.2× of itself at demo size, and
+within 3× of the trivial view.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Static files are not measured: plain storage spares the benchmark a `collectstatic` (the manifest
+# storage of production only looks names up in a dictionary when a page is rendered).
+BENCH_SETTINGS = """from portal.settings import *  # noqa: F401,F403
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+"""
+NOCACHE_SETTINGS = BENCH_SETTINGS + """CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, database_url: str, *, workers: int, redis_url: str | None, settings_dir: str,
+                 settings_module: str):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "SECRET_KEY": "benchmark-only",
+               "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+        env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        env["PYTHONPATH"] = os.pathsep.join([settings_dir, str(ROOT)])
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
+        gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
+        self.process = subprocess.Popen(
+            [gunicorn, "portal.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+             "--worker-class", "sync", "--log-level", "warning", "--timeout", "120"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=5).read()
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if self.process.poll() is not None:
+                    raise SystemExit("gunicorn stopped: " + self.process.stderr.read().decode()[-2000:])
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit("gunicorn did not answer within a minute")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def fetch(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url}: {response.status}")
+    return time.perf_counter() - started
+
+
+def load(base: str, paths: dict[str, str], *, requests: int, concurrency: int, warmup: int) -> dict:
+    """Latencies (seconds) per name; the names' requests are interleaved."""
+    for path in paths.values():
+        for _ in range(warmup):
+            fetch(base + path)
+    plan = [name for _ in range(requests) for name in paths]
+    results: dict[str, list[float]] = {name: [] for name in paths}
+    lock = threading.Lock()
+
+    def one(name: str) -> None:
+        elapsed = fetch(base + paths[name])
+        with lock:
+            results[name].append(elapsed)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, plan))
+    wall = time.perf_counter() - started
+    return {"latencies": results, "throughput": len(plan) / wall}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def mark_key(database_url: str, per_sector: int) -> int:
+    import psycopg2
+
+    dsn = database_url.replace("postgres://", "postgresql://", 1)
+    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE kpis_indicator SET is_key = TRUE WHERE id IN (
+                SELECT id FROM (SELECT i.id, ROW_NUMBER() OVER (PARTITION BY i.sector_id ORDER BY i.code) AS n
+                                FROM kpis_indicator i WHERE i.code LIKE 'SYN%%') ranked WHERE n <= %s)""",
+                       [per_sector])
+        return cursor.rowcount
+
+
+def describe(database_url: str) -> str:
+    import psycopg2
+
+    dsn = database_url.replace("postgres://", "postgresql://", 1)
+    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT COUNT(*) FROM kpis_datavalue), (SELECT COUNT(*) FROM kpis_aggregate), "
+                       "(SELECT COUNT(*) FROM kpis_orgunit), (SELECT COUNT(*) FROM kpis_indicator WHERE is_key)")
+        values, aggregates, units, keys = cursor.fetchone()
+    return f"{values:,} values, {aggregates:,} aggregates, {units:,} org units, {keys} key indicators"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo-url", required=True)
+    parser.add_argument("--scale-url", required=True)
+    parser.add_argument("--redis-url", help="share the page cache between workers through Redis, as in production")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=600, help="per URL and size")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--mark-key", type=int, default=2, metavar="N")
+    options = parser.parse_args()
+
+    if options.mark_key:
+        changed = mark_key(options.scale_url, options.mark_key)
+        if changed:
+            print(f"marked up to {options.mark_key} synthetic indicators per synthetic sector as key "
+                  f"({changed} rows, synthetic data only)")
+    settings_dir = tempfile.mkdtemp(prefix="bench-dashboard-")
+    Path(settings_dir, "bench_settings.py").write_text(BENCH_SETTINGS)
+    Path(settings_dir, "bench_nocache_settings.py").write_text(NOCACHE_SETTINGS)
+
+    rows = {}
+    for size, url in (("demo", options.demo_url), ("10M", options.scale_url)):
+        print(f"{size}: {describe(url)}")
+        cached = Gunicorn(url, workers=options.workers, redis_url=options.redis_url, settings_dir=settings_dir,
+                          settings_module="bench_settings")
+        cold = Gunicorn(url, workers=options.workers, redis_url=options.redis_url, settings_dir=settings_dir,
+                        settings_module="bench_nocache_settings")
+        try:
+            for name, server, paths in (("overview+trivial", cached, {"overview": "/", "trivial": "/healthz"}),
+                                        ("cold", cold, {"cold": "/"})):
+                outcome = load(server.base, paths, requests=options.requests, concurrency=options.concurrency,
+                               warmup=options.warmup)
+                for key, latencies in outcome["latencies"].items():
+                    rows[(size, key)] = (statistics.median(latencies), percentile(latencies, 0.95),
+                                         outcome["throughput"])
+        finally:
+            cached.stop()
+            cold.stop()
+    shutil.rmtree(settings_dir, ignore_errors=True)
+
+    print(f"\n{options.workers} gunicorn sync workers, {options.concurrency} concurrent clients, "
+          f"{options.requests} requests per URL and size, cache: {'Redis' if options.redis_url else 'per-process'}")
+    print(f"{'size':<6}{'url':<10}{'p50 ms':>10}{'p95 ms':>10}")
+    for (size, key), (p50, p95, _throughput) in rows.items():
+        print(f"{size:<6}{key:<10}{p50 * 1000:>10.2f}{p95 * 1000:>10.2f}")
+
+    def ratio(a, b, index):
+        return rows[a][index] / rows[b][index]
+
+    print("\nratios (p50 / p95)                               target")
+    checks = [
+        ("overview 10M / overview demo", ("10M", "overview"), ("demo", "overview"), 1.2),
+        ("overview 10M / trivial 10M", ("10M", "overview"), ("10M", "trivial"), 3.0),
+        ("overview demo / trivial demo", ("demo", "overview"), ("demo", "trivial"), 3.0),
+        ("cold 10M / cold demo", ("10M", "cold"), ("demo", "cold"), None),
+        ("cold 10M / trivial 10M", ("10M", "cold"), ("10M", "trivial"), None),
+    ]
+    for label, a, b, target in checks:
+        p50, p95 = ratio(a, b, 0), ratio(a, b, 1)
+        verdict = "" if target is None else (f"≤ {target}  {'ok' if p50 <= target and p95 <= target else 'MISSED'}")
+        print(f"  {label:<32}{p50:>6.2f} / {p95:<6.2f}   {verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

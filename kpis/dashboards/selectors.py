@@ -1,0 +1,845 @@
+"""Every read behind the dashboards, each in a fixed number of queries whatever
+the data size: one query per kind of thing (all cards of a unit at once, all
+targets at once…), never one per card, row or year.
+
+Figures come only from ``Aggregate`` (approved figures, rolled up and derived by
+``kpis.aggregation``); ``DataValue`` is never read here. Milestones and report
+statuses are not figures and are read from their own tables.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kpis.dashboards import presentation as p
+from kpis.models import (
+    Aggregate,
+    AggregateMethod,
+    DefinitionChange,
+    Indicator,
+    Milestone,
+    MilestoneStatus,
+    OrgUnit,
+    OrgUnitLevel,
+    ReportStatus,
+    Sector,
+    Target,
+    YearlyReport,
+)
+
+# ---------------------------------------------------------------------------
+# Plain data the templates and tables read (no lazy relations, no queries).
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    valid_from: int | None = None
+    valid_to: int | None = None
+
+    @classmethod
+    def of(cls, unit: OrgUnit) -> UnitView:
+        return cls(unit.pk, unit.code, p.localized(unit), unit.level, unit.parent_id, unit.valid_from,
+                   unit.valid_to)
+
+    @property
+    def level_label(self) -> str:
+        return str(OrgUnitLevel(self.level).label) if self.level in OrgUnitLevel.values else self.level
+
+    def is_active_in(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from <= year) and (
+            self.valid_to is None or year <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class SectorView:
+    id: int
+    code: str
+    name: str
+    position: int
+
+    @classmethod
+    def of(cls, sector: Sector) -> SectorView:
+        return cls(sector.pk, sector.code, p.localized(sector), sector.position)
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    id: int
+    code: str
+    name: str
+    sector_id: int
+    unit: str
+    decimals: int
+    value_type: str
+    direction: str
+    is_key: bool
+    position: int
+    definition: str
+    source: str
+    formula: str
+    aggregation: str
+    entry_levels: tuple[str, ...]
+
+    @classmethod
+    def of(cls, indicator: Indicator) -> IndicatorView:
+        return cls(
+            indicator.pk, indicator.code, p.localized(indicator), indicator.sector_id,
+            p.localized(indicator, "unit"), indicator.decimals, indicator.value_type, indicator.direction,
+            indicator.is_key, indicator.position, p.localized(indicator, "definition"), indicator.source,
+            indicator.formula, indicator.aggregation, tuple(indicator.entry_levels or ()),
+        )
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction != "lower"
+
+    def show(self, value: Decimal | None) -> str:
+        return p.figure(value, self.decimals, self.value_type)
+
+    @property
+    def unit_gap(self) -> str:
+        """No space before a per cent sign (92,7%), a space before words (939 trạm)."""
+        return "" if self.unit == "%" else " "
+
+    def with_unit(self, text: str) -> str:
+        if not text or not self.unit or self.value_type == "yes_no":
+            return text
+        return f"{text}{self.unit_gap}{self.unit}"
+
+
+CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
+               "expected_children", "is_complete", "previous_value", "change", "change_pct", "target_id",
+               "status", "achievement_pct")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One Aggregate row."""
+
+    indicator_id: int
+    org_unit_id: int
+    year: int
+    value: Decimal
+    method: str
+    children_count: int
+    expected_children: int
+    is_complete: bool
+    previous_value: Decimal | None
+    change: Decimal | None
+    change_pct: Decimal | None
+    target_id: int | None
+    status: str | None
+    achievement_pct: Decimal | None
+
+    @property
+    def partial(self) -> bool:
+        """A roll-up that is missing some units below."""
+        return self.method == AggregateMethod.ROLLUP and not self.is_complete
+
+
+def _cells(queryset) -> list[Cell]:
+    return [Cell(*row) for row in queryset.values_list(*CELL_FIELDS)]
+
+
+@dataclass(frozen=True)
+class TargetView:
+    id: int
+    indicator_id: int
+    org_unit_id: int
+    year: int
+    operator: str
+    value: Decimal
+    baseline_year: int | None
+    source: str
+
+    @property
+    def symbol(self) -> str:
+        return p.OPERATOR_SYMBOLS.get(self.operator, self.operator)
+
+
+def _targets(queryset) -> dict[int, list[TargetView]]:
+    """Targets by indicator, earliest year first."""
+    found: dict[int, list[TargetView]] = defaultdict(list)
+    for row in queryset.order_by("year").values_list(
+            "id", "indicator_id", "org_unit_id", "year", "operator", "value", "baseline_year", "source"):
+        found[row[1]].append(TargetView(*row))
+    return found
+
+
+def target_for(targets: list[TargetView], year: int) -> TargetView | None:
+    """The target that applies to ``year``: the nearest one at or after it (the
+    aggregation's rule, so the badge and the target shown always agree)."""
+    return next((t for t in targets if t.year >= year), None)
+
+
+@dataclass
+class Card:
+    """An indicator at one unit in one year, with its trend and target."""
+
+    indicator: IndicatorView
+    unit_code: str
+    year: int
+    cell: Cell | None
+    latest: Cell | None  # the most recent earlier figure when ``year`` has none
+    series: list[tuple[int, Decimal]]
+    target: TargetView | None
+
+    @property
+    def value_text(self) -> str:
+        return self.indicator.show(self.cell.value) if self.cell else ""
+
+    @property
+    def latest_text(self) -> str:
+        return self.indicator.with_unit(self.indicator.show(self.latest.value)) if self.latest else ""
+
+    @property
+    def change_text(self) -> str:
+        if not self.cell or self.cell.change is None or self.indicator.value_type == "yes_no":
+            return ""
+        return p.signed(self.cell.change, self.indicator.decimals)
+
+    @property
+    def change_pct_text(self) -> str:
+        if not self.cell or self.cell.change_pct is None or self.indicator.value_type in ("yes_no", "percent"):
+            return ""
+        return p.signed(self.cell.change_pct, 1) + "%"
+
+    @property
+    def arrow(self) -> tuple[str, str]:
+        if not self.change_text:
+            return "", ""
+        return p.change_arrow(self.cell.change)
+
+    @property
+    def change_is_good(self) -> bool | None:
+        if not self.cell or not self.cell.change:
+            return None
+        return (self.cell.change > 0) == self.indicator.higher_is_better
+
+    @property
+    def target_text(self) -> str:
+        if not self.target:
+            return ""
+        return f"{self.target.symbol} {self.indicator.with_unit(self.indicator.show(self.target.value))}"
+
+    @property
+    def badge(self) -> p.Badge | None:
+        return p.progress_badge(self.cell.status) if self.cell else None
+
+    @property
+    def achievement_text(self) -> str:
+        if not self.cell or self.cell.achievement_pct is None:
+            return ""
+        return p.number(self.cell.achievement_pct, 0) + "%"
+
+    @property
+    def spark(self) -> dict | None:
+        return p.sparkline(self.series)
+
+    @property
+    def series_rows(self) -> list[tuple[int, str]]:
+        return [(year, self.indicator.show(value)) for year, value in self.series]
+
+
+def _card(indicator: IndicatorView, unit_code: str, year: int, cells: list[Cell],
+          targets: list[TargetView]) -> Card:
+    """``cells``: this indicator's cells at the unit, any order."""
+    by_year = {cell.year: cell for cell in cells}
+    earlier = sorted(y for y in by_year if y < year)
+    cell = by_year.get(year)
+    return Card(
+        indicator=indicator, unit_code=unit_code, year=year, cell=cell,
+        latest=by_year[earlier[-1]] if cell is None and earlier else None,
+        series=[(y, by_year[y].value) for y in sorted(by_year) if y <= year],
+        target=target_for(targets, year),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Org units and years.
+
+_LEVEL_RANK = Case(*[When(level=level, then=Value(rank)) for rank, level in enumerate(OrgUnitLevel.values)],
+                   default=Value(len(OrgUnitLevel.values)), output_field=IntegerField())
+
+
+def unit_by_code(code: str) -> OrgUnit | None:
+    """One query; up to three levels of ancestors come with it."""
+    return OrgUnit.objects.select_related("parent__parent__parent").filter(code=code).first()
+
+
+def default_unit() -> OrgUnit | None:
+    """The top of the tree (a country before a province when there are several). One query."""
+    return (OrgUnit.objects.select_related("parent").filter(parent__isnull=True)
+            .order_by(_LEVEL_RANK, "code").first())
+
+
+def ancestors_of(unit: OrgUnit) -> list[UnitView]:
+    """Root first, from what ``unit_by_code`` brought along (no query)."""
+    chain, current = [], unit
+    for _depth in range(3):
+        if current.parent_id is None:
+            break
+        if "parent" not in current._state.fields_cache:  # deeper than what was fetched
+            break
+        current = current.parent
+        chain.append(UnitView.of(current))
+    return list(reversed(chain))
+
+
+@dataclass(frozen=True)
+class UnitOption:
+    code: str
+    label: str
+    depth: int
+
+    @property
+    def indent(self) -> str:
+        return "— " * self.depth
+
+
+def unit_options(unit: OrgUnit) -> list[UnitOption]:
+    """The units a selector offers around ``unit``: the top units and the
+    units under them, ``unit``'s ancestors, siblings and children, in tree
+    order. One query."""
+    ancestor_ids = [a.id for a in ancestors_of(unit)]
+    condition = (Q(parent__isnull=True) | Q(parent__parent__isnull=True) | Q(parent_id=unit.pk)
+                 | Q(pk__in=ancestor_ids) | Q(pk=unit.pk))
+    if unit.parent_id:
+        condition |= Q(parent_id=unit.parent_id)
+    units = list(OrgUnit.objects.filter(condition).order_by("code"))
+    children: dict[int | None, list[OrgUnit]] = defaultdict(list)
+    ids = {u.pk for u in units}
+    for u in units:
+        children[u.parent_id if u.parent_id in ids else None].append(u)
+    for siblings in children.values():
+        siblings.sort(key=lambda u: (OrgUnitLevel.values.index(u.level) if u.level in OrgUnitLevel.values
+                                     else 99, u.code))
+    options: list[UnitOption] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for u in children.get(parent_id, []):
+            options.append(UnitOption(u.code, p.localized(u), depth))
+            walk(u.pk, depth + 1)
+
+    walk(None, 0)
+    return options
+
+
+def unit_years(unit: OrgUnit) -> Counter:
+    """How many figures ``unit`` has in each year. One query (index on unit, year)."""
+    return Counter(dict(Aggregate.objects.filter(org_unit=unit).order_by().values("year")
+                        .annotate(n=Count("id")).values_list("year", "n")))
+
+
+def site_identity() -> dict:
+    """The name the header shows: the top unit's name when the tree has one top. One query."""
+    roots = list(OrgUnit.objects.filter(parent__isnull=True).order_by("code")[:2])
+    return {"place": p.localized(roots[0]) if len(roots) == 1 else ""}
+
+
+def _pick_year(requested: int | None, data_years, fallback=()) -> int:
+    """The requested year, else the latest year with at least half as many
+    figures as the best-filled year (so a year whose first reports have just
+    been approved does not replace a complete one), else the latest year of
+    ``fallback``, else last year. ``data_years``: one entry per figure, or a Counter."""
+    if requested is not None:
+        return requested
+    for years in (data_years, fallback):
+        counts = years if isinstance(years, Counter) else Counter(years)
+        if counts:
+            best = max(counts.values())
+            return max(year for year, n in counts.items() if n * 2 >= best)
+    return timezone.localdate().year - 1
+
+
+# ---------------------------------------------------------------------------
+# Milestones.
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    code: str
+    title: str
+    sector: str
+    org_unit: str
+    due: date
+    status: str
+    completed_on: date | None
+    evidence: str
+    source: str
+    overdue: bool
+
+    @property
+    def badge(self) -> p.Badge:
+        return p.milestone_badge(self.status)
+
+    @property
+    def overdue_badge(self) -> p.Badge | None:
+        return p.overdue_badge() if self.overdue else None
+
+
+OPEN_MILESTONE = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
+
+
+def milestones_annotated(queryset=None):
+    """Milestones with ``overdue`` (open and past due), overdue ones first, then by due date."""
+    today = timezone.localdate()
+    queryset = queryset if queryset is not None else Milestone.objects.all()
+    return (queryset.select_related("sector", "org_unit")
+            .annotate(overdue=Case(When(Q(due__lt=today) & Q(status__in=OPEN_MILESTONE), then=Value(1)),
+                                   default=Value(0), output_field=IntegerField()))
+            .order_by("-overdue", "due", "code"))
+
+
+def milestone_rows(queryset) -> list[MilestoneRow]:
+    return [
+        MilestoneRow(
+            code=m.code, title=p.localized(m, "title"), sector=p.localized(m.sector),
+            org_unit=p.localized(m.org_unit) if m.org_unit else "", due=m.due, status=m.status,
+            completed_on=m.completed_on, evidence=m.evidence, source=m.source, overdue=bool(m.overdue),
+        )
+        for m in queryset
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Overview and sector pages.
+
+
+@dataclass
+class SectorBlock:
+    sector: SectorView
+    cards: list[Card]
+    indicator_count: int
+
+
+@dataclass
+class Overview:
+    unit: UnitView
+    year: int
+    blocks: list[SectorBlock]
+    other_sectors: list[SectorBlock]
+    milestones: list[MilestoneRow]
+
+
+def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
+    """Key indicators of every sector at ``unit``: five queries (sectors,
+    indicators, the unit's figures of the key indicators over all years,
+    their targets, the year's milestones)."""
+    sectors = [SectorView.of(s) for s in Sector.objects.all()]
+    indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
+    keys = [i for i in indicators if i.is_key]
+    cells: dict[int, list[Cell]] = defaultdict(list)
+    for cell in _cells(Aggregate.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys])):
+        cells[cell.indicator_id].append(cell)
+    year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
+    targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys]))
+    unit_view = UnitView.of(unit)
+    milestone_units = [a.id for a in ancestors_of(unit)] + [unit.pk]
+    milestones = milestone_rows(milestones_annotated(
+        Milestone.objects.filter(due__year=year).filter(Q(org_unit__isnull=True)
+                                                        | Q(org_unit_id__in=milestone_units))))
+    counts: dict[int, int] = defaultdict(int)
+    for indicator in indicators:
+        counts[indicator.sector_id] += 1
+    blocks, others = [], []
+    for sector in sectors:
+        cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, []))
+                 for i in keys if i.sector_id == sector.id]
+        block = SectorBlock(sector, cards, counts[sector.id])
+        (blocks if cards else others).append(block)
+    return Overview(unit_view, year, blocks, [b for b in others if b.indicator_count], milestones)
+
+
+@dataclass
+class SectorPage:
+    sector: SectorView
+    unit: UnitView
+    year: int
+    cards: list[Card]
+
+
+def sector_by_code(code: str) -> Sector | None:
+    return Sector.objects.filter(code=code).first()
+
+
+def sector_page(sector: Sector, unit: OrgUnit, year: int | None, years: Counter) -> SectorPage:
+    """Every indicator of a sector at ``unit``: three queries (indicators, figures, targets)."""
+    indicators = [IndicatorView.of(i) for i in Indicator.objects.filter(sector=sector)]
+    ids = [i.id for i in indicators]
+    cells: dict[int, list[Cell]] = defaultdict(list)
+    for cell in _cells(Aggregate.objects.filter(org_unit=unit, indicator_id__in=ids)):
+        cells[cell.indicator_id].append(cell)
+    year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
+    targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=ids))
+    cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, [])) for i in indicators]
+    return SectorPage(SectorView.of(sector), UnitView.of(unit), year, cards)
+
+
+@dataclass
+class SectorSummary:
+    sector: SectorView
+    indicators: int
+    key: int
+
+
+def sector_index() -> list[SectorSummary]:
+    """Sectors with their number of indicators. Two queries."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for sector_id, is_key in Indicator.objects.values_list("sector_id", "is_key"):
+        counts[sector_id][0] += 1
+        counts[sector_id][1] += int(is_key)
+    return [SectorSummary(SectorView.of(s), *counts[s.pk]) for s in Sector.objects.all()]
+
+
+# ---------------------------------------------------------------------------
+# Indicator page.
+
+
+@dataclass(frozen=True)
+class DefinitionChangeView:
+    year: int
+    description: str
+    source: str
+
+
+@dataclass
+class MatrixRow:
+    unit: UnitView
+    is_self: bool
+    cells: dict[int, Cell]
+
+
+@dataclass
+class Bar:
+    unit: UnitView
+    value: Decimal
+    partial: bool
+
+
+@dataclass
+class IndicatorPage:
+    indicator: IndicatorView
+    sector: SectorView
+    unit: UnitView
+    year: int
+    headline: Card
+    years: list[int]  # years with a figure at the unit or a unit below, oldest first
+    matrix: list[MatrixRow]
+    bars: list[Bar]  # units below in ``year``, best first
+    children_count: int
+    targets: list[TargetView]
+    definition_changes: list[DefinitionChangeView]
+    formula_words: str
+    components: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def has_partial(self) -> bool:
+        return any(cell.partial for row in self.matrix for cell in row.cells.values())
+
+    @property
+    def target_rows(self) -> list[tuple[TargetView, str]]:
+        return [(t, f"{t.symbol} {self.indicator.with_unit(self.indicator.show(t.value))}") for t in self.targets]
+
+    @property
+    def entry_levels_text(self) -> str:
+        return ", ".join(str(OrgUnitLevel(level).label).lower() if level in OrgUnitLevel.values else level
+                         for level in self.indicator.entry_levels)
+
+    @property
+    def chart_years(self) -> list[int]:
+        """The trend chart's x axis: every year from the first figure to the last target."""
+        years = [y for y in self.years if y in self.matrix[0].cells] or [self.year]
+        last = max([*years, *(t.year for t in self.targets)])
+        return list(range(min(years), last + 1))
+
+    @property
+    def target_line(self) -> list[Decimal | None]:
+        """The target that applies to each year of the chart (a step line)."""
+        line = []
+        for year in self.chart_years:
+            target = next((t for t in self.targets if t.year >= year), None)
+            line.append(target.value if target else None)
+        return line
+
+
+def indicator_by_code(code: str) -> Indicator | None:
+    return Indicator.objects.select_related("sector").filter(code=code).first()
+
+
+def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> IndicatorPage:
+    """An indicator at a unit and the units directly below it over every year.
+    Five queries (units below, figures, targets, definition changes, the
+    components' names for a formula)."""
+    view = IndicatorView.of(indicator)
+    children = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
+    unit_view = UnitView.of(unit)
+    rows = [MatrixRow(unit_view, True, {})] + [MatrixRow(child, False, {}) for child in children]
+    by_unit = {row.unit.id: row for row in rows}
+    for cell in _cells(Aggregate.objects.filter(indicator=indicator, org_unit_id__in=list(by_unit))):
+        by_unit[cell.org_unit_id].cells[cell.year] = cell
+    years = sorted({y for row in rows for y in row.cells})
+    own = rows[0].cells
+    year = _pick_year(year, list(own), [y for row in rows for y in row.cells])
+    targets = _targets(Target.objects.filter(indicator=indicator, org_unit=unit)).get(indicator.pk, [])
+    changes = [DefinitionChangeView(c.year, p.localized(c, "description"), c.source)
+               for c in DefinitionChange.objects.filter(indicator=indicator).order_by("year")]
+    components: list[tuple[str, str]] = []
+    words = ""
+    if indicator.formula:
+        from kpis.formulas import parse_formula, referenced_codes
+
+        try:
+            codes = referenced_codes(parse_formula(indicator.formula))
+        except ValueError:
+            codes = frozenset()
+        names = {i.code: p.localized(i) for i in Indicator.objects.filter(code__in=codes)}
+        components = sorted(names.items())
+        words = p.formula_in_words(indicator.formula, names)
+    bars = sorted(
+        (Bar(row.unit, row.cells[year].value, row.cells[year].partial) for row in rows[1:] if year in row.cells),
+        key=lambda bar: (-bar.value if view.higher_is_better else bar.value, bar.unit.name),
+    )
+    headline = _card(view, unit.code, year, list(own.values()), targets)
+    return IndicatorPage(
+        indicator=view, sector=SectorView.of(indicator.sector), unit=unit_view, year=year, headline=headline,
+        years=years, matrix=rows, bars=bars, children_count=len(children), targets=targets,
+        definition_changes=changes, formula_words=words, components=components,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Org-unit profile.
+
+
+@dataclass
+class ProfileRow:
+    indicator: IndicatorView
+    sector: SectorView
+    cell: Cell | None
+    parent_cell: Cell | None
+    rank: int | None
+    ranked: int  # units at this level with a figure
+
+    @property
+    def badge(self) -> p.Badge | None:
+        return p.progress_badge(self.cell.status) if self.cell else None
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    sector: SectorView
+    status: str
+    report_id: int | None
+    when: datetime | None
+
+    @property
+    def badge(self) -> p.Badge:
+        return p.report_badge(self.status)
+
+
+@dataclass
+class UnitProfile:
+    unit: UnitView
+    parent: UnitView | None
+    ancestors: list[UnitView]
+    peers: list[UnitView]  # the unit and its siblings
+    children: list[UnitView]
+    year: int
+    rows: list[ProfileRow]
+    reports: list[ReportLine]
+
+
+def _competition_rank(values: list[tuple[int, Decimal]], higher_is_better: bool) -> dict[int, int]:
+    """1, 2, 2, 4: ties share a rank."""
+    ordered = sorted(values, key=lambda item: -item[1] if higher_is_better else item[1])
+    ranks: dict[int, int] = {}
+    previous, rank = None, 0
+    for position, (unit_id, value) in enumerate(ordered, start=1):
+        if value != previous:
+            rank, previous = position, value
+        ranks[unit_id] = rank
+    return ranks
+
+
+def _expected_sectors(indicators: list[IndicatorView], level: str) -> set[int]:
+    return {i.sector_id for i in indicators if not i.formula and level in i.entry_levels}
+
+
+def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile:
+    """A unit's figures for a year beside its parent's and its siblings' (rank),
+    and its reports' status. Six queries (units around it, sectors,
+    indicators, figures, reports)."""
+    year = _pick_year(year, years, [])
+    same_level = Q(parent_id=unit.parent_id) if unit.parent_id else Q(pk=unit.pk)
+    around = list(OrgUnit.objects.filter(same_level | Q(parent_id=unit.pk)).order_by("code"))
+    peers = [UnitView.of(u) for u in around if u.parent_id == unit.parent_id]
+    children = [UnitView.of(u) for u in around if u.parent_id == unit.pk]
+    sectors = {s.pk: SectorView.of(s) for s in Sector.objects.all()}
+    indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
+    unit_ids = [u.id for u in peers] + ([unit.parent_id] if unit.parent_id else [])
+    by_key: dict[tuple[int, int], Cell] = {}
+    for cell in _cells(Aggregate.objects.filter(year=year, org_unit_id__in=unit_ids)):
+        by_key[(cell.indicator_id, cell.org_unit_id)] = cell
+    rows = []
+    for indicator in indicators:
+        own = by_key.get((indicator.id, unit.pk))
+        parent_cell = by_key.get((indicator.id, unit.parent_id)) if unit.parent_id else None
+        if own is None and parent_cell is None:
+            continue
+        peer_values = [(u.id, by_key[(indicator.id, u.id)].value) for u in peers if (indicator.id, u.id) in by_key]
+        ranks = _competition_rank(peer_values, indicator.higher_is_better) if len(peer_values) > 1 else {}
+        rows.append(ProfileRow(indicator, sectors[indicator.sector_id], own, parent_cell,
+                               ranks.get(unit.pk), len(peer_values)))
+    reports = {r.sector_id: r for r in YearlyReport.objects.filter(org_unit=unit, year=year)}
+    expected = _expected_sectors(indicators, unit.level) if UnitView.of(unit).is_active_in(year) else set()
+    lines = []
+    for sector in sectors.values():
+        report = reports.get(sector.id)
+        if report is not None:
+            lines.append(ReportLine(sector, report.status, report.pk,
+                                    report.approved_at or report.submitted_at or report.created_at))
+        elif sector.id in expected:
+            lines.append(ReportLine(sector, p.MISSING, None, None))
+    ancestors = ancestors_of(unit)
+    return UnitProfile(
+        unit=UnitView.of(unit), parent=ancestors[-1] if ancestors else None, ancestors=ancestors,
+        peers=peers, children=children, year=year, rows=rows, reports=lines,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Completeness of reporting (DHIS2's reporting rates).
+
+
+@dataclass
+class CompletenessCell:
+    sector: SectorView
+    status: str  # a ReportStatus, MISSING or NOT_EXPECTED
+    report_id: int | None
+
+    @property
+    def badge(self) -> p.Badge:
+        return p.report_badge(self.status)
+
+    @property
+    def expected(self) -> bool:
+        return self.status != p.NOT_EXPECTED
+
+
+@dataclass
+class Rate:
+    expected: int = 0
+    submitted: int = 0  # submitted or approved
+    approved: int = 0
+
+    def add(self, status: str) -> None:
+        if status == p.NOT_EXPECTED:
+            return
+        self.expected += 1
+        if status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+            self.submitted += 1
+        if status == ReportStatus.APPROVED:
+            self.approved += 1
+
+    @property
+    def submitted_pct(self) -> Decimal | None:
+        return Decimal(self.submitted * 100) / self.expected if self.expected else None
+
+    @property
+    def approved_pct(self) -> Decimal | None:
+        return Decimal(self.approved * 100) / self.expected if self.expected else None
+
+
+@dataclass
+class CompletenessRow:
+    unit: UnitView
+    is_self: bool
+    has_children: bool
+    cells: list[CompletenessCell]
+    rate: Rate
+
+
+@dataclass
+class Chase:
+    unit: UnitView
+    sector: SectorView
+    status: str
+    report_id: int | None
+
+    @property
+    def badge(self) -> p.Badge:
+        return p.report_badge(self.status)
+
+
+@dataclass
+class Completeness:
+    unit: UnitView
+    year: int
+    years: list[int]
+    sectors: list[SectorView]
+    rows: list[CompletenessRow]
+    by_sector: list[tuple[SectorView, Rate]]
+    total: Rate
+    to_submit: list[Chase]  # no report, draft or returned: the staff to chase
+    to_approve: list[Chase]  # submitted, waiting for an approver
+
+
+def completeness(unit: OrgUnit, year: int | None) -> Completeness:
+    """For a year, each sector's report at ``unit`` and at each unit directly
+    below it. Five queries (units below, sectors, indicators, years, reports)."""
+    children = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
+    grandchildren_parents = set(
+        OrgUnit.objects.filter(parent_id__in=[c.id for c in children]).values_list("parent_id", flat=True)
+        .distinct()) if children else set()
+    sectors = [SectorView.of(s) for s in Sector.objects.all()]
+    indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
+    unit_view = UnitView.of(unit)
+    row_units = [unit_view, *children]
+    ids = [u.id for u in row_units]
+    years = sorted(set(YearlyReport.objects.filter(org_unit_id__in=ids).values_list("year", flat=True)
+                       .distinct()), reverse=True)
+    year = _pick_year(year, years)
+    reports = {(r[0], r[1]): (r[2], r[3]) for r in YearlyReport.objects.filter(
+        org_unit_id__in=ids, year=year).values_list("org_unit_id", "sector_id", "status", "id")}
+    rows, total = [], Rate()
+    per_sector = {s.id: Rate() for s in sectors}
+    to_submit, to_approve = [], []
+    for u in row_units:
+        expected = _expected_sectors(indicators, u.level) if u.is_active_in(year) else set()
+        cells, rate = [], Rate()
+        for sector in sectors:
+            status, report_id = reports.get((u.id, sector.id), (None, None))
+            if status is None:
+                status = p.MISSING if sector.id in expected else p.NOT_EXPECTED
+            cells.append(CompletenessCell(sector, status, report_id))
+            for counter in (rate, per_sector[sector.id], total):
+                counter.add(status)
+            if status in (p.MISSING, ReportStatus.DRAFT, ReportStatus.RETURNED):
+                to_submit.append(Chase(u, sector, status, report_id))
+            elif status == ReportStatus.SUBMITTED:
+                to_approve.append(Chase(u, sector, status, report_id))
+        rows.append(CompletenessRow(u, u.id == unit.pk, u.id in grandchildren_parents, cells, rate))
+    if year not in years:
+        years = sorted({*years, year}, reverse=True)
+    return Completeness(
+        unit=unit_view, year=year, years=years, sectors=sectors, rows=rows,
+        by_sector=[(s, per_sector[s.id]) for s in sectors if per_sector[s.id].expected], total=total,
+        to_submit=to_submit, to_approve=to_approve,
+    )
+
+
+def no_data_message(year: int) -> str:
+    return _("Chưa có số liệu năm %(year)s") % {"year": year}

@@ -1,0 +1,493 @@
+"""Every table of the dashboards (django-tables2): sortable, paginated, and
+exportable to CSV and XLSX with django-tables2's ``TableExport``. Cells show
+figures the way the page does (9.391 and 92,7 in Vietnamese); exports carry the
+plain number (939, 92.7) so that spreadsheets can compute with them."""
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_tables2.export import TableExport
+
+from kpis.dashboards import presentation as p
+
+TEMPLATE = "kpis/dashboards/_table.html"
+EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
+PER_PAGE = 25
+
+
+def url_with(name: str, *args, **params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def plain(value: Decimal | None, decimals: int) -> Decimal | str:
+    """A figure for an export: rounded to the indicator's decimals, no grouping."""
+    if value is None:
+        return ""
+    return Decimal(value).quantize(Decimal(1).scaleb(-decimals))
+
+
+def badge_html(badge: p.Badge | None):
+    if badge is None:
+        return "—"
+    return format_html('<span class="badge badge--{}"><span class="badge__symbol" aria-hidden="true">{}</span> {}</span>',
+                       badge.key, badge.symbol, badge.label)
+
+
+class BaseTable(tables.Table):
+    class Meta:
+        template_name = TEMPLATE
+
+    caption = ""
+    stack = False  # on phones, show each row as a block of "header: value" lines
+
+    def __init__(self, *args, caption: str = "", **kwargs):
+        # Set here rather than only in Meta: django-tables2 does not inherit Meta.
+        kwargs.setdefault("template_name", TEMPLATE)
+        kwargs.setdefault("attrs", {"class": "data-table data-table--stack" if self.stack else "data-table"})
+        kwargs.setdefault("empty_text", _("Không có dữ liệu."))
+        super().__init__(*args, **kwargs)
+        self.caption = caption or self.caption
+
+
+class FigureColumn(tables.Column):
+    """A figure of the record's indicator; ``decimals``/``value_type`` come from the record."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        return p.figure(value, record["decimals"], record.get("value_type", ""))
+
+    def value(self, value, record):
+        if record.get("value_type") == "yes_no":
+            return int(value)
+        return plain(value, record["decimals"])
+
+
+class ChangeColumn(FigureColumn):
+    def render(self, value, record):
+        if record.get("value_type") == "yes_no":
+            return "—"
+        symbol, word = p.change_arrow(value)
+        return format_html('<span class="change"><span aria-hidden="true">{}</span> <span class="visually-hidden">{}</span>{}</span>',
+                           symbol, word, p.signed(value, record["decimals"]))
+
+
+class BadgeColumn(tables.Column):
+    """A status: symbol and word (never colour alone); the word in exports."""
+
+    def __init__(self, *args, badge, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.badge = badge
+
+    def render(self, value):
+        return badge_html(self.badge(value))
+
+    def value(self, value):
+        badge = self.badge(value)
+        return str(badge.label) if badge else ""
+
+
+# --- overview / sector ----------------------------------------------------------
+
+
+def card_records(cards, *, unit_code: str) -> list[dict]:
+    return [
+        {
+            "code": card.indicator.code, "indicator": card.indicator.name, "unit": card.indicator.unit,
+            "decimals": card.indicator.decimals, "value_type": card.indicator.value_type,
+            "value": card.cell.value if card.cell else None,
+            "previous": card.cell.previous_value if card.cell else None,
+            "change": card.cell.change if card.cell else None,
+            "target": (f"{card.target.symbol} {card.indicator.show(card.target.value)} ({card.target.year})"
+                       if card.target else ""),
+            "status": card.cell.status if card.cell else None,
+            "achievement": card.cell.achievement_pct if card.cell else None,
+            "link": url_with("kpis:indicator", card.indicator.code, unit=unit_code, year=card.year),
+        }
+        for card in cards
+    ]
+
+
+class IndicatorValuesTable(BaseTable):
+    stack = True
+    code = tables.Column(verbose_name=_("Mã"), visible=False)
+    indicator = tables.Column(verbose_name=_("Chỉ tiêu"))
+    unit = tables.Column(verbose_name=_("Đơn vị tính"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
+    previous = FigureColumn(verbose_name=_("Năm trước"))
+    change = ChangeColumn(verbose_name=_("Thay đổi"))
+    target = tables.Column(verbose_name=_("Mục tiêu"))
+    status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)
+    achievement = tables.Column(verbose_name=_("% mục tiêu"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+
+    def render_indicator(self, value, record):
+        return format_html('<a href="{}">{}</a>', record["link"], value)
+
+    def value_indicator(self, value):
+        return value
+
+    def render_achievement(self, value):
+        return p.number(value, 0) + "%"
+
+    def value_achievement(self, value):
+        return plain(value, 1)
+
+
+# --- indicator page -------------------------------------------------------------
+
+
+def matrix_records(page) -> list[dict]:
+    records = []
+    for row in page.matrix:
+        record = {
+            "code": row.unit.code, "unit_name": row.unit.name, "is_self": row.is_self,
+            "decimals": page.indicator.decimals, "value_type": page.indicator.value_type,
+            "link": url_with("kpis:unit", row.unit.code, year=page.year),
+        }
+        for year in page.years:
+            cell = row.cells.get(year)
+            record[f"y{year}"] = cell.value if cell else None
+            record[f"p{year}"] = bool(cell and cell.partial)
+        records.append(record)
+    return records
+
+
+class YearColumn(FigureColumn):
+    def __init__(self, year: int, **kwargs):
+        super().__init__(verbose_name=str(year), accessor=f"y{year}", **kwargs)
+        self.year = year
+
+    def render(self, value, record):
+        text = super().render(value, record)
+        if record.get(f"p{self.year}"):
+            return format_html('{}<abbr class="partial" title="{}">*</abbr>', text,
+                               _("Chưa đủ số liệu của các đơn vị cấp dưới"))
+        return text
+
+
+class MatrixTable(BaseTable):
+    code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
+    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+
+    def __init__(self, data, *, years: list[int], **kwargs):
+        extra = [(f"y{year}", YearColumn(year)) for year in years]
+        super().__init__(data, extra_columns=extra, **kwargs)
+
+    def render_unit_name(self, value, record):
+        if record["is_self"]:
+            return format_html("<strong>{}</strong>", value)
+        return format_html('<a href="{}">{}</a>', record["link"], value)
+
+    def value_unit_name(self, value):
+        return value
+
+
+def trend_records(page) -> list[dict]:
+    own = page.matrix[0].cells
+    line = dict(zip(page.chart_years, page.target_line))
+    return [
+        {"year": year, "value": own[year].value if year in own else None, "target": line.get(year),
+         "decimals": page.indicator.decimals, "value_type": page.indicator.value_type}
+        for year in page.chart_years
+    ]
+
+
+class TrendTable(BaseTable):
+    year = tables.Column(verbose_name=_("Năm"), localize=False)
+    value = FigureColumn(verbose_name=_("Giá trị"))
+    target = FigureColumn(verbose_name=_("Mục tiêu áp dụng"))
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+
+
+def bar_records(page) -> list[dict]:
+    return [
+        {"rank": n, "code": bar.unit.code, "unit_name": bar.unit.name, "value": bar.value,
+         "decimals": page.indicator.decimals, "value_type": page.indicator.value_type,
+         "link": url_with("kpis:unit", bar.unit.code, year=page.year)}
+        for n, bar in enumerate(page.bars, start=1)
+    ]
+
+
+class BarTable(BaseTable):
+    rank = tables.Column(verbose_name=_("Thứ tự"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
+    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+
+    def render_unit_name(self, value, record):
+        return format_html('<a href="{}">{}</a>', record["link"], value)
+
+    def value_unit_name(self, value):
+        return value
+
+
+# --- org-unit page --------------------------------------------------------------
+
+
+def profile_records(profile) -> list[dict]:
+    records = []
+    for row in profile.rows:
+        records.append({
+            "sector": row.sector.name, "code": row.indicator.code, "indicator": row.indicator.name,
+            "unit": row.indicator.unit, "decimals": row.indicator.decimals,
+            "value_type": row.indicator.value_type,
+            "value": row.cell.value if row.cell else None,
+            "change": row.cell.change if row.cell else None,
+            "parent_value": row.parent_cell.value if row.parent_cell else None,
+            "rank": row.rank, "ranked": row.ranked,
+            "status": row.cell.status if row.cell else None,
+            "link": url_with("kpis:indicator", row.indicator.code,
+                             unit=profile.unit.code if row.cell else (profile.parent.code if profile.parent else ""),
+                             year=profile.year),
+        })
+    return records
+
+
+class ProfileTable(BaseTable):
+    stack = True
+    code = tables.Column(verbose_name=_("Mã"), visible=False)
+    indicator = tables.Column(verbose_name=_("Chỉ tiêu"))
+    sector = tables.Column(verbose_name=_("Lĩnh vực"))
+    unit = tables.Column(verbose_name=_("Đơn vị tính"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
+    change = ChangeColumn(verbose_name=_("So với năm trước"))
+    parent_value = FigureColumn(verbose_name=_("Đơn vị cấp trên"))
+    rank = tables.Column(verbose_name=_("Xếp hạng"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)
+
+    def __init__(self, data, *, parent_name: str = "", **kwargs):
+        super().__init__(data, **kwargs)
+        if parent_name:
+            self.columns["parent_value"].column.verbose_name = parent_name
+        else:
+            self.columns.hide("parent_value")
+            self.columns.hide("rank")
+
+    def render_indicator(self, value, record):
+        return format_html('<a href="{}">{}</a>', record["link"], value)
+
+    def value_indicator(self, value):
+        return value
+
+    def render_rank(self, value, record):
+        return format_html('{}<span class="muted">/{}</span>', value, record["ranked"])
+
+    def value_rank(self, value, record):
+        return f"{value}/{record['ranked']}"
+
+
+class ReportsTable(BaseTable):
+    stack = True
+    sector = tables.Column(verbose_name=_("Lĩnh vực"))
+    status = BadgeColumn(verbose_name=_("Trạng thái báo cáo"), badge=p.report_badge)
+    when = tables.DateTimeColumn(verbose_name=_("Cập nhật"), format="SHORT_DATETIME_FORMAT")
+    link = tables.Column(verbose_name="", orderable=False, exclude_from_export=True, empty_values=())
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+
+    def __init__(self, data, *, staff: bool = False, **kwargs):
+        super().__init__(data, **kwargs)
+        if not staff:
+            self.columns.hide("link")
+
+    def render_link(self, value, record):
+        if not record.get("report_id"):
+            return ""
+        return format_html('<a href="{}">{}</a>', reverse("admin:kpis_yearlyreport_change",
+                                                          args=[record["report_id"]]), _("Mở báo cáo"))
+
+
+def report_records(lines) -> list[dict]:
+    return [{"sector": line.sector.name, "status": line.status, "when": line.when, "report_id": line.report_id}
+            for line in lines]
+
+
+# --- milestones -----------------------------------------------------------------
+
+
+class MilestoneTable(BaseTable):
+    stack = True
+    title = tables.Column(verbose_name=_("Nội dung"))
+    sector = tables.Column(verbose_name=_("Lĩnh vực"))
+    org_unit = tables.Column(verbose_name=_("Đơn vị"))
+    due = tables.DateColumn(verbose_name=_("Hạn hoàn thành"), format="SHORT_DATE_FORMAT")
+    status = tables.Column(verbose_name=_("Trạng thái"), order_by=("overdue", "status"))
+    completed_on = tables.DateColumn(verbose_name=_("Ngày hoàn thành"), format="SHORT_DATE_FORMAT")
+    evidence = tables.Column(verbose_name=_("Minh chứng"), orderable=False, visible=False)  # in the title's
+    source = tables.Column(verbose_name=_("Nguồn"), orderable=False, visible=False)  # details; exported
+
+    def render_title(self, value, record):
+        if not (record.evidence or record.source):
+            return value
+        return format_html(
+            '{}<details class="cell-details"><summary>{}</summary>{}{}</details>', value, _("Minh chứng và nguồn"),
+            format_html("<p>{}</p>", record.evidence) if record.evidence else "",
+            format_html('<p class="muted">{}: {}</p>', _("Nguồn"), record.source) if record.source else "")
+
+    def value_title(self, value):
+        return value
+
+    def render_status(self, value, record):
+        html = badge_html(record.badge)
+        if record.overdue:
+            html = format_html("{} {}", badge_html(record.overdue_badge), html)
+        return html
+
+    def value_due(self, value):
+        return value.isoformat()
+
+    def value_completed_on(self, value):
+        return value.isoformat() if value else ""
+
+    def value_status(self, value, record):
+        label = str(record.badge.label)
+        return f"{record.overdue_badge.label}, {label}" if record.overdue else label
+
+
+# --- completeness ---------------------------------------------------------------
+
+
+def completeness_records(data, *, year: int) -> list[dict]:
+    records = []
+    for row in data.rows:
+        record = {
+            "code": row.unit.code, "unit_name": row.unit.name, "is_self": row.is_self,
+            "has_children": row.has_children, "expected": row.rate.expected, "approved": row.rate.approved,
+            "submitted": row.rate.submitted, "approved_pct": row.rate.approved_pct,
+            "link": url_with("kpis:completeness", unit=row.unit.code, year=year),
+        }
+        for cell in row.cells:
+            record[f"s_{cell.sector.code}"] = cell.status
+            record[f"r_{cell.sector.code}"] = cell.report_id
+        records.append(record)
+    return records
+
+
+class ReportStatusColumn(tables.Column):
+    def __init__(self, sector, *, staff: bool, **kwargs):
+        super().__init__(verbose_name=sector.name, accessor=f"s_{sector.code}", **kwargs)
+        self.sector = sector
+        self.staff = staff
+
+    def render(self, value, record):
+        if value == p.NOT_EXPECTED:  # most cells of a wide matrix: keep them quiet
+            return format_html('<span aria-hidden="true" class="muted">–</span><span class="visually-hidden">{}</span>',
+                               p.report_badge(value).label)
+        html = badge_html(p.report_badge(value))
+        report_id = record.get(f"r_{self.sector.code}")
+        if self.staff and report_id:
+            return format_html('<a href="{}">{}</a>', reverse("admin:kpis_yearlyreport_change", args=[report_id]),
+                               html)
+        return html
+
+    def value(self, value):
+        return str(p.report_badge(value).label)
+
+
+class RateColumn(tables.Column):
+    """approved/expected with a native progress bar (no inline style)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num rate"}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        if not record["expected"]:
+            return "—"
+        return format_html(
+            '<progress max="{}" value="{}" aria-hidden="true"></progress> {}/{} <span class="muted">({}%)</span>',
+            record["expected"], record["approved"], record["approved"], record["expected"],
+            p.number(value, 0))
+
+    def value(self, value, record):
+        return plain(value, 1) if record["expected"] else ""
+
+
+class CompletenessTable(BaseTable):
+    code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
+    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    approved_pct = RateColumn(verbose_name=_("Đã duyệt"))
+
+    def __init__(self, data, *, sectors, staff: bool = False, **kwargs):
+        extra = [(f"s_{s.code}", ReportStatusColumn(s, staff=staff)) for s in sectors]
+        super().__init__(data, extra_columns=extra, sequence=("code", "unit_name", "approved_pct", "..."),
+                         **kwargs)
+
+    def render_unit_name(self, value, record):
+        if record["is_self"]:
+            return format_html("<strong>{}</strong>", value)
+        if record["has_children"]:
+            return format_html('<a href="{}">{}</a>', record["link"], value)
+        return value
+
+    def value_unit_name(self, value):
+        return value
+
+
+def rate_records(data) -> list[dict]:
+    return [{"sector": sector.name, "expected": rate.expected, "submitted": rate.submitted,
+             "approved": rate.approved, "submitted_pct": rate.submitted_pct, "approved_pct": rate.approved_pct}
+            for sector, rate in data.by_sector]
+
+
+class SectorRateTable(BaseTable):
+    stack = True
+    sector = tables.Column(verbose_name=_("Lĩnh vực"))
+    expected = tables.Column(verbose_name=_("Số báo cáo phải nộp"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    submitted = tables.Column(verbose_name=_("Đã gửi"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    approved_pct = RateColumn(verbose_name=_("Đã duyệt"))
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+
+
+def chase_records(chases, *, year: int) -> list[dict]:
+    return [{"unit_name": c.unit.name, "code": c.unit.code, "sector": c.sector.name, "status": c.status,
+             "report_id": c.report_id, "link": url_with("kpis:unit", c.unit.code, year=year)} for c in chases]
+
+
+class ChaseTable(BaseTable):
+    stack = True
+    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    sector = tables.Column(verbose_name=_("Lĩnh vực"))
+    status = BadgeColumn(verbose_name=_("Trạng thái"), badge=p.report_badge)
+
+    def render_unit_name(self, value, record):
+        return format_html('<a href="{}">{}</a>', record["link"], value)
+
+    def value_unit_name(self, value):
+        return value
+
+
+# --- sectors --------------------------------------------------------------------
+
+
+class SectorIndexTable(BaseTable):
+    name = tables.Column(verbose_name=_("Lĩnh vực"))
+    indicators = tables.Column(verbose_name=_("Số chỉ tiêu"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    key = tables.Column(verbose_name=_("Chỉ tiêu chính"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+
+    def render_name(self, value, record):
+        return format_html('<a href="{}">{}</a>', record["link"], value)
+
+    def value_name(self, value):
+        return value
+
+
+def export_response(table, fmt: str, filename: str):
+    """The table as a CSV or XLSX download, with django-tables2's TableExport."""
+    exporter = TableExport(fmt, table, dataset_kwargs={"title": filename[:31]})
+    return exporter.response(filename=f"{filename}.{fmt}")

@@ -1,0 +1,388 @@
+"""The public dashboards. Views are thin: check who may see the page, read the
+request's filters, call the selectors, render; the page body is cached until
+the data changes (see ``kpis.dashboards.cache``)."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string, select_template
+from django.urls import reverse
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from kpis.dashboards import selectors as s
+from kpis.dashboards import tables as t
+from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
+from kpis.dashboards.cache import cached, data_version, page_key, role_variant
+from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
+from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector
+
+EXPORT_BUTTON = "kpis/export/_button.html"
+PERM_EXPORT = "kpis.export_summary"
+
+
+@dataclass
+class Fragment:
+    """A rendered page body and what the layout around it needs."""
+
+    html: str
+    title: str
+    nav: str
+    year: int | None = None
+    unit: tuple | None = None  # (id, code, name, level) of the page's org unit, for the export button
+    charts: bool = False  # the page draws charts: load Chart.js
+
+
+@dataclass
+class Problem:
+    """A request the page cannot answer: shown in the layout, never cached."""
+
+    status: int
+    title: str
+    messages: list[str] = field(default_factory=list)
+
+
+class Export(Exception):
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+# --- access ---------------------------------------------------------------------
+
+
+def can_see_dashboards(user) -> bool:
+    return settings.PORTAL_PUBLIC or (user.is_authenticated and user.is_active)
+
+
+def can_see_completeness(user) -> bool:
+    """Report statuses are not secret but internal: open with the dashboards on a
+    public site; on a private one, only to users with a permission on reports."""
+    if settings.PORTAL_PUBLIC:
+        return True
+    return user.is_authenticated and user.is_active and user.has_module_perms("kpis")
+
+
+def _denied(request: HttpRequest, allowed: bool) -> HttpResponse | None:
+    if allowed:
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+    return _problem_response(request, Problem(403, _("Bạn không có quyền xem trang này"), [
+        _("Trang này dành cho cán bộ có quyền về báo cáo. Hãy liên hệ quản trị hệ thống nếu bạn cần xem.")]))
+
+
+def export_enabled(user) -> bool:
+    """The PDF export button (issue 5) shows to those who may export, once its template exists."""
+    if not user.has_perm(PERM_EXPORT):
+        return False
+    try:
+        select_template([EXPORT_BUTTON])
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+# --- rendering ------------------------------------------------------------------
+
+
+def _layout_context(request: HttpRequest, version) -> dict:
+    identity = cached(f"dash:identity:{version.run_id}:{get_language()}", s.site_identity)
+    return {
+        "identity": identity, "version": version, "can_see_completeness": can_see_completeness(request.user),
+    }
+
+
+def _problem_response(request: HttpRequest, problem: Problem, version=None) -> HttpResponse:
+    version = version or data_version()
+    context = {**_layout_context(request, version), "problem": problem, "page_title": problem.title,
+               "nav": ""}
+    return render(request, "kpis/dashboards/problem.html", context, status=problem.status)
+
+
+def _dashboard(request: HttpRequest, page: str, build, *, allowed: bool | None = None) -> HttpResponse:
+    denied = _denied(request, can_see_dashboards(request.user) if allowed is None else allowed)
+    if denied:
+        return denied
+    version = data_version()
+    export = request.GET.get("_export")
+    if export is not None:
+        if export not in t.EXPORT_FORMATS:
+            return _problem_response(request, Problem(400, _("Định dạng tải về không hỗ trợ"), [
+                _("Chỉ tải được CSV hoặc XLSX.")]), version)
+        try:
+            result = build(request, export)
+        except Export as done:
+            return done.response
+        if isinstance(result, Problem):
+            return _problem_response(request, result, version)
+        return _problem_response(request, Problem(400, _("Trang này không có bảng để tải về"), [
+            _("Hãy mở trang của một lĩnh vực hoặc một chỉ tiêu để tải bảng số liệu.")]), version)
+    key = page_key(page, version, request)
+    fragment = cache.get(key)
+    if fragment is None:
+        fragment = build(request, None)
+        if isinstance(fragment, Problem):  # never cached: a typo must not fill the cache
+            return _problem_response(request, fragment, version)
+        cache.set(key, fragment, CACHE_TIMEOUT)
+    context = {
+        **_layout_context(request, version), "fragment": fragment, "page_title": fragment.title,
+        "nav": fragment.nav, "content": fragment.html,
+    }
+    if fragment.unit and fragment.year and export_enabled(request.user):
+        unit_id, code, name, level = fragment.unit
+        context.update(export_enabled=True, export_year=fragment.year,
+                       export_unit=OrgUnit(pk=unit_id, code=code, name=name, level=level))
+    return render(request, "kpis/dashboards/page.html", context)
+
+
+def _fragment(request, template: str, context: dict, *, title: str, nav: str, year=None, unit=None,
+              charts: bool = False) -> Fragment:
+    html = render_to_string(template, context, request=request)
+    unit_tuple = (unit.id, unit.code, unit.name, unit.level) if unit is not None else None
+    return Fragment(html=html, title=title, nav=nav, year=year, unit=unit_tuple, charts=charts)
+
+
+def _configure(request, table, *, paginate: bool = True, per_page: int = t.PER_PAGE):
+    RequestConfig(request, paginate={"per_page": per_page} if paginate else False).configure(table)
+    return table
+
+
+def _export(table, fmt: str, filename: str):
+    raise Export(t.export_response(table, fmt, filename))
+
+
+# --- request parameters ---------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    year: int | None
+    unit: OrgUnit
+
+
+def _scope(request, *, unit_code: str | None = None) -> Scope | Problem:
+    filters = DashboardFilter(request.GET, queryset=Aggregate.objects.none())
+    if not filters.is_valid():
+        return Problem(400, _("Tham số không hợp lệ"), errors_of(filters))
+    year, code = filters.values
+    code = unit_code or code
+    unit = s.unit_by_code(code) if code else s.default_unit()
+    if unit is None:
+        if code:
+            return Problem(404, _("Không tìm thấy đơn vị"), [
+                _("Không có đơn vị hành chính nào mang mã “%(code)s”.") % {"code": code}])
+        return Problem(404, _("Chưa có dữ liệu"), [_("Chưa có đơn vị hành chính nào trong hệ thống.")])
+    return Scope(year, unit)
+
+
+def _year_choices(years, year: int) -> list[int]:
+    return sorted({*years, year}, reverse=True)
+
+
+def _filters_context(unit: OrgUnit, years: list[int], year: int) -> dict:
+    return {"year_choices": _year_choices(years, year), "unit_options": s.unit_options(unit),
+            "selected_year": year, "selected_unit": unit.code}
+
+
+# --- pages ----------------------------------------------------------------------
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "overview", _build_overview)
+
+
+def _build_overview(request, export):
+    scope = _scope(request)
+    if isinstance(scope, Problem):
+        return scope
+    years = s.unit_years(scope.unit)
+    data = s.overview(scope.unit, scope.year, years)
+    context = {"data": data, "ancestors": s.ancestors_of(scope.unit),
+               **_filters_context(scope.unit, years, data.year)}
+    title = _("Tổng quan %(unit)s năm %(year)s") % {"unit": data.unit.name, "year": data.year}
+    return _fragment(request, "kpis/dashboards/overview.html", context, title=title, nav="overview",
+                     year=data.year, unit=data.unit)
+
+
+def sector_index(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "sectors", _build_sector_index)
+
+
+def _build_sector_index(request, export):
+    records = [{"name": row.sector.name, "code": row.sector.code, "indicators": row.indicators, "key": row.key,
+                "link": reverse("kpis:sector", args=[row.sector.code])} for row in s.sector_index()]
+    table = _configure(request, t.SectorIndexTable(records, caption=_("Các lĩnh vực")))
+    if export:
+        _export(table, export, "linh-vuc")
+    return _fragment(request, "kpis/dashboards/sectors.html", {"table": table}, title=pgettext("menu", "Lĩnh vực"),
+                     nav="sectors")
+
+
+def sector(request: HttpRequest, code: str) -> HttpResponse:
+    return _dashboard(request, f"sector:{code}", lambda r, e: _build_sector(r, e, code))
+
+
+def _build_sector(request, export, code: str):
+    found = s.sector_by_code(code)
+    if found is None:
+        return Problem(404, _("Không tìm thấy lĩnh vực"), [
+            _("Không có lĩnh vực nào mang mã “%(code)s”.") % {"code": code}])
+    scope = _scope(request)
+    if isinstance(scope, Problem):
+        return scope
+    years = s.unit_years(scope.unit)
+    data = s.sector_page(found, scope.unit, scope.year, years)
+    table = _configure(request, t.IndicatorValuesTable(
+        t.card_records(data.cards, unit_code=scope.unit.code),
+        caption=_("%(sector)s: các chỉ tiêu của %(unit)s năm %(year)s")
+        % {"sector": data.sector.name, "unit": data.unit.name, "year": data.year}))
+    if export:
+        _export(table, export, f"{data.sector.code}_{data.unit.code}_{data.year}")
+    context = {"data": data, "table": table, **_filters_context(scope.unit, years, data.year)}
+    title = _("%(sector)s — %(unit)s năm %(year)s") % {"sector": data.sector.name, "unit": data.unit.name,
+                                                        "year": data.year}
+    return _fragment(request, "kpis/dashboards/sector.html", context, title=title, nav="sectors")
+
+
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    return _dashboard(request, f"indicator:{code}", lambda r, e: _build_indicator(r, e, code))
+
+
+def _build_indicator(request, export, code: str):
+    found = s.indicator_by_code(code)
+    if found is None:
+        return Problem(404, _("Không tìm thấy chỉ tiêu"), [
+            _("Không có chỉ tiêu nào mang mã “%(code)s”.") % {"code": code}])
+    scope = _scope(request)
+    if isinstance(scope, Problem):
+        return scope
+    data = s.indicator_page(found, scope.unit, scope.year)
+    matrix = _configure(request, t.MatrixTable(
+        t.matrix_records(data), years=data.years,
+        caption=_("%(indicator)s (%(unit)s) theo đơn vị và năm")
+        % {"indicator": data.indicator.name, "unit": data.indicator.unit or "—"}))
+    if export:
+        _export(matrix, export, f"{data.indicator.code}_{data.unit.code}")
+    trend = _configure(request, t.TrendTable(t.trend_records(data), prefix="trend-",
+                                             caption=_("Số liệu của biểu đồ xu hướng")), paginate=False)
+    bars = _configure(request, t.BarTable(t.bar_records(data), prefix="bars-",
+                                          caption=_("Số liệu của biểu đồ so sánh đơn vị")), paginate=False)
+    context = {
+        "data": data, "matrix": matrix, "trend_table": trend, "bar_table": bars,
+        "trend_chart": _trend_chart(data), "bar_chart": _bar_chart(data),
+        **_filters_context(scope.unit, sorted(data.years, reverse=True), data.year),
+    }
+    title = _("%(indicator)s — %(unit)s") % {"indicator": data.indicator.name, "unit": data.unit.name}
+    return _fragment(request, "kpis/dashboards/indicator.html", context, title=title, nav="sectors",
+                     charts=True)
+
+
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _trend_chart(data: s.IndicatorPage) -> dict:
+    own = data.matrix[0].cells
+    chart = {
+        "kind": "line", "labels": [str(y) for y in data.chart_years], "decimals": data.indicator.decimals,
+        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == "yes_no", "yes": _("Có"),
+        "no": _("Không"),
+        "series": [{"label": data.unit.name, "data": [_number(own[y].value) if y in own else None
+                                                      for y in data.chart_years]}],
+        "target": None,
+    }
+    if any(v is not None for v in data.target_line):
+        chart["target"] = {"label": _("Mục tiêu"), "data": [_number(v) for v in data.target_line]}
+    return chart
+
+
+def _bar_chart(data: s.IndicatorPage) -> dict:
+    return {
+        "kind": "bar", "labels": [bar.unit.name for bar in data.bars], "decimals": data.indicator.decimals,
+        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == "yes_no", "yes": _("Có"),
+        "no": _("Không"),
+        "series": [{"label": str(data.year), "data": [_number(bar.value) for bar in data.bars]}],
+    }
+
+
+def unit(request: HttpRequest, code: str) -> HttpResponse:
+    return _dashboard(request, f"unit:{code}", lambda r, e: _build_unit(r, e, code))
+
+
+def _build_unit(request, export, code: str):
+    scope = _scope(request, unit_code=code)
+    if isinstance(scope, Problem):
+        return scope
+    years = s.unit_years(scope.unit)
+    data = s.unit_profile(scope.unit, scope.year, years)
+    table = _configure(request, t.ProfileTable(
+        t.profile_records(data), parent_name=data.parent.name if data.parent else "",
+        caption=_("Các chỉ tiêu của %(unit)s năm %(year)s") % {"unit": data.unit.name, "year": data.year}))
+    if export:
+        _export(table, export, f"{data.unit.code}_{data.year}")
+    staff = role_variant(request.user) == "staff"
+    reports = _configure(request, t.ReportsTable(
+        t.report_records(data.reports), staff=staff, prefix="r-",
+        caption=_("Báo cáo năm %(year)s của %(unit)s") % {"year": data.year, "unit": data.unit.name}),
+        paginate=False)
+    context = {"data": data, "table": table, "reports": reports, "year_choices": _year_choices(years, data.year),
+               "selected_year": data.year}
+    title = _("%(unit)s năm %(year)s") % {"unit": data.unit.name, "year": data.year}
+    return _fragment(request, "kpis/dashboards/unit.html", context, title=title, nav="overview",
+                     year=data.year, unit=data.unit)
+
+
+def milestones(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "milestones", _build_milestones)
+
+
+def _build_milestones(request, export):
+    filters = MilestoneFilter(request.GET, queryset=Milestone.objects.all())
+    if not filters.is_valid():
+        return Problem(400, _("Tham số không hợp lệ"), errors_of(filters))
+    rows = s.milestone_rows(s.milestones_annotated(filters.qs))
+    table = _configure(request, t.MilestoneTable(rows, caption=_("Mốc nhiệm vụ, quá hạn trước")))
+    if export:
+        _export(table, export, "moc-nhiem-vu")
+    overdue = sum(1 for row in rows if row.overdue)
+    context = {"table": table, "overdue": overdue, "total": len(rows),
+               "sectors": [s.SectorView.of(x) for x in Sector.objects.all()],
+               "statuses": MilestoneStatus.choices,
+               "selected_sector": request.GET.get("sector", ""), "selected_status": request.GET.get("status", "")}
+    return _fragment(request, "kpis/dashboards/milestones.html", context, title=_("Mốc nhiệm vụ"),
+                     nav="milestones")
+
+
+def completeness(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "completeness", _build_completeness,
+                      allowed=can_see_completeness(request.user))
+
+
+def _build_completeness(request, export):
+    scope = _scope(request)
+    if isinstance(scope, Problem):
+        return scope
+    data = s.completeness(scope.unit, scope.year)
+    staff = role_variant(request.user) == "staff"
+    table = _configure(request, t.CompletenessTable(
+        t.completeness_records(data, year=data.year), sectors=data.sectors, staff=staff,
+        caption=_("Báo cáo năm %(year)s theo đơn vị và lĩnh vực") % {"year": data.year}))
+    if export:
+        _export(table, export, f"tien-do-bao-cao_{data.unit.code}_{data.year}")
+    rates = _configure(request, t.SectorRateTable(t.rate_records(data), prefix="rates-",
+                                                  caption=_("Tỷ lệ theo lĩnh vực")), paginate=False)
+    to_submit = _configure(request, t.ChaseTable(t.chase_records(data.to_submit, year=data.year), prefix="c1-",
+                                                 caption=_("Chưa gửi báo cáo")), per_page=10)
+    to_approve = _configure(request, t.ChaseTable(t.chase_records(data.to_approve, year=data.year), prefix="c2-",
+                                                  caption=_("Đang chờ duyệt")), per_page=10)
+    context = {"data": data, "table": table, "rates": rates, "to_submit": to_submit, "to_approve": to_approve,
+               "year_choices": data.years, "unit_options": s.unit_options(scope.unit),
+               "selected_year": data.year, "selected_unit": scope.unit.code}
+    title = _("Tiến độ báo cáo năm %(year)s — %(unit)s") % {"year": data.year, "unit": data.unit.name}
+    return _fragment(request, "kpis/dashboards/completeness.html", context, title=title, nav="completeness")

@@ -1,0 +1,223 @@
+"""The report as text: every heading, sentence and table cell as it will read,
+built once from ReportData and shared by the PDF and DOCX renderers, so the
+two always say the same thing."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kpis.export import formatting as fmt
+from kpis.export.selectors import (
+    IndicatorRow,
+    ReportData,
+    SectorSection,
+    TrendSeries,
+    UnitComparison,
+    unit_full_name,
+)
+from kpis.export.summary import summary_paragraphs
+from kpis.models import Milestone
+
+
+@dataclass
+class Row:
+    number: str
+    name: str
+    unit: str
+    value: str
+    previous: str
+    change: str
+    target: str
+    target_year: str
+    status: str
+    achievement: str
+
+
+@dataclass
+class Table:
+    heading: str
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Chart:
+    caption: str
+    kind: str  # "trend" or "comparison"
+    data: TrendSeries | UnitComparison
+
+
+@dataclass
+class MilestoneRow:
+    number: str
+    title: str
+    sector: str
+    due: str
+    status: str
+    completed: str
+
+
+@dataclass
+class AnnexPart:
+    heading: str
+    tables: list[Table]
+    empty_text: str = ""
+
+
+@dataclass
+class Document:
+    data: ReportData
+    title: str
+    subject: str
+    place_date: str
+    summary: list[str]
+    data_note: str
+    columns: list[str]
+    tables: list[Table]
+    charts: list[Chart]
+    milestone_columns: list[str]
+    milestones: list[MilestoneRow]
+    annex_title: str
+    annex_subtitle: str
+    annex: list[AnnexPart]
+    headings: dict[str, str]
+    recipients_label: str
+    file_title: str
+
+    @property
+    def header(self):
+        return self.data.header
+
+
+def _row(number: int, row: IndicatorRow, marks: str) -> Row:
+    indicator = row.indicator
+    value = fmt.indicator_value(indicator, row.value)
+    if row.has_value and not row.is_complete:
+        value += "*"
+    return Row(
+        number=str(number),
+        name=indicator.name + marks,
+        unit=fmt.unit_label(indicator),
+        value=value or "–",
+        previous=fmt.indicator_value(indicator, row.previous) or "–",
+        change=fmt.change_text(indicator, row.change, row.change_pct),
+        target=fmt.target_text(indicator, row.target),
+        target_year=f"({fmt.target_year_text(row.target)})" if row.target else "",
+        status=fmt.status_label(row.status, row.has_value),
+        achievement=fmt.achievement_text(row.achievement_pct) if row.status != "achieved" else "",
+    )
+
+
+def _table(heading: str, section: SectorSection) -> Table:
+    rows, notes = [], []
+    for number, row in enumerate(section.rows, start=1):
+        marks = ""
+        if row.definition_note:
+            notes.append(f"({len(notes) + 1}) {row.definition_note}")
+            marks = f" ({len(notes)})"
+        rows.append(_row(number, row, marks))
+    if any(row.has_value and not row.is_complete for row in section.rows):
+        notes.append(_("(*) Số liệu tổng hợp khi chưa đủ báo cáo đã duyệt của các đơn vị cấp dưới."))
+    return Table(heading=heading, rows=rows, notes=notes)
+
+
+def _subject(data: ReportData) -> str:
+    subject = _("Kết quả thực hiện các chỉ tiêu chuyển đổi số năm %(year)s") % {"year": data.year}
+    if not data.is_root:
+        subject += " " + _("của %(unit)s") % {"unit": unit_full_name(data.org_unit, in_sentence=True)}
+    if data.sector is not None:
+        subject += ", " + _("lĩnh vực %(sector)s") % {"sector": data.sector.name}
+    return subject
+
+
+def _data_note(data: ReportData) -> str:
+    if data.last_recompute is None:
+        return _("Số liệu trong báo cáo là số liệu chính thức (đã duyệt) của hệ thống chỉ tiêu chuyển đổi số.")
+    moment: datetime = timezone.localtime(data.last_recompute)
+    return _("Số liệu trong báo cáo là số liệu chính thức (đã duyệt) của hệ thống chỉ tiêu chuyển đổi số, "
+             "tổng hợp lúc %(time)s %(date)s.") % {"time": moment.strftime("%H:%M"),
+                                                    "date": fmt.long_date(moment.date())}
+
+
+def _milestone_row(number: int, milestone: Milestone) -> MilestoneRow:
+    return MilestoneRow(
+        number=str(number), title=milestone.title, sector=milestone.sector.name,
+        due=milestone.due.strftime("%d/%m/%Y"), status=str(milestone.get_status_display()),
+        completed=milestone.completed_on.strftime("%d/%m/%Y") if milestone.completed_on else "",
+    )
+
+
+def _years(series: TrendSeries) -> str:
+    first, last = series.points[0][0], series.points[-1][0]
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def build_document(data: ReportData) -> Document:
+    tables = [_table(f"{number}. {section.sector.name}", section)
+              for number, section in enumerate(data.sections, start=1)]
+    charts = []
+    for series in data.trends:
+        unit = f" ({series.indicator.unit})" if series.indicator.unit else ""
+        charts.append(Chart(caption=_("%(name)s%(unit)s, %(years)s") % {
+            "name": series.indicator.name, "unit": unit, "years": _years(series)}, kind="trend", data=series))
+    for comparison in data.comparisons:
+        unit = f" ({comparison.indicator.unit})" if comparison.indicator.unit else ""
+        charts.append(Chart(caption=_("%(name)s%(unit)s theo đơn vị, năm %(year)s") % {
+            "name": comparison.indicator.name, "unit": unit, "year": data.year},
+            kind="comparison", data=comparison))
+    for number, chart in enumerate(charts, start=1):
+        chart.caption = _("Biểu đồ %(number)s. %(caption)s") % {"number": number, "caption": chart.caption}
+
+    annex = []
+    for unit_number, part in enumerate(data.annex, start=1):
+        annex.append(AnnexPart(
+            heading=unit_full_name(part.org_unit),
+            tables=[_table(f"{unit_number}.{number}. {section.sector.name}", section)
+                    for number, section in enumerate(part.sections, start=1)],
+            empty_text=_("Chưa có số liệu đã duyệt của đơn vị năm %(year)s.") % {"year": data.year},
+        ))
+
+    place_date = f"{data.header.place}, {fmt.long_date(data.issued_on)}" if data.header.place \
+        else fmt.long_date(data.issued_on).capitalize()
+    return Document(
+        data=data,
+        title=_("BÁO CÁO"),
+        subject=_subject(data),
+        place_date=place_date,
+        summary=summary_paragraphs(data),
+        data_note=_data_note(data),
+        columns=[_("STT"), _("Chỉ tiêu"), _("Đơn vị tính"), _("Năm %(year)s") % {"year": data.year},
+                 _("Năm %(year)s") % {"year": data.year - 1}, _("Tăng, giảm"), _("Mục tiêu"), _("Đánh giá")],
+        tables=tables,
+        charts=charts,
+        milestone_columns=[_("STT"), _("Nhiệm vụ"), _("Lĩnh vực"), _("Thời hạn"), _("Trạng thái")],
+        milestones=[_milestone_row(number, m) for number, m in enumerate(data.milestones, start=1)],
+        annex_title=_("PHỤ LỤC"),
+        annex_subtitle=_("Số liệu năm %(year)s của các đơn vị cấp dưới") % {"year": data.year},
+        annex=annex,
+        headings={
+            "nation": _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+            "motto": _("Độc lập - Tự do - Hạnh phúc"),
+            "summary": _("TÓM TẮT KẾT QUẢ"),
+            "sectors": _("KẾT QUẢ THEO LĨNH VỰC"),
+            "charts": _("BIỂU ĐỒ CÁC CHỈ TIÊU CHÍNH"),
+            "milestones": _("TIẾN ĐỘ CÁC NHIỆM VỤ TRỌNG TÂM"),
+            "no_figures": _("Chưa có số liệu đã duyệt."),
+            "no_milestones": _("Không có nhiệm vụ trọng tâm đến hạn hoặc đang triển khai."),
+            "annex_ref": _("(Kèm theo báo cáo %(subject)s)") % {"subject": _subject(data)[0].lower()
+                                                               + _subject(data)[1:]},
+        },
+        recipients_label=_("Nơi nhận:"),
+        file_title=f"{_('Báo cáo')} – {_subject(data)}",
+    )
+
+
+def numbered_headings(document: Document) -> list[tuple[str, str]]:
+    """The report's sections in order with Roman numbers: (key, "I. TÓM TẮT KẾT QUẢ")."""
+    keys = ["summary", "sectors"]
+    if document.charts:
+        keys.append("charts")
+    keys.append("milestones")
+    return [(key, f"{fmt.roman(number)}. {document.headings[key]}") for number, key in enumerate(keys, start=1)]

@@ -1,0 +1,115 @@
+"""How figures, targets, statuses and dates read in a report, in the active
+language (Vietnamese: 9.391, 92,7, "ngày 13 tháng 01 năm 2021")."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from kpis.models import ComparisonOperator, Indicator, ProgressStatus, ValueType
+from kpis.templatetags.kpis_format import number
+
+MINUS = "\u2212"
+
+
+def figure(value: Decimal | int | float | None, decimals: int = 0) -> str:
+    """9.391 and 92,7; an empty string for no value."""
+    if value is None:
+        return ""
+    # Round half up first: Django's number_format truncates (41.3965 would print 41,3).
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = number(rounded, decimals)
+    return text.replace("-", MINUS)
+
+
+def significant_decimals(value: Decimal) -> int:
+    """60.000000 → 0, 92.50 → 1: a target reads as it was set."""
+    return max(0, -Decimal(value).normalize().as_tuple().exponent)
+
+
+def indicator_value(indicator: Indicator, value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    if indicator.value_type == ValueType.YES_NO:
+        return _("Có") if value else _("Không")
+    return figure(value, indicator.decimals)
+
+
+def signed(value: Decimal | None, decimals: int) -> str:
+    if value is None:
+        return ""
+    text = figure(abs(value), decimals)
+    if value > 0:
+        return f"+{text}"
+    if value < 0:
+        return f"{MINUS}{text}"
+    return text
+
+
+def change_text(indicator: Indicator, change: Decimal | None, change_pct: Decimal | None) -> str:
+    """"+33 (+3,6%)"; yes/no indicators have no change to show."""
+    if change is None or indicator.value_type == ValueType.YES_NO:
+        return ""
+    text = signed(change, indicator.decimals)
+    if change_pct is not None and change != 0:
+        text += f" ({signed(change_pct, 1)}%)"
+    return text
+
+
+def unit_label(indicator: Indicator) -> str:
+    return indicator.unit or ""
+
+
+def target_text(indicator: Indicator, target) -> str:
+    """"tối thiểu 60%" rather than "≥ 60": words read aloud, and the report
+    font has every character of them."""
+    if target is None:
+        return ""
+    value = indicator_value(indicator, target.value) if indicator.value_type == ValueType.YES_NO \
+        else figure(target.value, min(indicator.decimals, significant_decimals(target.value)))
+    if indicator.unit == "%":
+        value += "%"
+    words = {
+        ComparisonOperator.GTE: _("tối thiểu %(value)s"),
+        ComparisonOperator.LTE: _("tối đa %(value)s"),
+        ComparisonOperator.EQ: _("đạt %(value)s"),
+    }.get(target.operator, "%(value)s")
+    return words % {"value": value}
+
+
+def target_year_text(target) -> str:
+    return _("năm %(year)s") % {"year": target.year} if target is not None else ""
+
+
+def status_label(status: str | None, has_value: bool = True) -> str:
+    """The status in words (never shown by colour alone)."""
+    if status is None:
+        return ""
+    if status == ProgressStatus.NO_DATA and not has_value:
+        return _("Chưa có số liệu")
+    return str(ProgressStatus(status).label) if status in ProgressStatus.values else status
+
+
+def achievement_text(pct: Decimal | None) -> str:
+    if pct is None:
+        return ""
+    return _("%(pct)s%% mục tiêu") % {"pct": figure(pct, 1)}
+
+
+def long_date(day: date) -> str:
+    """Decree 30/2020: days 1–9 and months 1–2 take a leading zero."""
+    return _("ngày %(day)s tháng %(month)s năm %(year)s") % {
+        "day": f"{day.day:02d}",
+        "month": f"{day.month:02d}" if day.month <= 2 else str(day.month),
+        "year": day.year,
+    }
+
+
+def roman(number_: int) -> str:
+    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    result = ""
+    for value, letters in numerals:
+        while number_ >= value:
+            result += letters
+            number_ -= value
+    return result

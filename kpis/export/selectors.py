@@ -1,0 +1,350 @@
+"""Everything a summary report shows, read in a fixed number of queries
+whatever the size of the tree: figures from the Aggregate table only (which
+holds approved figures only), targets, milestones and the document settings.
+
+``report_data`` returns plain dataclasses; the summary paragraph, the charts
+and the three renderers work on those and never query the database."""
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from kpis.models import (
+    Aggregate,
+    DefinitionChange,
+    DocumentSettings,
+    Indicator,
+    Milestone,
+    MilestoneStatus,
+    OrgUnit,
+    OrgUnitLevel,
+    RecomputeRun,
+    Sector,
+    Target,
+)
+
+TREND_YEARS = 5  # the report year and the four before it
+MAX_TRENDS = 6
+MAX_COMPARISONS = 4
+
+# Words that already start a unit's name ("Thành phố Vị Thanh"); names without
+# one get the word for their level ("Hậu Giang" → "Tỉnh Hậu Giang").
+_ADMINISTRATIVE_WORDS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn",
+                         "đặc khu")
+
+
+def _level_word(level: str) -> str:
+    return {
+        OrgUnitLevel.PROVINCE: _("Tỉnh"),
+        OrgUnitLevel.DISTRICT: _("Huyện"),
+        OrgUnitLevel.COMMUNE: _("Xã"),
+    }.get(level, "")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "")
+
+
+def unit_full_name(unit: OrgUnit, *, in_sentence: bool = False) -> str:
+    """The unit's name with its administrative word: "Tỉnh Hậu Giang", or
+    "tỉnh Hậu Giang" inside a sentence, as Vietnamese writes it."""
+    name = _nfc(unit.name).strip()
+    for word in sorted(_ADMINISTRATIVE_WORDS, key=len, reverse=True):
+        if name.lower().startswith(word + " "):
+            return (word + name[len(word):]) if in_sentence else name
+    word = _level_word(unit.level)
+    if not word:
+        return name
+    return f"{word.lower() if in_sentence else word} {name}"
+
+
+def unit_place_name(unit: OrgUnit) -> str:
+    """The unit's name without its administrative word: "Cần Thơ"."""
+    name = _nfc(unit.name).strip()
+    for word in sorted(_ADMINISTRATIVE_WORDS, key=len, reverse=True):
+        if name.lower().startswith(word + " "):
+            return name[len(word) + 1:].strip()
+    return name
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    operator: str  # ">=", "<=", "="
+    value: Decimal
+    year: int
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    value: Decimal | None = None
+    previous: Decimal | None = None
+    change: Decimal | None = None
+    change_pct: Decimal | None = None
+    target: TargetInfo | None = None
+    status: str | None = None  # ProgressStatus, or None without a target
+    achievement_pct: Decimal | None = None
+    is_complete: bool = True
+    definition_note: str = ""
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class SectorSection:
+    sector: Sector
+    rows: list[IndicatorRow]
+
+
+@dataclass
+class TrendSeries:
+    indicator: Indicator
+    points: list[tuple[int, Decimal]]
+    target: TargetInfo | None
+
+
+@dataclass
+class UnitComparison:
+    indicator: Indicator
+    parent_value: Decimal | None
+    values: list[tuple[OrgUnit, Decimal]]  # in the order of the tree (by code)
+
+
+@dataclass
+class AnnexUnit:
+    org_unit: OrgUnit
+    sections: list[SectorSection]
+
+
+@dataclass
+class DocumentHeader:
+    parent_agency: str
+    issuing_agency: str
+    number_line: str
+    place: str
+    signer_authority: str
+    signer_title: str
+    signer_name: str
+    recipients: list[str]
+
+
+@dataclass
+class ReportData:
+    year: int
+    org_unit: OrgUnit
+    root: OrgUnit
+    sector: Sector | None
+    issued_on: date
+    header: DocumentHeader
+    sections: list[SectorSection]
+    trends: list[TrendSeries]
+    comparisons: list[UnitComparison]
+    children: list[OrgUnit]
+    unit_gaps: list[tuple[OrgUnit, int, int]]  # child, indicators behind the parent, indicators compared
+    milestones: list[Milestone]
+    annex: list[AnnexUnit] = field(default_factory=list)
+    last_recompute: object = None
+
+    @property
+    def rows(self) -> list[IndicatorRow]:
+        return [row for section in self.sections for row in section.rows]
+
+    @property
+    def is_root(self) -> bool:
+        return self.org_unit.pk == self.root.pk
+
+
+def document_header(settings_row: DocumentSettings, root: OrgUnit) -> DocumentHeader:
+    """The header and signature blocks, with the fallbacks of docs/export.md:
+    an empty parent agency is "UBND" and the top unit's full name in capitals,
+    an empty place is the top unit's name."""
+    parent = _nfc(settings_row.parent_agency).strip() or f"UBND {unit_full_name(root)}".upper()
+    symbol = _nfc(settings_row.document_symbol).strip()
+    number = _nfc(settings_row.document_number).strip()
+    # The clerk writes the number by hand when it is left blank: keep room for it.
+    number_line = _("Số: %(number)s/%(symbol)s") % {
+        "number": number or "\u00a0" * 6, "symbol": symbol or "BC"}
+    recipients = [line.strip().lstrip("-–").strip() for line in _nfc(settings_row.recipients).splitlines()]
+    return DocumentHeader(
+        parent_agency=parent.upper(),
+        issuing_agency=_nfc(settings_row.issuing_agency).strip().upper(),
+        number_line=number_line,
+        place=_nfc(settings_row.place).strip() or unit_place_name(root),
+        signer_authority=_nfc(settings_row.signer_authority).strip().upper(),
+        signer_title=_nfc(settings_row.signer_title).strip().upper(),
+        signer_name=_nfc(settings_row.signer_name).strip(),
+        recipients=[line for line in recipients if line],
+    )
+
+
+def _target_info(target: Target | None) -> TargetInfo | None:
+    if target is None:
+        return None
+    return TargetInfo(operator=target.operator, value=target.value, year=target.year)
+
+
+def _applicable_targets(targets: list[Target], year: int) -> dict[int, Target]:
+    """Per indicator, the nearest target at or after the year (the rule of the
+    aggregation engine), for indicators that have no aggregate that year."""
+    chosen: dict[int, Target] = {}
+    for target in sorted(targets, key=lambda t: t.year, reverse=True):
+        if target.year >= year:
+            chosen[target.indicator_id] = target
+    return chosen
+
+
+def _rows_for(indicators: list[Indicator], cells: dict[tuple[int, int], Aggregate], year: int,
+              targets: dict[int, Target], notes: dict[int, str], *, keep_empty_with_target: bool) -> list[IndicatorRow]:
+    rows = []
+    for indicator in indicators:
+        current = cells.get((indicator.pk, year))
+        last = cells.get((indicator.pk, year - 1))
+        if current is not None:
+            row = IndicatorRow(
+                indicator=indicator, value=current.value, previous=current.previous_value,
+                change=current.change, change_pct=current.change_pct,
+                target=_target_info(current.target), status=current.status,
+                achievement_pct=current.achievement_pct, is_complete=current.is_complete)
+        elif last is not None or (keep_empty_with_target and indicator.pk in targets):
+            row = IndicatorRow(indicator=indicator, previous=last.value if last is not None else None,
+                               target=_target_info(targets.get(indicator.pk)))
+        else:
+            continue
+        if row.target is not None and row.status is None:
+            row.status = "no_data"
+        row.definition_note = notes.get(indicator.pk, "")
+        rows.append(row)
+    return rows
+
+
+def _sections(sectors: list[Sector], by_sector: dict[int, list[Indicator]], cells, year, targets, notes, *,
+              keep_empty_with_target: bool) -> list[SectorSection]:
+    sections = []
+    for sector in sectors:
+        rows = _rows_for(by_sector.get(sector.pk, []), cells, year, targets, notes,
+                         keep_empty_with_target=keep_empty_with_target)
+        if rows:
+            sections.append(SectorSection(sector=sector, rows=rows))
+    return sections
+
+
+def _comparable(indicator: Indicator) -> bool:
+    """Whether a child unit can be compared with its parent on this indicator:
+    a level (share, ratio, score), not a count that grows with the unit's size."""
+    if indicator.value_type == "percent":
+        return True
+    if indicator.formula:
+        return "/" in indicator.formula
+    return indicator.aggregation != "sum"
+
+
+def _behind(indicator: Indicator, value: Decimal, reference: Decimal) -> bool:
+    return value < reference if indicator.direction == "higher" else value > reference
+
+
+def data_version() -> str:
+    """What the report content depends on besides its parameters: the last
+    recompute (figures, targets' statuses) and the last catalogue change of
+    indicators, targets and milestones. Four small queries."""
+    run = RecomputeRun.objects.order_by("-finished_at", "-id").values_list("id", flat=True).first() or 0
+    stamps = [
+        model.history.aggregate(last=Max("history_date"))["last"]
+        for model in (Indicator, Target, Milestone)
+    ]
+    return f"run{run}|" + "|".join(stamp.isoformat() if stamp else "-" for stamp in stamps)
+
+
+def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
+                issued_on: date) -> ReportData:
+    """All the report shows. Nine queries, whatever the number of units,
+    indicators or years."""
+    settings_row = DocumentSettings.current()                                         # 1
+    units = {unit.pk: unit for unit in OrgUnit.objects.only(                          # 2
+        "id", "code", "name", "level", "parent_id", "valid_from", "valid_to")}
+    unit = units.get(org_unit.pk, org_unit)
+    root, seen = unit, set()
+    while root.parent_id is not None and root.parent_id in units and root.pk not in seen:
+        seen.add(root.pk)
+        root = units[root.parent_id]
+    children = sorted((u for u in units.values() if u.parent_id == unit.pk and u.is_active_in(year)),
+                      key=lambda u: u.code)
+
+    indicators = list(Indicator.objects.select_related("sector")                      # 3
+                      .filter(**({"sector": sector} if sector else {}))
+                      .order_by("sector__position", "sector__code", "position", "code"))
+    sectors, by_sector = [], {}
+    for indicator in indicators:
+        if indicator.sector_id not in by_sector:
+            sectors.append(indicator.sector)
+        by_sector.setdefault(indicator.sector_id, []).append(indicator)
+    ids = [indicator.pk for indicator in indicators]
+
+    cells = {(cell.indicator_id, cell.year): cell for cell in                         # 4
+             Aggregate.objects.select_related("target")
+             .filter(org_unit=unit, indicator_id__in=ids, year__gte=year - TREND_YEARS + 1, year__lte=year)}
+    child_cells: dict[int, dict[tuple[int, int], Aggregate]] = {}
+    if children:
+        for cell in (Aggregate.objects.select_related("target")                      # 5
+                     .filter(org_unit_id__in=[c.pk for c in children], indicator_id__in=ids,
+                             year__in=[year, year - 1] if districts else [year])):
+            child_cells.setdefault(cell.org_unit_id, {})[(cell.indicator_id, cell.year)] = cell
+    targets = _applicable_targets(list(Target.objects.filter(org_unit=unit, indicator_id__in=ids)), year)  # 6
+    notes = {change.indicator_id: change.description for change in                   # 7
+             DefinitionChange.objects.filter(indicator_id__in=ids, year=year)}
+    milestone_filter = Q(org_unit=unit) | (Q(org_unit__isnull=True) if unit.pk == root.pk else Q(pk__in=[]))
+    milestones = [
+        milestone for milestone in Milestone.objects.select_related("sector")         # 8
+        .filter(milestone_filter, **({"sector": sector} if sector else {})).order_by("due", "code")
+        if milestone.due.year == year
+        or (milestone.due.year > year and milestone.status != MilestoneStatus.CANCELLED)
+        or (milestone.due.year < year and milestone.status in (MilestoneStatus.NOT_STARTED,
+                                                               MilestoneStatus.IN_PROGRESS))
+    ]
+    last_recompute = RecomputeRun.objects.order_by("-finished_at").values_list(      # 9
+        "finished_at", flat=True).first()
+
+    sections = _sections(sectors, by_sector, cells, year, targets, notes, keep_empty_with_target=True)
+
+    trends = []
+    for row in (row for s in sections for row in s.rows):
+        points = sorted((y, cells[(row.indicator.pk, y)].value)
+                        for y in range(year - TREND_YEARS + 1, year + 1) if (row.indicator.pk, y) in cells)
+        if (row.indicator.is_key or row.target) and points and (len(points) >= 2 or row.target):
+            trends.append(TrendSeries(indicator=row.indicator, points=points, target=row.target))
+    trends = trends[:MAX_TRENDS]
+
+    comparisons, behind, compared = [], {}, {}
+    for row in (row for s in sections for row in s.rows):
+        values = [(child, child_cells[child.pk][(row.indicator.pk, year)].value)
+                  for child in children if (row.indicator.pk, year) in child_cells.get(child.pk, {})]
+        if len(values) < 2:
+            continue
+        if row.indicator.is_key or row.target:
+            comparisons.append(UnitComparison(indicator=row.indicator, parent_value=row.value, values=values))
+        if _comparable(row.indicator) and row.value is not None:
+            for child, value in values:
+                compared[child.pk] = compared.get(child.pk, 0) + 1
+                if _behind(row.indicator, value, row.value):
+                    behind[child.pk] = behind.get(child.pk, 0) + 1
+    unit_gaps = sorted(((units[pk], behind.get(pk, 0), count) for pk, count in compared.items()),
+                       key=lambda item: (-item[1] / item[2], -item[1], item[0].code))
+
+    annex = []
+    if districts:
+        for child in children:
+            child_sections = _sections(sectors, by_sector, child_cells.get(child.pk, {}), year, {}, notes,
+                                       keep_empty_with_target=False)
+            annex.append(AnnexUnit(org_unit=child, sections=child_sections))
+
+    return ReportData(
+        year=year, org_unit=unit, root=root, sector=sector, issued_on=issued_on,
+        header=document_header(settings_row, root), sections=sections, trends=trends,
+        comparisons=comparisons[:MAX_COMPARISONS], children=children, unit_gaps=unit_gaps, milestones=milestones,
+        annex=annex, last_recompute=last_recompute,
+    )

@@ -1,0 +1,144 @@
+"""The report's opening summary, written from the data: how many targets are
+achieved (and where the others stand), the largest changes on last year, the
+units that lag, and the milestones. Every sentence is a translatable string."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kpis.export.formatting import figure, indicator_value
+from kpis.export.selectors import ReportData, unit_full_name
+from kpis.models import MilestoneStatus, ProgressStatus
+
+MAX_CHANGES = 3
+MAX_LAGGING = 3
+
+_STATUS_ORDER = (
+    ProgressStatus.ACHIEVED, ProgressStatus.ON_TRACK, ProgressStatus.NEEDS_ACCELERATION,
+    ProgressStatus.LIMITED_PROGRESS, ProgressStatus.DETERIORATION, ProgressStatus.NOT_ACHIEVED,
+)
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return _("%(head)s và %(last)s") % {"head": ", ".join(parts[:-1]), "last": parts[-1]}
+
+
+def _status_phrase(status: str, count: int) -> str:
+    phrases = {
+        ProgressStatus.ACHIEVED: ngettext("%(n)s chỉ tiêu đã đạt", "%(n)s chỉ tiêu đã đạt", count),
+        ProgressStatus.ON_TRACK: ngettext("%(n)s chỉ tiêu đúng tiến độ", "%(n)s chỉ tiêu đúng tiến độ", count),
+        ProgressStatus.NEEDS_ACCELERATION: ngettext("%(n)s chỉ tiêu cần đẩy nhanh",
+                                                    "%(n)s chỉ tiêu cần đẩy nhanh", count),
+        ProgressStatus.LIMITED_PROGRESS: ngettext("%(n)s chỉ tiêu tiến triển chậm",
+                                                  "%(n)s chỉ tiêu tiến triển chậm", count),
+        ProgressStatus.DETERIORATION: ngettext("%(n)s chỉ tiêu đi xuống", "%(n)s chỉ tiêu đi xuống", count),
+        ProgressStatus.NOT_ACHIEVED: ngettext("%(n)s chỉ tiêu không đạt", "%(n)s chỉ tiêu không đạt", count),
+    }
+    return phrases[status] % {"n": count}
+
+
+def _figures_sentence(data: ReportData) -> str:
+    with_value = [row for row in data.rows if row.has_value]
+    sectors = {section.sector.pk for section in data.sections if any(r.has_value for r in section.rows)}
+    if not with_value:
+        return _("Năm %(year)s chưa có số liệu chính thức (đã duyệt) của %(unit)s.") % {
+            "year": data.year, "unit": unit_full_name(data.org_unit, in_sentence=True)}
+    return ngettext(
+        "Năm %(year)s, %(unit)s có số liệu chính thức (đã duyệt) của %(n)s chỉ tiêu thuộc %(sectors)s lĩnh vực.",
+        "Năm %(year)s, %(unit)s có số liệu chính thức (đã duyệt) của %(n)s chỉ tiêu thuộc %(sectors)s lĩnh vực.",
+        len(with_value),
+    ) % {"year": data.year, "unit": unit_full_name(data.org_unit, in_sentence=True), "n": len(with_value),
+         "sectors": len(sectors)}
+
+
+def _targets_sentence(data: ReportData) -> str:
+    targeted = [row for row in data.rows if row.target is not None]
+    if not targeted:
+        return _("Chưa có chỉ tiêu nào được giao mục tiêu cho năm %(year)s hoặc các năm sau.") % {"year": data.year}
+    counts = {status: sum(1 for row in targeted if row.status == status) for status in _STATUS_ORDER}
+    parts = [_status_phrase(status, count) for status, count in counts.items() if count]
+    if not counts[ProgressStatus.ACHIEVED]:
+        parts.insert(0, _("chưa có chỉ tiêu nào đạt mục tiêu"))
+    too_few = sum(1 for row in targeted if row.status == ProgressStatus.NO_DATA and row.has_value)
+    missing = sum(1 for row in targeted if not row.has_value)
+    if too_few:
+        parts.append(ngettext("%(n)s chỉ tiêu chưa đủ số liệu để đánh giá tiến độ",
+                              "%(n)s chỉ tiêu chưa đủ số liệu để đánh giá tiến độ", too_few) % {"n": too_few})
+    if missing:
+        parts.append(ngettext("%(n)s chỉ tiêu chưa có số liệu năm %(year)s",
+                              "%(n)s chỉ tiêu chưa có số liệu năm %(year)s", missing)
+                     % {"n": missing, "year": data.year})
+    return ngettext("Trong %(n)s chỉ tiêu có mục tiêu: %(parts)s.",
+                    "Trong %(n)s chỉ tiêu có mục tiêu: %(parts)s.", len(targeted)) % {
+        "n": len(targeted), "parts": _join(parts)}
+
+
+def _changes_sentence(data: ReportData) -> str:
+    changed = [row for row in data.rows if row.change is not None and row.change != 0
+               and row.change_pct is not None and row.indicator.value_type != "yes_no"]
+    if not changed:
+        return _("Chưa có chỉ tiêu nào có số liệu của cả hai năm %(last)s và %(year)s để so sánh.") % {
+            "last": data.year - 1, "year": data.year}
+    changed.sort(key=lambda row: (-abs(row.change_pct), row.indicator.code))
+    parts = []
+    for row in changed[:MAX_CHANGES]:
+        unit = f" {row.indicator.unit}" if row.indicator.unit and row.indicator.unit != "%" else ""
+        percent_sign = "%" if row.indicator.unit == "%" else ""
+        values = {
+            "name": row.indicator.name,
+            "change": figure(abs(row.change), row.indicator.decimals) + (percent_sign and _(" điểm %")) + unit,
+            "pct": figure(abs(row.change_pct), 1),
+            "value": indicator_value(row.indicator, row.value) + percent_sign + unit,
+        }
+        template = (_("%(name)s tăng %(change)s (%(pct)s%%), lên %(value)s") if row.change > 0
+                    else _("%(name)s giảm %(change)s (%(pct)s%%), còn %(value)s"))
+        parts.append(template % values)
+    return _("So với năm %(last)s, thay đổi lớn nhất: %(parts)s.") % {"last": data.year - 1, "parts": "; ".join(parts)}
+
+
+def _lagging_sentence(data: ReportData) -> str | None:
+    if not data.children:
+        return None
+    if not data.unit_gaps:
+        return _("Chưa đủ số liệu năm %(year)s của các đơn vị cấp dưới để so sánh.") % {"year": data.year}
+    lagging = [gap for gap in data.unit_gaps if gap[1]]
+    if not lagging:
+        return _("Không có đơn vị cấp dưới nào chưa bằng mức chung ở các chỉ tiêu so sánh được.")
+    parts = [
+        ngettext("%(unit)s (chưa bằng mức chung ở %(behind)s/%(compared)s chỉ tiêu)",
+                 "%(unit)s (chưa bằng mức chung ở %(behind)s/%(compared)s chỉ tiêu)", behind)
+        % {"unit": unit_full_name(unit, in_sentence=True), "behind": behind, "compared": compared}
+        for unit, behind, compared in lagging[:MAX_LAGGING]
+    ]
+    return _("Các đơn vị còn chậm so với mức chung của %(parent)s: %(parts)s.") % {
+        "parent": unit_full_name(data.org_unit, in_sentence=True), "parts": "; ".join(parts)}
+
+
+def _milestones_sentence(data: ReportData) -> str | None:
+    if not data.milestones:
+        return None
+    done = sum(1 for m in data.milestones if m.status == MilestoneStatus.DONE and m.due.year <= data.year)
+    open_ = sum(1 for m in data.milestones if m.status in (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS))
+    overdue = sum(1 for m in data.milestones if m.due.year < data.year and m.status != MilestoneStatus.DONE)
+    parts = []
+    if done:
+        parts.append(ngettext("%(n)s nhiệm vụ đã hoàn thành", "%(n)s nhiệm vụ đã hoàn thành", done) % {"n": done})
+    if open_:
+        parts.append(ngettext("%(n)s nhiệm vụ đang hoặc chưa triển khai",
+                              "%(n)s nhiệm vụ đang hoặc chưa triển khai", open_) % {"n": open_})
+    if overdue:
+        parts.append(ngettext("%(n)s nhiệm vụ đã quá hạn", "%(n)s nhiệm vụ đã quá hạn", overdue) % {"n": overdue})
+    if not parts:
+        return None
+    return _("Về các nhiệm vụ trọng tâm: %(parts)s.") % {"parts": _join(parts)}
+
+
+def summary_paragraphs(data: ReportData) -> list[str]:
+    """The summary, one string per paragraph."""
+    first = " ".join([_figures_sentence(data), _targets_sentence(data)])
+    paragraphs = [first, _changes_sentence(data)]
+    for sentence in (_lagging_sentence(data), _milestones_sentence(data)):
+        if sentence:
+            paragraphs.append(sentence)
+    return paragraphs

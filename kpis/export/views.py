@@ -1,0 +1,174 @@
+"""Pages and downloads of the leaders' summary export. Every view checks the
+permission on the server (leaders and administrators); every parameter is
+validated, with a clear 400 or 404 rather than an error page."""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kpis.export.services import (
+    CONTENT_TYPES,
+    can_export,
+    export_file_name,
+    summary_export_is_heavy,
+    summary_export_render,
+    summary_export_request,
+)
+from kpis.models import MAX_YEAR, MIN_YEAR, ExportFormat, ExportJob, ExportStatus, OrgUnit, OrgUnitLevel, Sector
+
+
+def export_permission_required(view=None, *, api: bool = False):
+    """Anonymous users are sent to sign in (JSON endpoints answer 403); signed-in
+    users without ``kpis.export_summary`` get 403."""
+    def decorator(func):
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not can_export(request.user):
+                if api:
+                    return JsonResponse({"error": _("Bạn không có quyền xuất báo cáo tổng hợp.")}, status=403)
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+                raise PermissionDenied(_("Bạn không có quyền xuất báo cáo tổng hợp."))
+            return func(request, *args, **kwargs)
+        return wrapper
+    return decorator(view) if view is not None else decorator
+
+
+class ExportForm(forms.Form):
+    year = forms.IntegerField(
+        label=gettext_lazy("Năm"), min_value=MIN_YEAR, max_value=MAX_YEAR,
+        error_messages={
+            "required": gettext_lazy("Hãy chọn năm báo cáo."),
+            "invalid": gettext_lazy("Năm phải là một số, ví dụ 2020."),
+            "min_value": gettext_lazy("Năm phải từ %(limit_value)s trở đi."),
+            "max_value": gettext_lazy("Năm phải đến %(limit_value)s là cùng."),
+        })
+    org_unit = forms.CharField(label=gettext_lazy("Đơn vị"), max_length=32,
+                               error_messages={"required": gettext_lazy("Hãy chọn đơn vị.")})
+    sector = forms.CharField(label=gettext_lazy("Lĩnh vực"), max_length=32, required=False)
+    fmt = forms.ChoiceField(
+        label=gettext_lazy("Định dạng"), choices=ExportFormat.choices, initial=ExportFormat.PDF,
+        error_messages={"required": gettext_lazy("Hãy chọn định dạng."),
+                        "invalid_choice": gettext_lazy("Định dạng \"%(value)s\" không có; hãy chọn PDF, DOCX "
+                                                       "hoặc XLSX.")})
+    districts = forms.BooleanField(label=gettext_lazy("Kèm phụ lục số liệu từng đơn vị cấp dưới"), required=False)
+
+
+def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    return render(request, template, {**admin.site.each_context(request), **context}, status=status)
+
+
+def _form_page(request: HttpRequest, form: ExportForm, *, status: int = 200, message: str = "") -> HttpResponse:
+    org_units = OrgUnit.objects.exclude(level=OrgUnitLevel.COMMUNE).order_by("code").only("code", "name")
+    return _page(request, "kpis/export/form.html", {
+        "title": _("Xuất báo cáo tổng hợp"), "form": form, "message": message,
+        "org_units": org_units, "sectors": Sector.objects.order_by("position", "code"),
+        "formats": ExportFormat.choices, "min_year": MIN_YEAR, "max_year": MAX_YEAR,
+    }, status=status)
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return _page(request, "kpis/export/error.html", {"title": _("Không tìm thấy"), "message": message}, status=404)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@export_permission_required
+def export_form(request: HttpRequest) -> HttpResponse:
+    """GET: the export form (prefilled from the query); POST: make the report."""
+    if request.method == "GET":
+        return _form_page(request, ExportForm(initial={
+            "year": request.GET.get("year", ""), "org_unit": request.GET.get("org_unit", ""),
+            "sector": request.GET.get("sector", ""), "fmt": request.GET.get("fmt", ExportFormat.PDF)}))
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, form, status=400)
+    data = form.cleaned_data
+    org_unit = OrgUnit.objects.filter(code=data["org_unit"].strip().upper()).first()
+    if org_unit is None:
+        return _not_found(request, _("Không có đơn vị mã \"%(code)s\".") % {"code": data["org_unit"]})
+    sector = None
+    if data["sector"]:
+        sector = Sector.objects.filter(code=data["sector"].strip().upper()).first()
+        if sector is None:
+            return _not_found(request, _("Không có lĩnh vực mã \"%(code)s\".") % {"code": data["sector"]})
+    try:
+        job = summary_export_request(user=request.user, year=data["year"], org_unit=org_unit, sector=sector,
+                                     fmt=data["fmt"], districts=data["districts"])
+    except ValidationError as error:
+        return _form_page(request, form, status=400, message=" ".join(error.messages))
+    if job.status == ExportStatus.QUEUED and not summary_export_is_heavy(job):
+        job = summary_export_render(job=job)  # a single report takes a moment: no need for a worker
+    if job.status == ExportStatus.DONE:
+        return redirect("kpis:export-download", pk=job.pk)
+    return redirect("kpis:export-job", pk=job.pk)
+
+
+def _job(pk: int) -> ExportJob | None:
+    return ExportJob.objects.select_related("org_unit", "sector").filter(pk=pk).first()
+
+
+def _status_body(job: ExportJob) -> dict:
+    return {
+        "id": job.pk, "status": job.status, "status_label": str(job.get_status_display()),
+        "progress": job.progress,
+        "download_url": reverse("kpis:export-download", args=[job.pk]) if job.status == ExportStatus.DONE else None,
+        "error": job.error or None,
+    }
+
+
+@never_cache
+@require_GET
+@export_permission_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(pk)
+    if job is None:
+        return _not_found(request, _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk})
+    return _page(request, "kpis/export/job.html", {
+        "title": _("Xuất báo cáo tổng hợp"), "job": job, "file_name": export_file_name(job),
+        "done": job.status == ExportStatus.DONE, "failed": job.status == ExportStatus.FAILED,
+    })
+
+
+@never_cache
+@require_GET
+@export_permission_required(api=True)
+def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _job(pk)
+    if job is None:
+        return JsonResponse({"error": _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk}}, status=404)
+    return JsonResponse(_status_body(job))
+
+
+@never_cache
+@require_GET
+@export_permission_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(pk)
+    if job is None:
+        return _not_found(request, _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk})
+    if job.status != ExportStatus.DONE:
+        return redirect("kpis:export-job", pk=job.pk)
+    if not default_storage.exists(job.file):
+        return _not_found(request, _("Tệp báo cáo không còn được lưu; hãy xuất lại."))
+    return FileResponse(default_storage.open(job.file, "rb"), as_attachment=True,
+                        filename=export_file_name(job), content_type=CONTENT_TYPES[job.fmt])
+
+
+@require_GET
+@export_permission_required(api=True)
+def export_sectors(request: HttpRequest) -> JsonResponse:
+    """The sectors a report can be limited to (for the export button's list)."""
+    sectors = Sector.objects.order_by("position", "code").values("code", "name")
+    return JsonResponse({"results": list(sectors)})

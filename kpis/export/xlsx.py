@@ -1,0 +1,129 @@
+"""The report's summary table as an Excel workbook (openpyxl): figures stay
+numbers (Excel shows them in the reader's own number format), with a sheet of
+milestones and, with the annex, one of the units below."""
+
+import io
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from kpis.export import formatting as fmt
+from kpis.export.document import Document
+from kpis.export.selectors import IndicatorRow, SectorSection, unit_full_name
+
+Progress = Callable[[int], None]
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="center")
+HEADER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+def _number_format(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _number(value: Decimal | None, decimals: int):
+    if value is None:
+        return None
+    return round(float(value), decimals) if decimals else int(round(value))
+
+
+def _columns(year: int, *, with_unit: bool) -> list[tuple[str, float]]:
+    columns = [(_("Lĩnh vực"), 24), (_("Mã chỉ tiêu"), 22), (_("Chỉ tiêu"), 44), (_("Đơn vị tính"), 14),
+               (_("Năm %(year)s") % {"year": year}, 12), (_("Năm %(year)s") % {"year": year - 1}, 12),
+               (_("Tăng, giảm"), 12), (_("Tăng, giảm (%)"), 12), (_("Mục tiêu"), 16), (_("Giá trị mục tiêu"), 12),
+               (_("Năm mục tiêu"), 10), (_("Đánh giá"), 18), (_("Tỷ lệ đạt mục tiêu (%)"), 14)]
+    if with_unit:
+        columns.insert(0, (_("Đơn vị"), 26))
+    return columns
+
+
+def _header(sheet, row: int, columns) -> None:
+    for index, (title, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=row, column=index, value=title)
+        cell.font, cell.alignment, cell.border = BOLD, HEADER, BOX
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _values(section: SectorSection, row: IndicatorRow) -> list:
+    indicator = row.indicator
+    decimals = indicator.decimals
+    is_yes_no = indicator.value_type == "yes_no"
+    value = fmt.indicator_value(indicator, row.value) if is_yes_no else _number(row.value, decimals)
+    previous = fmt.indicator_value(indicator, row.previous) if is_yes_no else _number(row.previous, decimals)
+    return [
+        section.sector.name, indicator.code, indicator.name, indicator.unit, value, previous,
+        None if is_yes_no else _number(row.change, decimals),
+        _number(row.change_pct, 1),
+        fmt.target_text(indicator, row.target) or None,
+        _number(row.target.value, decimals) if row.target else None,
+        row.target.year if row.target else None,
+        fmt.status_label(row.status, row.has_value) or None,
+        _number(row.achievement_pct, 1),
+    ]
+
+
+def _write_rows(sheet, start: int, sections: list[SectorSection], prefix: list | None = None) -> int:
+    row_number = start
+    offset = len(prefix or [])
+    for section in sections:
+        for row in section.rows:
+            for index, value in enumerate((prefix or []) + _values(section, row), start=1):
+                cell = sheet.cell(row=row_number, column=index, value=value)
+                cell.border = BOX
+                cell.alignment = WRAP
+            decimals = row.indicator.decimals
+            for column in (5, 6, 7, 10):
+                sheet.cell(row=row_number, column=column + offset).number_format = _number_format(decimals)
+            for column in (8, 13):
+                sheet.cell(row=row_number, column=column + offset).number_format = _number_format(1)
+            row_number += 1
+    return row_number
+
+
+def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> bytes:
+    data = document.data
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Tổng hợp")
+    sheet.cell(row=1, column=1, value=document.subject).font = Font(bold=True, size=13)
+    sheet.cell(row=2, column=1, value=data.header.issuing_agency or data.header.parent_agency)
+    sheet.cell(row=3, column=1, value=document.data_note).font = Font(italic=True)
+    columns = _columns(data.year, with_unit=False)
+    _header(sheet, 5, columns)
+    end = _write_rows(sheet, 6, data.sections)
+    sheet.freeze_panes = "D6"
+    if end > 6:
+        sheet.auto_filter.ref = f"A5:{get_column_letter(len(columns))}{end - 1}"
+    progress(50)
+
+    milestones = book.create_sheet(_("Nhiệm vụ"))
+    milestone_columns = [(_("STT"), 6), (_("Mã"), 22), (_("Nhiệm vụ"), 60), (_("Lĩnh vực"), 24),
+                         (_("Thời hạn"), 12), (_("Trạng thái"), 16), (_("Ngày hoàn thành"), 14)]
+    _header(milestones, 1, milestone_columns)
+    for number, milestone in enumerate(data.milestones, start=1):
+        values = [number, milestone.code, milestone.title, milestone.sector.name, milestone.due,
+                  str(milestone.get_status_display()), milestone.completed_on]
+        for index, value in enumerate(values, start=1):
+            cell = milestones.cell(row=number + 1, column=index, value=value)
+            cell.border, cell.alignment = BOX, WRAP
+            if index in (5, 7):
+                cell.number_format = "DD/MM/YYYY"
+
+    if data.annex:
+        annex = book.create_sheet(_("Đơn vị cấp dưới"))
+        annex_columns = _columns(data.year, with_unit=True)
+        _header(annex, 1, annex_columns)
+        row_number = 2
+        for part in data.annex:
+            row_number = _write_rows(annex, row_number, part.sections, prefix=[unit_full_name(part.org_unit)])
+        annex.freeze_panes = "E2"
+    progress(95)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,72 @@
+"""The all-units report through a real Celery worker on the real Redis and the
+test PostgreSQL database, as in production: the request returns at once, the
+worker renders, reports progress and stores the file where the web process
+serves it from. Skipped without both services, unless
+PORTAL_REQUIRE_SERVICES=true (CI), where it fails instead."""
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+
+from kpis.aggregation import aggregates_recompute
+from kpis.export.services import summary_export_request
+from kpis.models import ExportJob, ExportStatus
+from portal.celery import app as celery_app
+from tests.factories import put_values
+from tests.kpis.test_tasks import require_real_services, wait_for
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def export_worker(transactional_db, django_db_serialized_rollback, monkeypatch, media_root):
+    require_real_services()
+    queue = f"test-export-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
+    database = connection.settings_dict
+    env = {**os.environ, "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+           f"{database['NAME']}", "REDIS_URL": settings.REDIS_URL, "SECRET_KEY": "worker-under-test",
+           "DATABASE_CONN_MAX_AGE": "0", "MEDIA_ROOT": str(media_root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--concurrency=1",
+         "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.mark.worker
+def test_the_all_units_report_is_rendered_by_a_real_worker(world, export_worker):
+    put_values([(world.bts, world.d1, 2019, 400), (world.bts, world.d2, 2019, 506),
+                (world.bts, world.d1, 2020, 420), (world.bts, world.d2, 2020, 519)])
+    aggregates_recompute()
+    job = summary_export_request(user=world.users.leader, year=2020, org_unit=world.province, fmt="pdf",
+                                 districts=True, issued_on=date(2021, 1, 13))  # autocommit: enqueued now
+    assert job.status == ExportStatus.QUEUED  # the request did not render it
+    def finished() -> bool:
+        return ExportJob.objects.get(pk=job.pk).status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    if not wait_for(finished, timeout=120):
+        export_worker.terminate()
+        pytest.fail("the worker did not render in time:\n" + export_worker.communicate(timeout=20)[0].decode())
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE, job.error
+    assert job.progress == 100 and job.finished_at >= job.started_at
+    with default_storage.open(job.file) as stored:  # written by the worker, read by the web process
+        assert stored.read(5) == b"%PDF-"
+    again = summary_export_request(user=world.users.admin, year=2020, org_unit=world.province, fmt="pdf",
+                                   districts=True, issued_on=date(2021, 1, 13))
+    assert again.pk == job.pk  # unchanged data: the stored file
