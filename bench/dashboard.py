@@ -14,13 +14,18 @@ the large overview would show no cards: ``--mark-key N`` marks the first N
 synthetic indicators of each synthetic sector as key in the large database
 (synthetic data only; it says so when it does).
 
-For each database the script starts gunicorn (``--workers`` sync workers,
-DEBUG off) and fires, from a pool of ``--concurrency`` threads, ``--requests``
-requests at each URL, interleaved so they share the same conditions:
+The script starts gunicorn on both databases at once (``--workers`` sync
+workers each, DEBUG off) and fires, from a pool of ``--concurrency`` threads,
+``--requests`` requests at each URL of each size, all interleaved so that every
+measurement shares the same conditions (including whatever else the machine
+is doing):
   overview   ``/`` (the top unit, the latest year), served from the page cache
              as in production (the cache holds a page until the next recompute);
   cold       the overview with the page cache off (a dummy cache), so every
-             request runs the page's fixed set of queries;
+             request runs the page's fixed set of queries; the large database's
+             overview shows more (its top unit has 26 key indicators and 63
+             units below it), so ``cold-same`` also measures ``--same-path``, a
+             page with the same content in both databases;
   trivial    ``/healthz``, a trivial Django view (one ``SELECT 1`` and the two
              small queries of the recompute state).
 Targets (issue 4): overview at 10 M within 1.2× of itself at demo size, and
@@ -106,25 +111,24 @@ def fetch(url: str) -> float:
     return time.perf_counter() - started
 
 
-def load(base: str, paths: dict[str, str], *, requests: int, concurrency: int, warmup: int) -> dict:
-    """Latencies (seconds) per name; the names' requests are interleaved."""
-    for path in paths.values():
+def load(urls: dict[str, str], *, requests: int, concurrency: int, warmup: int) -> dict[str, list[float]]:
+    """Latencies (seconds) per name. The names' requests are interleaved, so every
+    URL is measured under the same conditions (other load on the machine included)."""
+    for url in urls.values():
         for _ in range(warmup):
-            fetch(base + path)
-    plan = [name for _ in range(requests) for name in paths]
-    results: dict[str, list[float]] = {name: [] for name in paths}
+            fetch(url)
+    plan = [name for _ in range(requests) for name in urls]
+    results: dict[str, list[float]] = {name: [] for name in urls}
     lock = threading.Lock()
 
     def one(name: str) -> None:
-        elapsed = fetch(base + paths[name])
+        elapsed = fetch(urls[name])
         with lock:
             results[name].append(elapsed)
 
-    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, plan))
-    wall = time.perf_counter() - started
-    return {"latencies": results, "throughput": len(plan) / wall}
+    return results
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -166,6 +170,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600, help="per URL and size")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--mark-key", type=int, default=2, metavar="N")
+    parser.add_argument("--same-path", default="/?unit=HG&year=2020",
+                        help="an overview with the same content in both databases (the demo is loaded in both), "
+                             "to see the data size alone without the page cache")
     options = parser.parse_args()
 
     if options.mark_key:
@@ -177,31 +184,34 @@ def main() -> None:
     Path(settings_dir, "bench_settings.py").write_text(BENCH_SETTINGS)
     Path(settings_dir, "bench_nocache_settings.py").write_text(NOCACHE_SETTINGS)
 
-    rows = {}
-    for size, url in (("demo", options.demo_url), ("10M", options.scale_url)):
+    sizes = {"demo": options.demo_url, "10M": options.scale_url}
+    for size, url in sizes.items():
         print(f"{size}: {describe(url)}")
-        cached = Gunicorn(url, workers=options.workers, redis_url=options.redis_url, settings_dir=settings_dir,
-                          settings_module="bench_settings")
-        cold = Gunicorn(url, workers=options.workers, redis_url=options.redis_url, settings_dir=settings_dir,
-                        settings_module="bench_nocache_settings")
+    rows = {}
+    # Phase 1, as in production: both sizes' servers at once, overview and trivial view interleaved.
+    # Phases 2 and 3: the page cache off (each its own phase: requests queue per server).
+    for phase, settings_module, paths in (
+            ("cached", "bench_settings", {"overview": "/", "trivial": "/healthz"}),
+            ("cold", "bench_nocache_settings", {"cold": "/"}),
+            ("cold-same", "bench_nocache_settings", {"cold-same": options.same_path})):
+        servers = {size: Gunicorn(url, workers=options.workers, redis_url=options.redis_url,
+                                  settings_dir=settings_dir, settings_module=settings_module)
+                   for size, url in sizes.items()}
         try:
-            for name, server, paths in (("overview+trivial", cached, {"overview": "/", "trivial": "/healthz"}),
-                                        ("cold", cold, {"cold": "/"})):
-                outcome = load(server.base, paths, requests=options.requests, concurrency=options.concurrency,
-                               warmup=options.warmup)
-                for key, latencies in outcome["latencies"].items():
-                    rows[(size, key)] = (statistics.median(latencies), percentile(latencies, 0.95),
-                                         outcome["throughput"])
+            urls = {(size, name): servers[size].base + path for size in sizes for name, path in paths.items()}
+            for key, latencies in load(urls, requests=options.requests, concurrency=options.concurrency,
+                                       warmup=options.warmup).items():
+                rows[key] = (statistics.median(latencies), percentile(latencies, 0.95))
         finally:
-            cached.stop()
-            cold.stop()
+            for server in servers.values():
+                server.stop()
     shutil.rmtree(settings_dir, ignore_errors=True)
 
-    print(f"\n{options.workers} gunicorn sync workers, {options.concurrency} concurrent clients, "
+    print(f"\n{options.workers} gunicorn sync workers per size, {options.concurrency} concurrent clients, "
           f"{options.requests} requests per URL and size, cache: {'Redis' if options.redis_url else 'per-process'}")
-    print(f"{'size':<6}{'url':<10}{'p50 ms':>10}{'p95 ms':>10}")
-    for (size, key), (p50, p95, _throughput) in rows.items():
-        print(f"{size:<6}{key:<10}{p50 * 1000:>10.2f}{p95 * 1000:>10.2f}")
+    print(f"{'size':<6}{'url':<11}{'p50 ms':>10}{'p95 ms':>10}")
+    for (size, key), (p50, p95) in sorted(rows.items(), key=lambda item: (item[0][1].startswith("cold"), item[0])):
+        print(f"{size:<6}{key:<11}{p50 * 1000:>10.2f}{p95 * 1000:>10.2f}")
 
     def ratio(a, b, index):
         return rows[a][index] / rows[b][index]
@@ -212,6 +222,7 @@ def main() -> None:
         ("overview 10M / trivial 10M", ("10M", "overview"), ("10M", "trivial"), 3.0),
         ("overview demo / trivial demo", ("demo", "overview"), ("demo", "trivial"), 3.0),
         ("cold 10M / cold demo", ("10M", "cold"), ("demo", "cold"), None),
+        ("cold-same 10M / cold-same demo", ("10M", "cold-same"), ("demo", "cold-same"), None),
         ("cold 10M / trivial 10M", ("10M", "cold"), ("10M", "trivial"), None),
     ]
     for label, a, b, target in checks:

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
@@ -196,59 +197,59 @@ class Card:
     series: list[tuple[int, Decimal]]
     target: TargetView | None
 
-    @property
+    @cached_property
     def value_text(self) -> str:
         return self.indicator.show(self.cell.value) if self.cell else ""
 
-    @property
+    @cached_property
     def latest_text(self) -> str:
         return self.indicator.with_unit(self.indicator.show(self.latest.value)) if self.latest else ""
 
-    @property
+    @cached_property
     def change_text(self) -> str:
         if not self.cell or self.cell.change is None or self.indicator.value_type == "yes_no":
             return ""
         return p.signed(self.cell.change, self.indicator.decimals)
 
-    @property
+    @cached_property
     def change_pct_text(self) -> str:
         if not self.cell or self.cell.change_pct is None or self.indicator.value_type in ("yes_no", "percent"):
             return ""
         return p.signed(self.cell.change_pct, 1) + "%"
 
-    @property
+    @cached_property
     def arrow(self) -> tuple[str, str]:
         if not self.change_text:
             return "", ""
         return p.change_arrow(self.cell.change)
 
-    @property
+    @cached_property
     def change_is_good(self) -> bool | None:
         if not self.cell or not self.cell.change:
             return None
         return (self.cell.change > 0) == self.indicator.higher_is_better
 
-    @property
+    @cached_property
     def target_text(self) -> str:
         if not self.target:
             return ""
         return f"{self.target.symbol} {self.indicator.with_unit(self.indicator.show(self.target.value))}"
 
-    @property
+    @cached_property
     def badge(self) -> p.Badge | None:
         return p.progress_badge(self.cell.status) if self.cell else None
 
-    @property
+    @cached_property
     def achievement_text(self) -> str:
         if not self.cell or self.cell.achievement_pct is None:
             return ""
         return p.number(self.cell.achievement_pct, 0) + "%"
 
-    @property
+    @cached_property
     def spark(self) -> dict | None:
         return p.sparkline(self.series)
 
-    @property
+    @cached_property
     def series_rows(self) -> list[tuple[int, str]]:
         return [(year, self.indicator.show(value)) for year, value in self.series]
 
@@ -314,7 +315,8 @@ def unit_options(unit: OrgUnit) -> list[UnitOption]:
     units under them, ``unit``'s ancestors, siblings and children, in tree
     order. One query."""
     ancestor_ids = [a.id for a in ancestors_of(unit)]
-    condition = (Q(parent__isnull=True) | Q(parent__parent__isnull=True) | Q(parent_id=unit.pk)
+    roots = OrgUnit.objects.filter(parent__isnull=True).values("id")  # a subquery on the parent index
+    condition = (Q(parent__isnull=True) | Q(parent_id__in=roots) | Q(parent_id=unit.pk)
                  | Q(pk__in=ancestor_ids) | Q(pk=unit.pk))
     if unit.parent_id:
         condition |= Q(parent_id=unit.parent_id)
@@ -435,9 +437,9 @@ class Overview:
 
 
 def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
-    """Key indicators of every sector at ``unit``: five queries (sectors,
-    indicators, the unit's figures of the key indicators over all years,
-    their targets, the year's milestones)."""
+    """Key indicators of every sector at ``unit`` (those with a figure or a
+    target there): five queries (sectors, indicators, the unit's figures of
+    the key indicators over all years, their targets, the year's milestones)."""
     sectors = [SectorView.of(s) for s in Sector.objects.all()]
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     keys = [i for i in indicators if i.is_key]
@@ -456,8 +458,10 @@ def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
         counts[indicator.sector_id] += 1
     blocks, others = [], []
     for sector in sectors:
+        # A key indicator that has neither a figure nor a target at this unit does not apply to it
+        # (a province-only ratio on a district's overview): no empty card for it.
         cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, []))
-                 for i in keys if i.sector_id == sector.id]
+                 for i in keys if i.sector_id == sector.id and (i.id in cells or i.id in targets)]
         block = SectorBlock(sector, cards, counts[sector.id])
         (blocks if cards else others).append(block)
     return Overview(unit_view, year, blocks, [b for b in others if b.indicator_count], milestones)

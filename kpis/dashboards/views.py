@@ -24,6 +24,8 @@ from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector
 
 EXPORT_BUTTON = "kpis/export/_button.html"
+# Where a page's per-user actions (the export button) go, between its cached head and body.
+ACTIONS_SLOT = "<!-- page-actions -->"
 PERM_EXPORT = "kpis.export_summary"
 
 
@@ -31,12 +33,20 @@ PERM_EXPORT = "kpis.export_summary"
 class Fragment:
     """A rendered page body and what the layout around it needs."""
 
-    html: str
+    html: str  # the page's head (title, selectors), then, after ACTIONS_SLOT, its body
     title: str
     nav: str
     year: int | None = None
     unit: tuple | None = None  # (id, code, name, level) of the page's org unit, for the export button
     charts: bool = False  # the page draws charts: load Chart.js
+
+    @property
+    def head(self) -> str:
+        return self.html.partition(ACTIONS_SLOT)[0] if ACTIONS_SLOT in self.html else ""
+
+    @property
+    def body(self) -> str:
+        return self.html.partition(ACTIONS_SLOT)[2] if ACTIONS_SLOT in self.html else self.html
 
 
 @dataclass
@@ -132,7 +142,7 @@ def _dashboard(request: HttpRequest, page: str, build, *, allowed: bool | None =
         cache.set(key, fragment, CACHE_TIMEOUT)
     context = {
         **_layout_context(request, version), "fragment": fragment, "page_title": fragment.title,
-        "nav": fragment.nav, "content": fragment.html,
+        "nav": fragment.nav,
     }
     if fragment.unit and fragment.year and export_enabled(request.user):
         unit_id, code, name, level = fragment.unit

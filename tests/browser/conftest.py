@@ -67,8 +67,9 @@ def page(browser, live_server):
     host = live_server.url.split("//", 1)[1]
 
     def on_console(message):
-        if message.type == "error":
-            tab.problems.append(f"console: {message.text}")
+        where = (message.location or {}).get("url", "")
+        if message.type == "error" and not where.endswith("/favicon.ico"):  # the admin's pages have no icon
+            tab.problems.append(f"console: {message.text} ({where})")
 
     def on_request(request):
         if not request.url.startswith(("data:", "blob:")) and f"//{host}/" not in request.url:
@@ -78,6 +79,11 @@ def page(browser, live_server):
     tab.add_init_script("""window.__cspViolations = [];
         document.addEventListener('securitypolicyviolation',
             e => window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));""")
+    def on_response(response):
+        if response.status >= 400:
+            tab.problems.append(f"{response.status}: {response.url}")
+
+    tab.on("response", on_response)
     tab.on("console", on_console)
     tab.on("request", on_request)
     tab.base = live_server.url

@@ -300,7 +300,8 @@ def test_export_button_only_for_those_who_may_export_and_only_once_it_exists(das
     button.parent.mkdir(parents=True)
     button.write_text('<a data-test-export href="#">{{ year|stringformat:"d" }} {{ org_unit.code }}</a>')
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
-    assert "data-test-export" in text(vi_client(dash.users.leader).get(overview))
+    page = text(vi_client(dash.users.leader).get(overview))
+    assert page.index('class="filters"') < page.index("data-test-export") < page.index('class="card"')
     assert "2020 P-D1" in text(vi_client(dash.users.leader).get("/units/P-D1/?year=2020"))
     assert "data-test-export" not in text(vi_client(dash.users.viewer).get(overview))
     assert "data-test-export" not in text(vi_client().get(overview))
@@ -308,3 +309,9 @@ def test_export_button_only_for_those_who_may_export_and_only_once_it_exists(das
     monkeypatch.setattr("kpis.dashboards.views.EXPORT_BUTTON", "kpis/export/_not_there_yet.html")
     response = vi_client(dash.users.leader).get(overview)
     assert response.status_code == 200 and "data-test-export" not in text(response)
+
+
+def test_a_district_overview_leaves_out_key_indicators_that_do_not_apply_to_it(dash):
+    page = text(vi_client().get("/?unit=P-D1&year=2020"))
+    assert 'id="card-BTS"' in page and "500" in page
+    assert 'id="card-COVERAGE_PCT"' not in page  # entered and targeted only at the province
