@@ -1,37 +1,15 @@
 """The recompute path with real processes: a Celery worker on the real Redis,
 and the broker going away while staff save data."""
 
-import os
-import subprocess
-import sys
-import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from kpis.models import Aggregate, StaleMark
 from kpis.services.reports import report_approve, report_create, report_submit, report_values_save
 from kpis.tasks import recompute_stale_task
 from portal.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def require_real_services():
-    missing = []
-    if connection.vendor != "postgresql":
-        missing.append("PostgreSQL (DATABASE_URL)")
-    if not settings.REDIS_URL:
-        missing.append("Redis (REDIS_URL)")
-    if missing:
-        message = "needs " + " and ".join(missing)
-        if os.environ.get("PORTAL_REQUIRE_SERVICES") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+from tests.workers import celery_worker, wait_for
 
 
 def submitted_report(world):
@@ -43,33 +21,8 @@ def submitted_report(world):
 
 @pytest.fixture
 def worker(transactional_db, django_db_serialized_rollback, monkeypatch):
-    require_real_services()
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
-    database = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-           f"{database['NAME']}", "REDIS_URL": settings.REDIS_URL, "SECRET_KEY": "worker-under-test",
-           "DATABASE_CONN_MAX_AGE": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--concurrency=1",
-         "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    with celery_worker(monkeypatch) as process:
+        yield process
 
 
 @pytest.mark.worker

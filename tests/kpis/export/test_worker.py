@@ -4,48 +4,22 @@ worker renders, reports progress and stores the file where the web process
 serves it from. Skipped without both services, unless
 PORTAL_REQUIRE_SERVICES=true (CI), where it fails instead."""
 
-import os
-import subprocess
-import sys
-import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection
 
 from kpis.aggregation import aggregates_recompute
 from kpis.export.services import summary_export_request
 from kpis.models import ExportJob, ExportStatus
-from portal.celery import app as celery_app
 from tests.factories import put_values
-from tests.kpis.test_tasks import require_real_services, wait_for
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.workers import celery_worker, wait_for
 
 
 @pytest.fixture
 def export_worker(transactional_db, django_db_serialized_rollback, monkeypatch, media_root):
-    require_real_services()
-    queue = f"test-export-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
-    database = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-           f"{database['NAME']}", "REDIS_URL": settings.REDIS_URL, "SECRET_KEY": "worker-under-test",
-           "DATABASE_CONN_MAX_AGE": "0", "MEDIA_ROOT": str(media_root)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--concurrency=1",
-         "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with celery_worker(monkeypatch, MEDIA_ROOT=str(media_root)) as process:
+        yield process
 
 
 @pytest.mark.worker
