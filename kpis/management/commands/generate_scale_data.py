@@ -162,7 +162,8 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
             [(indicator.pk, province.pk, last_year + 2, 600 * communes * districts, SOURCE)
              for indicator in entered[:10] if indicator.aggregation == "sum" for province in province_rows])
         cursor.execute("DROP TABLE syn_years")
-        if postgres:
-            cursor.execute("ANALYZE kpis_datavalue")
+        if postgres:  # fresh statistics, or every plan over these tables guesses wrong
+            for table in ("kpis_orgunit", "kpis_indicator", "kpis_yearlyreport", "kpis_datavalue", "kpis_target"):
+                cursor.execute(f"ANALYZE {table}")
     return {"org units": 1 + provinces * (1 + districts * (1 + communes)), "indicators": len(entered) + len(derived),
             "values": values}
