@@ -1,4 +1,9 @@
-"""Print each slow SQL statement of a recompute (a profiling aid, not a benchmark)."""
+"""Print each slow SQL statement of a recompute (a profiling aid, not a benchmark).
+
+    DATABASE_URL=… python bench/_timing.py [THRESHOLD_SECONDS] [--incremental] [--commit]
+
+Rolled back unless --commit; EXPLAIN=1 prints the plan of each slow INSERT/UPDATE.
+"""
 
 import os
 import sys
@@ -6,6 +11,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
 
 import django  # noqa: E402
 
@@ -17,23 +23,22 @@ from kpis.aggregation import engine  # noqa: E402
 from kpis.aggregation.scope import FULL  # noqa: E402
 
 
-class TimedCursor:
-    def __init__(self, cursor, threshold: float):
-        self.cursor, self.threshold = cursor, threshold
+def report_slow(threshold: float):
+    """An execute wrapper printing every statement slower than the threshold,
+    including those Django's schema editor runs on its own cursor."""
 
-    def execute(self, sql, params=None):
+    def wrapper(execute, sql, params, many, context):
         started = time.monotonic()
-        result = self.cursor.execute(sql, params)
+        result = execute(sql, params, many, context)
         elapsed = time.monotonic() - started
-        if elapsed >= self.threshold:
-            print(f"{elapsed:7.2f}s  {' '.join(sql.split())[:120]}")
-            if os.environ.get("EXPLAIN") and sql.lstrip().startswith(("INSERT", "UPDATE")):
-                self.cursor.execute("EXPLAIN " + sql, params)
-                print("\n".join(row[0] for row in self.cursor.fetchall()))
+        if elapsed >= threshold:
+            print(f"{elapsed * 1000:9.1f} ms  {' '.join(sql.split())[:120]}")
+            if os.environ.get("EXPLAIN") and sql.lstrip().startswith(("INSERT", "UPDATE", "CREATE TEMP")):
+                context["cursor"].execute("EXPLAIN " + sql, params)
+                print("\n".join(row[0] for row in context["cursor"].fetchall()))
         return result
 
-    def __getattr__(self, name):
-        return getattr(self.cursor, name)
+    return wrapper
 
 
 def one_commune_scope():
@@ -50,10 +55,9 @@ def one_commune_scope():
 if __name__ == "__main__":
     threshold = float(sys.argv[1]) if len(sys.argv) > 1 else 0.05
     scope = one_commune_scope() if "--incremental" in sys.argv else FULL
-    with transaction.atomic(), connection.cursor() as cursor:
-        timed = TimedCursor(cursor, threshold)
+    with transaction.atomic(), connection.execute_wrapper(report_slow(threshold)), connection.cursor() as cursor:
         started = time.monotonic()
-        engine.compute(timed, scope)
-        engine.apply(timed, scope)
-        print(f"{time.monotonic() - started:7.3f}s  in all")
-        transaction.set_rollback(True)
+        cells = engine.compute(cursor, scope)
+        engine.apply(cursor, scope, cells)
+        print(f"{(time.monotonic() - started) * 1000:9.1f} ms  in all")
+        transaction.set_rollback("--commit" not in sys.argv)

@@ -5,7 +5,8 @@
 
 Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
   floor        one hand-written SQL statement rolling every approved value up the
-               tree (sum) into a scratch table: the least any recompute must do;
+               tree (sum) into a scratch table: the least any recompute must do
+               (and, for context, the same result kept as a logged, indexed table);
   full (cold)  aggregates_recompute() into an empty aggregate table;
   full (warm)  the same again with nothing changed (the nightly run);
   one edit     stale_recompute() after one approved commune figure changed;
@@ -65,6 +66,19 @@ def floor() -> None:
         cursor.execute("DROP TABLE IF EXISTS bench_floor")
         cursor.execute(FLOOR_SQL)
         cursor.execute("DROP TABLE bench_floor")
+
+
+def floor_kept() -> None:
+    """For context, not the target: the floor's result written as the real
+    table must be (logged, not temporary) and indexed as kpis_aggregate is
+    (primary key, unique key, unit × year), all in one transaction, rolled back."""
+    select = FLOOR_SQL.replace("CREATE TEMP TABLE bench_floor AS", "")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_floor_kept AS SELECT ROW_NUMBER() OVER () AS id, f.* FROM ({select}) f")
+        cursor.execute("ALTER TABLE bench_floor_kept ADD PRIMARY KEY (id)")
+        cursor.execute("CREATE UNIQUE INDEX ON bench_floor_kept (indicator_id, org_unit_id, year)")
+        cursor.execute("CREATE INDEX ON bench_floor_kept (org_unit_id, year)")
+        transaction.set_rollback(True)
 
 
 def empty_aggregates() -> None:
@@ -139,6 +153,9 @@ def main() -> None:
 
     floor_seconds = statistics.median(timed(floor) for _ in range(args.rounds))
     print(f"  floor measured: {floor_seconds:.3f} s", flush=True)
+    kept_seconds = timed(floor_kept) if connection.vendor == "postgresql" else None
+    if kept_seconds is not None:
+        print(f"  floor kept as a table: {kept_seconds:.3f} s", flush=True)
     empty_aggregates()
     cold = timed(aggregates_recompute)
     print(f"  cold full recompute: {cold:.3f} s", flush=True)
@@ -157,9 +174,12 @@ def main() -> None:
     print(f"aggregate cells: {cells:,}")
     print(f"{'measure':<28}{'seconds':>10}{'ratio':>12}  target")
     print(f"{'floor (one SQL statement)':<28}{floor_seconds:>10.3f}{1:>12.2f}")
+    if kept_seconds is not None:
+        print(f"{'floor kept as a table':<28}{kept_seconds:>10.3f}{kept_seconds / floor_seconds:>12.2f}"
+              "  (context: logged, indexed)")
     print(f"{'full recompute, cold':<28}{cold:>10.3f}{cold / floor_seconds:>12.2f}  ≤ 2 × floor")
     print(f"{'full recompute, warm':<28}{warm:>10.3f}{warm / floor_seconds:>12.2f}  ≤ 2 × floor")
-    print(f"{'one edit, incremental':<28}{incremental:>10.4f}{incremental / cold:>12.5f}  ≤ 0.001 × full")
+    print(f"{'one edit, incremental':<28}{incremental:>10.4f}{incremental / warm:>12.5f}  ≤ 0.001 × full (warm)")
     if visible:
         print(f"{'commit → visible (worker)':<28}{statistics.median(visible):>10.3f}{'':>12}  seconds, median")
     else:

@@ -521,11 +521,13 @@ class Aggregate(models.Model):
 
     # No database-level foreign keys: this is a cache rebuilt by set-based SQL
     # that only writes ids it read from those tables, and ten million rows of
-    # deferred key checks would double the time of a full recompute.
+    # deferred key checks would double the time of a full recompute. No
+    # single-column indexes either: the composite ones below lead with each
+    # key, and every index slows the writing of ten million rows.
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="aggregates",
-                                  db_constraint=False)
+                                  db_constraint=False, db_index=False)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aggregates",
-                                 db_constraint=False)
+                                 db_constraint=False, db_index=False)
     year = models.PositiveSmallIntegerField()
     value = models.DecimalField(max_digits=26, decimal_places=8)
     method = models.CharField(max_length=8, choices=AggregateMethod.choices)
@@ -536,7 +538,7 @@ class Aggregate(models.Model):
     change = models.DecimalField(max_digits=26, decimal_places=8, null=True)
     change_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)
     target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, related_name="+",
-                               db_constraint=False)
+                               db_constraint=False, db_index=False)
     status = models.CharField(max_length=20, choices=ProgressStatus.choices, null=True)
     achievement_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)
 
@@ -546,9 +548,13 @@ class Aggregate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["indicator", "org_unit", "year"], name="aggregate_unique"),
         ]
+        # Every reader filters by indicator (the unique index leads with it) or
+        # by org unit (the index below); an index by year alone would cost a
+        # tenth of a full recompute and serve no page.
         indexes = [
             models.Index(fields=["org_unit", "year"], name="aggregate_unit_year"),
-            models.Index(fields=["year", "indicator"], name="aggregate_year_indicator"),
+            # Few cells have a target: a partial index serves deleting a target.
+            models.Index(fields=["target"], condition=models.Q(target__isnull=False), name="aggregate_target"),
         ]
 
 

@@ -40,8 +40,8 @@ def aggregates_recompute(*, scope: Scope = FULL) -> engine.Outcome:
         _lock(cursor)
         # Marks already committed are covered by this run: their data is visible to it.
         covered = list(StaleMark.objects.values_list("id", flat=True)) if scope.full else []
-        engine.compute(cursor, scope)
-        outcome = engine.apply(cursor, scope)
+        cells = engine.compute(cursor, scope)
+        outcome = engine.apply(cursor, scope, cells)
     RecomputeRun.objects.create(
         kind=RecomputeRun.Kind.FULL if scope.full else RecomputeRun.Kind.INCREMENTAL,
         started_at=started, finished_at=timezone.now(), cells=outcome.cells, changed=outcome.changed,

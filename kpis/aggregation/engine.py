@@ -7,27 +7,30 @@ over rows (see docs/aggregation.md):
      children's figures combined by the indicator's aggregation;
   3. derived: each formula, in dependency order, on its components' values at
      the same unit and year (so ratios are sums over sums, never means);
-  4. previous year, change, the target that applies, progress status;
-  5. apply: only the differences are written to kpis_aggregate, inside the
-     caller's transaction, so readers see the old or the new state, never half.
+  4. the target that applies and the progress status (for the few cells
+     with a target), then, as one query (``final_cells``), every cell with
+     its previous year and change, rounded as stored;
+  5. apply: one pass compares that query with kpis_aggregate and keeps the
+     differences, which alone are written, inside the caller's transaction,
+     so readers see the old or the new state, never half. The very first
+     fill inserts everything and builds the indexes afterwards.
 Cells outside an incremental scope are read from kpis_aggregate as they are.
+Timings at national scale and why each step has its shape: docs/performance.md.
 """
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 
-from kpis.aggregation.scope import Scope
+from kpis.aggregation.scope import FULL, Scope
 from kpis.formulas import Expr, Number, Ref, Unary, find_cycle, parse_formula, referenced_codes
 
 KEY = "indicator_id, org_unit_id, year"
 VALUE_COLUMNS = "value, method, children_count, expected_children, is_complete"
-FINAL_COLUMNS = (
-    "value, method, children_count, expected_children, is_complete, previous_value, change, "
-    "change_pct, target_id, status, achievement_pct"
-)
-TEMP_TABLES = ("agg_scope_indicators", "agg_scope_units", "agg_scope_years", "agg_expected",
-               "agg_w", "agg_stored", "agg_target_for", "agg_baseline", "agg_final")
+TEMP_TABLES = ("agg_scope_indicators", "agg_scope_units", "agg_scope_years", "agg_links",
+               "agg_w", "agg_stored", "agg_target_for", "agg_baseline", "agg_status",
+               "agg_changes")
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ def _create_temp_tables(cursor) -> None:
     cursor.execute("CREATE TEMP TABLE agg_scope_indicators (id bigint PRIMARY KEY)")
     cursor.execute("CREATE TEMP TABLE agg_scope_units (id bigint PRIMARY KEY, depth integer NOT NULL)")
     cursor.execute("CREATE TEMP TABLE agg_scope_years (year integer PRIMARY KEY)")
-    cursor.execute("CREATE TEMP TABLE agg_expected (parent_id bigint, year integer, n integer, "
-                   "PRIMARY KEY (parent_id, year))")
+    cursor.execute("CREATE TEMP TABLE agg_links (child_id bigint, year integer, parent_id bigint, "
+                   "parent_depth integer, expected integer, PRIMARY KEY (child_id, year))")
     cursor.execute(
         "CREATE TEMP TABLE agg_w (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
         "method varchar(8), children_count integer, expected_children integer, is_complete integer)"
@@ -66,12 +69,9 @@ def _create_temp_tables(cursor) -> None:
     cursor.execute("CREATE TEMP TABLE agg_target_for (indicator_id bigint, org_unit_id bigint, year integer, "
                    "target_year integer, PRIMARY KEY (indicator_id, org_unit_id, year))")
     cursor.execute("CREATE TEMP TABLE agg_baseline (target_id bigint PRIMARY KEY, year integer, value numeric)")
-    cursor.execute(
-        "CREATE TEMP TABLE agg_final (indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
-        "method varchar(8), children_count integer, expected_children integer, is_complete integer, "
-        "previous_value numeric, change numeric, change_pct numeric, target_id bigint, status varchar(20), "
-        "achievement_pct numeric)"
-    )
+    cursor.execute("CREATE TEMP TABLE agg_status (indicator_id bigint, org_unit_id bigint, year integer, "
+                   "target_id bigint, status varchar(20), achievement_pct numeric, "
+                   "PRIMARY KEY (indicator_id, org_unit_id, year))")
 
 
 def _drop_temp_tables(cursor) -> None:
@@ -96,9 +96,11 @@ def _fill_scope(cursor, scope: Scope) -> None:
     cursor.executemany("INSERT INTO agg_scope_years VALUES (%s)", [(y,) for y in scope.years])
 
 
-def _analyze(cursor, *tables: str) -> None:
+def _analyze(cursor, scope: Scope, *tables: str) -> None:
     """Temporary tables have no statistics until analysed; without them
-    PostgreSQL plans nested loops over millions of rows."""
+    PostgreSQL plans nested loops over millions of rows, or, for a small
+    incremental scope, scans of the whole aggregate table (measured: 3 s
+    instead of 40 ms for one edit at national scale)."""
     if connection.vendor == "postgresql":
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
@@ -112,15 +114,25 @@ def _values_source(scope: Scope) -> str:
     return f"(SELECT {KEY}, value, is_complete FROM agg_w UNION ALL SELECT {KEY}, value, is_complete FROM agg_stored)"
 
 
-def _load_stored(cursor) -> None:
+def _indicators_read(cursor, scope: Scope) -> list[int]:
+    """The scope's indicators and the components of its derived ones."""
+    read = set(scope.indicator_ids)
+    for indicator_id, _expr, components in derived_in_order(cursor):
+        if indicator_id in scope.indicator_ids:
+            read.update(component for component in components.values() if component is not None)
+    return sorted(read)
+
+
+def _load_stored(cursor, scope: Scope) -> None:
     """Copy, by index lookups, the stored aggregates an incremental scope reads:
-    its units' other indicators and other years (derived components, previous
-    years, baselines), and its units' children outside the scope (roll-ups)."""
+    its units' other years and derived components (previous years, baselines,
+    formulas), and its units' children outside the scope (roll-ups)."""
     stored = "CASE WHEN a.is_complete THEN 1 ELSE 0 END"
+    read = ", ".join(str(int(indicator_id)) for indicator_id in _indicators_read(cursor, scope)) or "NULL"
     cursor.execute(f"""
         INSERT INTO agg_stored ({KEY}, value, is_complete)
         SELECT a.indicator_id, a.org_unit_id, a.year, a.value, {stored}
-        FROM agg_scope_units su JOIN kpis_aggregate a ON a.org_unit_id = su.id
+        FROM agg_scope_units su JOIN kpis_aggregate a ON a.org_unit_id = su.id AND a.indicator_id IN ({read})
         WHERE NOT (a.indicator_id IN (SELECT id FROM agg_scope_indicators)
                    AND a.year IN (SELECT year FROM agg_scope_years))""")
     cursor.execute(f"""
@@ -139,8 +151,14 @@ def _active(alias: str, year: str) -> str:
             f"AND ({alias}.valid_to IS NULL OR {year} <= {alias}.valid_to)")
 
 
-def _step_entered(cursor) -> None:
-    cursor.execute(f"""
+def _step_entered(cursor, scope: Scope) -> int:
+    if scope.full:  # every indicator, unit and year: no need to look them up
+        return _run(cursor, f"""
+            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
+            SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value, 'entered', 0, 0, 1
+            FROM kpis_datavalue dv
+            JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'""")
+    return _run(cursor, f"""
         INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
         SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value, 'entered', 0, 0, 1
         FROM kpis_datavalue dv
@@ -150,41 +168,55 @@ def _step_entered(cursor) -> None:
         JOIN agg_scope_years sy ON sy.year = dv.year""")
 
 
-def _step_rollup(cursor, scope: Scope, max_depth: int) -> None:
+def _fill_links(cursor, scope: Scope) -> None:
+    """Each child of a scope unit, for each scope year in which both are
+    active, with the number of the parent's children expected that year.
+    A few rows per unit and year, so the roll-ups hash-join to it."""
     cursor.execute(f"""
-        INSERT INTO agg_expected (parent_id, year, n)
-        SELECT c.parent_id, sy.year, COUNT(*)
-        FROM kpis_orgunit c JOIN agg_scope_years sy ON {_active('c', 'sy.year')}
-        WHERE c.parent_id IN (SELECT id FROM agg_scope_units)
-        GROUP BY c.parent_id, sy.year""")
-    _analyze(cursor, "agg_expected")
+        INSERT INTO agg_links (child_id, year, parent_id, parent_depth, expected)
+        SELECT c.id, sy.year, p.id, p.depth, COUNT(*) OVER (PARTITION BY p.id, sy.year)
+        FROM agg_scope_units p
+        JOIN kpis_orgunit po ON po.id = p.id
+        JOIN kpis_orgunit c ON c.parent_id = p.id
+        JOIN agg_scope_years sy ON {_active('c', 'sy.year')}
+        WHERE {_active('po', 'sy.year')}""")
+    _analyze(cursor, scope, "agg_links")
+
+
+def _step_rollup(cursor, scope: Scope) -> int:
+    _fill_links(cursor, scope)
+    cursor.execute("SELECT DISTINCT parent_depth FROM agg_links ORDER BY parent_depth DESC")
+    depths = [row[0] for row in cursor.fetchall()]
     source = _values_source(scope)
-    for depth in range(max_depth, -1, -1):  # a scope unit at any depth may have children
-        # Group first, then drop the units that have an entered figure: the
-        # anti-join then runs over one row per unit, not one per child.
-        cursor.execute(f"""
+    if connection.vendor == "postgresql":
+        # The planner overestimates the groups (units × indicators × years from
+        # three tables) and sorts millions of rows; hashing them is several times faster.
+        cursor.execute("SET LOCAL enable_sort = off")
+    inserted = 0
+    for depth in depths:
+        # A unit with an entered figure keeps it: its roll-up row conflicts
+        # on agg_w's key and is skipped.
+        inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT g.indicator_id, g.org_unit_id, g.year, g.value, 'rollup', g.children, g.expected,
                    CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
             FROM (
-                SELECT v.indicator_id, p.id AS org_unit_id, v.year,
+                SELECT v.indicator_id, l.parent_id AS org_unit_id, v.year,
                        CASE i.aggregation WHEN 'sum' THEN SUM(v.value) WHEN 'average' THEN AVG(v.value)
                                           WHEN 'min' THEN MIN(v.value) ELSE MAX(v.value) END AS value,
-                       COUNT(*) AS children, MAX(e.n) AS expected, MIN(v.is_complete) AS complete
+                       COUNT(*) AS children, MAX(l.expected) AS expected, MIN(v.is_complete) AS complete
                 FROM {source} v
-                JOIN kpis_orgunit c ON c.id = v.org_unit_id
-                JOIN agg_scope_units p ON p.id = c.parent_id AND p.depth = %s
-                JOIN kpis_orgunit po ON po.id = p.id
+                JOIN agg_links l ON l.child_id = v.org_unit_id AND l.year = v.year AND l.parent_depth = %s
                 JOIN kpis_indicator i ON i.id = v.indicator_id AND i.aggregation IN ('sum', 'average', 'min', 'max')
-                JOIN agg_scope_indicators si ON si.id = v.indicator_id
-                JOIN agg_scope_years sy ON sy.year = v.year
-                JOIN agg_expected e ON e.parent_id = p.id AND e.year = v.year
-                WHERE {_active('c', 'v.year')} AND {_active('po', 'v.year')}
-                GROUP BY v.indicator_id, p.id, v.year, i.aggregation
+                {"" if scope.full else "JOIN agg_scope_indicators si ON si.id = v.indicator_id"}
+                GROUP BY v.indicator_id, l.parent_id, v.year, i.aggregation
             ) g
-            WHERE NOT EXISTS (SELECT 1 FROM agg_w x WHERE x.indicator_id = g.indicator_id
-                              AND x.org_unit_id = g.org_unit_id AND x.year = g.year)""", [depth])
-        _analyze(cursor, "agg_w")
+            WHERE TRUE
+            ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING""", [depth])
+        _analyze(cursor, scope, "agg_w")
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL enable_sort = on")
+    return inserted
 
 
 def _sql_expression(expr: Expr, alias: dict[str, str]) -> str:
@@ -228,10 +260,11 @@ def derived_in_order(cursor) -> list[tuple[int, Expr, dict[str, int]]]:
              {c: code_to_id.get(c) for c in referenced_codes(formulas[code])}) for code in ordered]
 
 
-def _step_derived(cursor, scope: Scope) -> None:
+def _step_derived(cursor, scope: Scope) -> int:
     source = _values_source(scope)
     cursor.execute("SELECT id FROM agg_scope_indicators")
     in_scope = {row[0] for row in cursor.fetchall()}
+    inserted = 0
     for indicator_id, expr, components in derived_in_order(cursor):
         if indicator_id not in in_scope or not components or None in components.values():
             continue  # a formula without codes has no unit or year to be computed at
@@ -244,7 +277,7 @@ def _step_derived(cursor, scope: Scope) -> None:
         )
         expression = _sql_expression(expr, alias)
         completeness = " * ".join(f"{alias[code]}.is_complete" for code in codes)
-        cursor.execute(f"""
+        inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), 'derived', 0, 0, {completeness}
             FROM {source} c0 {joins}
@@ -252,6 +285,7 @@ def _step_derived(cursor, scope: Scope) -> None:
             JOIN agg_scope_years sy ON sy.year = c0.year
             WHERE c0.indicator_id = %s AND {expression} IS NOT NULL""",
             [indicator_id, *[components[code] for code in codes[1:]], components[codes[0]]])
+    return inserted
 
 
 def _step_targets(cursor, scope: Scope) -> None:
@@ -283,15 +317,14 @@ _AT_TARGET = ("((t.operator = '>=' AND w.value >= t.value) OR (t.operator = '<='
 _NONZERO = "CASE WHEN {0} = 0 THEN 0.001 ELSE {0} END"
 
 
-def _step_final(cursor, scope: Scope) -> None:
-    source = _values_source(scope)
+def _step_status(cursor) -> None:
+    """Target, progress status and achievement for the few cells a target
+    applies to, so the pass over every cell needs one small join for them."""
     base, target = _NONZERO.format("b.value"), _NONZERO.format("t.value")
     cursor.execute(f"""
-        INSERT INTO agg_final ({KEY}, {FINAL_COLUMNS})
-        SELECT {KEY}, value, method, children_count, expected_children, is_complete,
-               previous_value, change, change_pct, target_id,
+        INSERT INTO agg_status ({KEY}, target_id, status, achievement_pct)
+        SELECT {KEY}, target_id,
                CASE
-                 WHEN target_id IS NULL THEN NULL
                  WHEN at_target = 1 THEN 'achieved'
                  WHEN year = target_year THEN 'not_achieved'
                  WHEN cagr_o IS NULL THEN 'no_data'
@@ -303,129 +336,204 @@ def _step_final(cursor, scope: Scope) -> None:
                END,
                achievement_pct
         FROM (
-          SELECT w.indicator_id, w.org_unit_id, w.year, w.value, w.method, w.children_count,
-                 w.expected_children, w.is_complete,
-                 p.value AS previous_value,
-                 w.value - p.value AS change,
-                 CASE WHEN p.value <> 0 THEN ROUND((w.value - p.value) * 100.0 / p.value, 8) END AS change_pct,
-                 t.id AS target_id, t.year AS target_year,
+          SELECT w.indicator_id, w.org_unit_id, w.year, t.id AS target_id, t.year AS target_year,
                  CASE WHEN {_AT_TARGET} THEN 1 ELSE 0 END AS at_target,
                  CASE WHEN i.direction = 'lower' THEN -1 ELSE 1 END AS direction,
                  CASE WHEN b.value IS NOT NULL AND b.year < w.year
                       THEN POWER(w.value * 1.0 / {base}, 1.0 / (w.year - b.year)) - 1 END AS cagr_o,
                  CASE WHEN b.value IS NOT NULL AND b.year < t.year
                       THEN POWER({target} * 1.0 / {base}, 1.0 / (t.year - b.year)) - 1 END AS cagr_r,
-                 CASE WHEN t.id IS NULL THEN NULL
-                      WHEN i.direction = 'lower' THEN
+                 CASE WHEN i.direction = 'lower' THEN
                            CASE WHEN w.value <> 0 THEN ROUND(t.value * 100.0 / w.value, 8) END
                       ELSE CASE WHEN t.value <> 0 THEN ROUND(w.value * 100.0 / t.value, 8) END
                  END AS achievement_pct
-          FROM agg_w w
+          FROM agg_target_for f
+          JOIN agg_w w ON w.indicator_id = f.indicator_id AND w.org_unit_id = f.org_unit_id AND w.year = f.year
           JOIN kpis_indicator i ON i.id = w.indicator_id
-          LEFT JOIN {source} p ON p.indicator_id = w.indicator_id AND p.org_unit_id = w.org_unit_id
-               AND p.year = w.year - 1
-          LEFT JOIN agg_target_for f ON f.indicator_id = w.indicator_id AND f.org_unit_id = w.org_unit_id
-               AND f.year = w.year
-          LEFT JOIN kpis_target t ON t.indicator_id = f.indicator_id AND t.org_unit_id = f.org_unit_id
+          JOIN kpis_target t ON t.indicator_id = f.indicator_id AND t.org_unit_id = f.org_unit_id
                AND t.year = f.target_year
           LEFT JOIN agg_baseline b ON b.target_id = t.id
         ) cells""")
 
 
+def _cells_with_previous(scope: Scope) -> str:
+    """The work cells, each with the previous year's value. Over everything,
+    one sort by key feeds a window (cheaper than hashing ten million rows to
+    join them to themselves, and it writes the table in key order); an
+    incremental scope looks its previous years up, some of them stored."""
+    if scope.full:
+        return """(SELECT w.*, CASE WHEN LAG(w.year) OVER k = w.year - 1 THEN LAG(w.value) OVER k END AS previous
+                   FROM agg_w w WINDOW k AS (PARTITION BY w.indicator_id, w.org_unit_id ORDER BY w.year))"""
+    return f"""(SELECT w.*, p.value AS previous FROM agg_w w
+                LEFT JOIN {_values_source(scope)} p ON p.indicator_id = w.indicator_id
+                     AND p.org_unit_id = w.org_unit_id AND p.year = w.year - 1)"""
+
+
+def final_cells(scope: Scope) -> str:
+    """The cells as they are to be stored (rounded, typed), as a query over
+    the work tables: written straight into kpis_aggregate or compared with
+    it, never copied into another ten-million-row table first."""
+    return f"""
+        SELECT w.indicator_id, w.org_unit_id, w.year, ROUND(w.value, 8) AS value, w.method,
+               w.children_count, w.expected_children,
+               CASE WHEN w.is_complete = 1 THEN TRUE ELSE FALSE END AS is_complete,
+               ROUND(w.previous, 8) AS previous_value, ROUND(w.value - w.previous, 8) AS change,
+               CASE WHEN w.previous <> 0 THEN ROUND((w.value - w.previous) * 100.0 / w.previous, 8) END
+                   AS change_pct,
+               s.target_id, s.status, s.achievement_pct
+        FROM {_cells_with_previous(scope)} w
+        LEFT JOIN agg_status s ON s.indicator_id = w.indicator_id AND s.org_unit_id = w.org_unit_id
+             AND s.year = w.year"""
+
+
+def tune_session(cursor) -> None:
+    """Settings for statements over millions of rows, for this transaction only."""
+    if connection.vendor == "postgresql":
+        memory = f"{int(settings.AGGREGATION_WORK_MEM_MB)}MB"
+        cursor.execute(f"SET LOCAL work_mem = '{memory}'")  # hash joins and aggregates stay in memory
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{memory}'")  # index builds sort in memory
+        cursor.execute("SET LOCAL jit = off")  # compiling these one-off statements costs more than it saves
+
+
 def compute(cursor, scope: Scope) -> int:
-    """Steps 1–4 into the temporary table agg_final; returns its row count."""
+    """Steps 1–4 into the work tables; returns the number of cells, which
+    ``final_cells`` then reads."""
     _create_temp_tables(cursor)
     _fill_scope(cursor, scope)
-    _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
+    _analyze(cursor, scope, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
     if not scope.full:
-        _load_stored(cursor)
-        _analyze(cursor, "agg_stored")
-    cursor.execute("SELECT MAX(depth) FROM agg_scope_units")
-    max_depth = cursor.fetchone()[0] or 0
-    if scope.full and connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL work_mem = '256MB'")  # hash joins and sorts over millions of rows
-        cursor.execute("SET LOCAL jit = off")  # compiling these one-off statements costs more than it saves
-    _step_entered(cursor)
+        _load_stored(cursor, scope)
+        _analyze(cursor, scope, "agg_stored")
+    if scope.full:
+        tune_session(cursor)
+    cells = _step_entered(cursor, scope)
     # Built after the bulk insert: one sort instead of millions of index updates.
     cursor.execute("CREATE UNIQUE INDEX agg_w_key ON agg_w (indicator_id, org_unit_id, year)")
-    _analyze(cursor, "agg_w")
-    _step_rollup(cursor, scope, max_depth)
-    _step_derived(cursor, scope)
-    _analyze(cursor, "agg_w")
+    _analyze(cursor, scope, "agg_w")
+    cells += _step_rollup(cursor, scope)
+    cells += _step_derived(cursor, scope)
+    _analyze(cursor, scope, "agg_w")
     _step_targets(cursor, scope)
-    _analyze(cursor, "agg_target_for", "agg_baseline")
-    _step_final(cursor, scope)
-    _analyze(cursor, "agg_final")
-    cursor.execute("SELECT COUNT(*) FROM agg_final")
-    return cursor.fetchone()[0]
+    _analyze(cursor, scope, "agg_target_for", "agg_baseline")
+    _step_status(cursor)
+    _analyze(cursor, scope, "agg_status")
+    return cells
 
 
-_IN_CUBE = ("a.indicator_id IN (SELECT id FROM agg_scope_indicators) "
-            "AND a.org_unit_id IN (SELECT id FROM agg_scope_units) "
-            "AND a.year IN (SELECT year FROM agg_scope_years)")
 _SAME_KEY = "f.indicator_id = a.indicator_id AND f.org_unit_id = a.org_unit_id AND f.year = a.year"
 _STORED_COLUMNS = ["value", "method", "children_count", "expected_children", "is_complete", "previous_value",
                    "change", "change_pct", "target_id", "status", "achievement_pct"]
+_STORED = ", ".join(_STORED_COLUMNS)
 
 
-def _final_as_stored(column: str) -> str:
-    if column == "is_complete":
-        return "CASE WHEN f.is_complete = 1 THEN TRUE ELSE FALSE END"
-    if column in ("value", "previous_value", "change", "change_pct", "achievement_pct"):
-        return f"ROUND(f.{column}, 8)"
-    return f"f.{column}"
+def _stored_in_scope(scope: Scope) -> str:
+    """The stored aggregates the scope covers: the whole table, or the cube's
+    cells found by lookups on the (indicator, unit, year) index."""
+    if scope.full:
+        return "kpis_aggregate"
+    return ("(SELECT a.* FROM agg_scope_indicators si JOIN agg_scope_units su ON TRUE "
+            "JOIN agg_scope_years sy ON TRUE JOIN kpis_aggregate a ON a.indicator_id = si.id "
+            "AND a.org_unit_id = su.id AND a.year = sy.year)")
 
 
-def _differs() -> str:
-    return " OR ".join(f"a.{c} IS DISTINCT FROM {_final_as_stored(c)}" for c in _STORED_COLUMNS)
+def _classify(cursor, scope: Scope) -> None:
+    """One pass over the fresh and the stored cells, keeping only those that
+    differ: a fresh cell with no stored one (insert), a stored cell with no
+    fresh one (delete, marked by a NULL key), or both with any column changed."""
+    differs = " OR ".join(f"a.{c} IS DISTINCT FROM f.{c}" for c in _STORED_COLUMNS)
+    fresh = ", ".join(f"f.{c}" for c in _STORED_COLUMNS)
+    cursor.execute("DROP TABLE IF EXISTS agg_changes")
+    if scope.full and connection.vendor == "postgresql":
+        # Both sides come in key order (the fresh cells from the work table's
+        # key, the stored ones from the unique index, whose heap a first fill
+        # writes in key order): merging them skips hashing ten million rows.
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute(f"""
+        CREATE TEMP TABLE agg_changes AS
+        SELECT a.id AS aggregate_id, f.indicator_id, f.org_unit_id, f.year, {fresh}
+        FROM ({final_cells(scope)}) f FULL OUTER JOIN {_stored_in_scope(scope)} a ON {_SAME_KEY}
+        WHERE a.id IS NULL OR f.indicator_id IS NULL OR {differs}""")
+    if scope.full and connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL enable_hashjoin = on")
 
 
-def apply(cursor, scope: Scope) -> Outcome:
-    """Write only what differs between agg_final and kpis_aggregate in scope."""
-    in_scope = "TRUE" if scope.full else _IN_CUBE
+def apply(cursor, scope: Scope, cells: int) -> Outcome:
+    """Write only what differs between the fresh cells and kpis_aggregate in scope."""
     cursor.execute("SELECT EXISTS (SELECT 1 FROM kpis_aggregate)")
     if scope.full and not cursor.fetchone()[0]:
-        return _apply_to_empty(cursor)
-    deleted = _run(cursor, f"DELETE FROM kpis_aggregate AS a WHERE {in_scope} AND NOT EXISTS "
-                           f"(SELECT 1 FROM agg_final f WHERE {_SAME_KEY})")
-    assignments = ", ".join(f"{c} = {_final_as_stored(c)}" for c in _STORED_COLUMNS)
-    updated = _run(cursor, f"UPDATE kpis_aggregate AS a SET {assignments} FROM agg_final AS f "
-                           f"WHERE {_SAME_KEY} AND ({_differs()})")
-    stored = ", ".join(_final_as_stored(c) for c in _STORED_COLUMNS)
-    inserted = _run(cursor, f"""
-        INSERT INTO kpis_aggregate ({KEY}, {", ".join(_STORED_COLUMNS)})
-        SELECT f.indicator_id, f.org_unit_id, f.year, {stored} FROM agg_final f
-        WHERE NOT EXISTS (SELECT 1 FROM kpis_aggregate a WHERE {_SAME_KEY})""")
-    cursor.execute("SELECT COUNT(*) FROM agg_final")
-    cells = cursor.fetchone()[0]
+        return _apply_to_empty(cursor, scope)
+    _classify(cursor, scope)
+    deleted = _run(cursor, "DELETE FROM kpis_aggregate WHERE id IN "
+                           "(SELECT aggregate_id FROM agg_changes WHERE indicator_id IS NULL)")
+    assignments = ", ".join(f"{c} = c.{c}" for c in _STORED_COLUMNS)
+    updated = _run(cursor, f"UPDATE kpis_aggregate SET {assignments} FROM agg_changes c "
+                           "WHERE kpis_aggregate.id = c.aggregate_id AND c.indicator_id IS NOT NULL")
+    inserted = _run(cursor, f"INSERT INTO kpis_aggregate ({KEY}, {_STORED}) "
+                            f"SELECT {KEY}, {_STORED} FROM agg_changes WHERE aggregate_id IS NULL")
     _drop_temp_tables(cursor)
     if scope.full and inserted + deleted > cells // 10:
-        _analyze(cursor, "kpis_aggregate")  # the table changed size: plans need to know
+        _analyze(cursor, scope, "kpis_aggregate")  # the table changed size: plans need to know
     return Outcome(cells=cells, inserted=inserted, updated=updated, deleted=deleted)
 
 
-def _apply_to_empty(cursor) -> Outcome:
-    """The first recompute: nothing to compare with, so no anti-joins."""
-    stored = ", ".join(_final_as_stored(c) for c in _STORED_COLUMNS)
-    inserted = _run(cursor, f"INSERT INTO kpis_aggregate ({KEY}, {', '.join(_STORED_COLUMNS)}) "
-                            f"SELECT f.indicator_id, f.org_unit_id, f.year, {stored} FROM agg_final f")
+def _apply_to_empty(cursor, scope: Scope) -> Outcome:
+    """The first recompute: nothing to compare with, so a plain insert, into
+    a table whose indexes are built once afterwards rather than maintained
+    row by row (on PostgreSQL; readers of the still empty table wait)."""
+    rebuild = connection.vendor == "postgresql"
+    if rebuild:
+        primary_key = _drop_indexes(cursor)
+    inserted = _run(cursor, f"INSERT INTO kpis_aggregate ({KEY}, {_STORED}) "
+                            f"SELECT {KEY}, {_STORED} FROM ({final_cells(scope)}) f")
+    if rebuild:
+        _create_indexes(cursor, primary_key)
     _drop_temp_tables(cursor)
-    _analyze(cursor, "kpis_aggregate")
+    _analyze(cursor, scope, "kpis_aggregate")
     return Outcome(cells=inserted, inserted=inserted, updated=0, deleted=0)
+
+
+def _drop_indexes(cursor) -> str:
+    """Drop the aggregate table's primary key, unique constraint and indexes
+    (those of its model, so of its migrations); returns the key's name."""
+    from kpis.models import Aggregate
+
+    table = Aggregate._meta.db_table
+    constraints = connection.introspection.get_constraints(cursor, table)
+    primary_key = next(name for name, details in constraints.items() if details["primary_key"])
+    with connection.schema_editor() as editor:
+        for index in Aggregate._meta.indexes:
+            editor.remove_index(Aggregate, index)
+        for constraint in Aggregate._meta.constraints:
+            editor.remove_constraint(Aggregate, constraint)
+    quote = connection.ops.quote_name
+    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(primary_key)}")
+    return primary_key
+
+
+def _create_indexes(cursor, primary_key: str) -> None:
+    from kpis.models import Aggregate
+
+    quote = connection.ops.quote_name
+    cursor.execute(f"ALTER TABLE {quote(Aggregate._meta.db_table)} "
+                   f"ADD CONSTRAINT {quote(primary_key)} PRIMARY KEY (id)")
+    with connection.schema_editor() as editor:
+        for index in Aggregate._meta.indexes:
+            editor.add_index(Aggregate, index)
+        for constraint in Aggregate._meta.constraints:
+            editor.add_constraint(Aggregate, constraint)
 
 
 def differences(cursor, limit: int = 50) -> tuple[int, list[tuple]]:
     """After ``compute`` with the full scope: how many cells the stored table
     gets wrong, and up to ``limit`` of them as (indicator, unit, year, stored, fresh)."""
-    query = f"""
-        SELECT a.indicator_id, a.org_unit_id, a.year, a.value, f.value FROM kpis_aggregate a
-        LEFT JOIN agg_final f ON {_SAME_KEY} WHERE f.indicator_id IS NULL OR ({_differs()})
-        UNION ALL
-        SELECT f.indicator_id, f.org_unit_id, f.year, NULL, f.value FROM agg_final f
-        WHERE NOT EXISTS (SELECT 1 FROM kpis_aggregate a WHERE {_SAME_KEY})"""
-    cursor.execute(f"SELECT COUNT(*) FROM ({query}) d")
+    _classify(cursor, FULL)
+    cursor.execute("SELECT COUNT(*) FROM agg_changes")
     count = cursor.fetchone()[0]
-    cursor.execute(f"{query} LIMIT {int(limit)}")
+    cursor.execute(f"""
+        SELECT COALESCE(c.indicator_id, a.indicator_id), COALESCE(c.org_unit_id, a.org_unit_id),
+               COALESCE(c.year, a.year), a.value, c.value
+        FROM agg_changes c LEFT JOIN kpis_aggregate a ON a.id = c.aggregate_id
+        ORDER BY 1, 2, 3 LIMIT {int(limit)}""")
     rows = cursor.fetchall()
     _drop_temp_tables(cursor)
     return count, rows
