@@ -7,8 +7,9 @@ Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
   floor        one hand-written SQL statement rolling every approved value up the
                tree (sum) into a scratch table: the least any recompute must do
                (and, for context, the same result kept as a logged, indexed table);
-  full (cold)  aggregates_recompute() into an empty aggregate table;
+  full (cold)  aggregates_recompute() into an empty aggregate table (the first fill);
   full (warm)  the same again with nothing changed (the nightly run);
+               each of these is the median of --rounds runs;
   one edit     stale_recompute() after one approved commune figure changed;
   visible      commit of that edit → the province aggregate changed, with a real
                Celery worker on Redis (skipped without REDIS_URL).
@@ -156,11 +157,14 @@ def main() -> None:
     kept_seconds = timed(floor_kept) if connection.vendor == "postgresql" else None
     if kept_seconds is not None:
         print(f"  floor kept as a table: {kept_seconds:.3f} s", flush=True)
-    empty_aggregates()
-    cold = timed(aggregates_recompute)
+    cold_samples = []
+    for _ in range(args.rounds):
+        empty_aggregates()
+        cold_samples.append(timed(aggregates_recompute))
+    cold = statistics.median(cold_samples)
     print(f"  cold full recompute: {cold:.3f} s", flush=True)
     cells = Aggregate.objects.count()
-    warm = timed(aggregates_recompute)
+    warm = statistics.median(timed(aggregates_recompute) for _ in range(args.rounds))
     print(f"  warm full recompute: {warm:.3f} s", flush=True)
     value = a_commune_value()
     one_edit = []

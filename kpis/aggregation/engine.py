@@ -173,15 +173,17 @@ def _active(alias: str, year: str) -> str:
 
 
 def _step_entered(cursor, scope: Scope) -> int:
+    """Approved figures. Their other columns stay NULL, read as "entered,
+    complete, no children": ten million narrower rows are written faster."""
     if scope.full:  # every indicator, unit and year: no need to look them up
         return _run(cursor, f"""
-            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
-            SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value, 'entered', 0, 0, 1
+            INSERT INTO agg_w ({KEY}, value)
+            SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value
             FROM kpis_datavalue dv
             JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'""")
     return _run(cursor, f"""
-        INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
-        SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value, 'entered', 0, 0, 1
+        INSERT INTO agg_w ({KEY}, value)
+        SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value
         FROM kpis_datavalue dv
         JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
         JOIN agg_scope_indicators si ON si.id = dv.indicator_id
@@ -225,7 +227,7 @@ def _step_rollup(cursor, scope: Scope) -> int:
                        ROUND(AVG(v.value) FILTER (WHERE i.how = 2), 8) AS mean,
                        MIN(v.value) FILTER (WHERE i.how = 3) AS least,
                        MAX(v.value) FILTER (WHERE i.how = 4) AS most,
-                       COUNT(*) AS children, MAX(l.expected) AS expected, MIN(v.is_complete) AS complete
+                       COUNT(*) AS children, MAX(l.expected) AS expected, MIN(COALESCE(v.is_complete, 1)) AS complete
                 FROM {source} v
                 JOIN agg_links l ON l.child_id = v.org_unit_id AND l.year = v.year AND l.parent_depth = %s
                 JOIN (SELECT id, CASE aggregation WHEN 'sum' THEN 1 WHEN 'average' THEN 2 WHEN 'min' THEN 3
@@ -298,7 +300,7 @@ def _step_derived(cursor, scope: Scope) -> int:
             for code in codes[1:]
         )
         expression = _sql_expression(expr, alias)
-        completeness = " * ".join(f"{alias[code]}.is_complete" for code in codes)
+        completeness = " * ".join(f"COALESCE({alias[code]}.is_complete, 1)" for code in codes)
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), 'derived', 0, 0, {completeness}
@@ -400,9 +402,9 @@ def final_cells(scope: Scope) -> str:
     the work tables: written straight into kpis_aggregate or compared with
     it, never copied into another ten-million-row table first."""
     return f"""
-        SELECT w.indicator_id, w.org_unit_id, w.year, w.value, w.method,
-               w.children_count, w.expected_children,
-               CASE WHEN w.is_complete = 1 THEN TRUE ELSE FALSE END AS is_complete,
+        SELECT w.indicator_id, w.org_unit_id, w.year, w.value, COALESCE(w.method, 'entered') AS method,
+               COALESCE(w.children_count, 0) AS children_count, COALESCE(w.expected_children, 0) AS expected_children,
+               COALESCE(w.is_complete, 1) = 1 AS is_complete,
                w.previous AS previous_value, w.value - w.previous AS change,
                CASE WHEN w.previous <> 0 THEN ROUND((w.value - w.previous) * 100.0 / w.previous, 8) END
                    AS change_pct,
