@@ -43,6 +43,8 @@ _WORK_TABLES = {
     "agg_baseline": "target_id bigint PRIMARY KEY, year integer, value numeric",
     "agg_status": "indicator_id bigint, org_unit_id bigint, year integer, target_id bigint, status varchar(20), "
                   "achievement_pct numeric, PRIMARY KEY (indicator_id, org_unit_id, year)",
+    "agg_entered_above": "indicator_id bigint, org_unit_id bigint, year integer, "
+                         "PRIMARY KEY (indicator_id, org_unit_id, year)",
     "agg_changes": "aggregate_id bigint, indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
                    "method varchar(8), children_count integer, expected_children integer, is_complete boolean, "
                    "previous_value numeric, change numeric, change_pct numeric, target_id bigint, "
@@ -207,14 +209,30 @@ def _fill_links(cursor, scope: Scope) -> None:
 
 
 def _step_rollup(cursor, scope: Scope) -> int:
+    """Roll-ups, deepest level first. A unit with an entered figure keeps it.
+    Incrementally, its roll-up row conflicts on agg_w's key and is skipped.
+    Over everything, the few figures entered above the leaves are found by
+    index lookups and excluded, and agg_w's key index is built once after
+    the roll-ups instead of being updated for each of their rows."""
     _fill_links(cursor, scope)
     cursor.execute("SELECT DISTINCT parent_depth FROM agg_links ORDER BY parent_depth DESC")
     depths = [row[0] for row in cursor.fetchall()]
     source = _values_source(scope)
+    if scope.full:
+        cursor.execute("SELECT DISTINCT parent_id FROM agg_links")
+        parents = ", ".join(str(int(row[0])) for row in cursor.fetchall()) or "NULL"
+        cursor.execute(f"""
+            INSERT INTO agg_entered_above ({KEY})
+            SELECT dv.indicator_id, dv.org_unit_id, dv.year FROM kpis_datavalue dv
+            JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
+            WHERE dv.org_unit_id IN ({parents})""")
+        _analyze(cursor, scope, "agg_entered_above")
+        keep_entered = ("AND NOT EXISTS (SELECT 1 FROM agg_entered_above e WHERE e.indicator_id = g.indicator_id "
+                        "AND e.org_unit_id = g.org_unit_id AND e.year = g.year)")
+    else:
+        keep_entered = "ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING"
     inserted = 0
     for depth in depths:
-        # A unit with an entered figure keeps it: its roll-up row conflicts
-        # on agg_w's key and is skipped.
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT g.indicator_id, g.org_unit_id, g.year, COALESCE(g.total, g.mean, g.least, g.most),
@@ -237,9 +255,10 @@ def _step_rollup(cursor, scope: Scope) -> int:
                 {"" if scope.full else "JOIN agg_scope_indicators si ON si.id = v.indicator_id"}
                 GROUP BY v.indicator_id, l.parent_id, v.year
             ) g
-            WHERE TRUE
-            ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING""", [depth])
+            WHERE TRUE {keep_entered}""", [depth])
         _analyze(cursor, scope, "agg_w")
+    if scope.full:
+        cursor.execute(_WORK_KEY_INDEX)
     return inserted
 
 
@@ -434,11 +453,9 @@ def compute(cursor, scope: Scope) -> int:
         _analyze(cursor, scope, "agg_stored")
     if scope.full:
         tune_session(cursor)
-    if scope.full:  # built after the bulk insert: one sort instead of millions of index updates
+    if scope.full:  # built after the bulk inserts: one sort instead of millions of index updates
         cursor.execute("DROP INDEX agg_w_key")
     cells = _step_entered(cursor, scope)
-    if scope.full:
-        cursor.execute(_WORK_KEY_INDEX)
     _analyze(cursor, scope, "agg_w")
     cells += _step_rollup(cursor, scope)
     cells += _step_derived(cursor, scope)
