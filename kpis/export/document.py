@@ -210,7 +210,7 @@ def build_document(data: ReportData) -> Document:
                                                                + _subject(data)[1:]},
         },
         recipients_label=_("Nơi nhận:"),
-        file_title=f"{_('Báo cáo')} – {_subject(data)}",
+        file_title=_("Báo cáo – %(subject)s") % {"subject": _subject(data)},
     )
 
 

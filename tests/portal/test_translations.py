@@ -34,6 +34,7 @@ OFFICIAL_DOCUMENT_STRINGS = {
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
     "Độc lập - Tự do - Hạnh phúc",
     "BÁO CÁO",
+    "Báo cáo – %(subject)s",  # the exported file's title
     "PHỤ LỤC",
     "Nơi nhận:",
     "Số: %(number)s/%(symbol)s",

@@ -9,6 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from kpis.models import Indicator, OrgUnit, Sector
 
@@ -24,16 +25,17 @@ SOURCE = "Dữ liệu giả lập để đo hiệu năng (synthetic benchmark da
 
 
 class Command(BaseCommand):
-    help = "Sinh dữ liệu GIẢ LẬP quy mô quốc gia để đo hiệu năng (mã SYN…)."
+    help = _("Sinh dữ liệu GIẢ LẬP quy mô quốc gia để đo hiệu năng (mã SYN…).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=sorted(SIZES), default="small")
-        parser.add_argument("--provinces", type=int)
-        parser.add_argument("--districts", type=int, help="per province")
-        parser.add_argument("--communes", type=int, help="per district")
-        parser.add_argument("--indicators", type=int)
-        parser.add_argument("--years", type=int)
-        parser.add_argument("--replace", action="store_true", help="delete earlier synthetic data first")
+        parser.add_argument("--size", choices=sorted(SIZES), default="small",
+                            help=_("cỡ dữ liệu có sẵn; các tham số dưới đây thay từng chiều"))
+        parser.add_argument("--provinces", type=int, help=_("số tỉnh"))
+        parser.add_argument("--districts", type=int, help=_("số huyện mỗi tỉnh"))
+        parser.add_argument("--communes", type=int, help=_("số xã mỗi huyện"))
+        parser.add_argument("--indicators", type=int, help=_("số chỉ tiêu"))
+        parser.add_argument("--years", type=int, help=_("số năm"))
+        parser.add_argument("--replace", action="store_true", help=_("xoá dữ liệu giả lập đã sinh trước đó"))
 
     def handle(self, *args, size, replace, **options):
         provinces, districts, communes, indicators, years = SIZES[size]

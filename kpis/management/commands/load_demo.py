@@ -22,7 +22,7 @@ DOCUMENT_SETTINGS_FILE = DEMO_DIR / "document_settings.yaml"
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Nạp danh mục và số liệu demo Hậu Giang (chạy lại nhiều lần vẫn cho cùng kết quả), rồi tạo "
         "tài khoản demo cho mỗi vai trò. Với DEBUG bật, tài khoản dùng mật khẩu demo cố định; với "
         "DEBUG tắt, chỉ tạo tài khoản khi có --with-demo-users, với mật khẩu ngẫu nhiên in ra một lần."
@@ -31,7 +31,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--with-demo-users", action="store_true",
-            help="Tạo tài khoản demo cả khi DEBUG tắt (mật khẩu ngẫu nhiên, chỉ in ra một lần).",
+            help=_("Tạo tài khoản demo cả khi DEBUG tắt (mật khẩu ngẫu nhiên, chỉ in ra một lần)."),
         )
 
     def handle(self, *args, with_demo_users: bool = False, **options):
