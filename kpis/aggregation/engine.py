@@ -176,21 +176,17 @@ def _active(alias: str, year: str) -> str:
 
 def _step_entered(cursor, scope: Scope) -> int:
     """Approved figures. Their other columns stay NULL, read as "entered,
-    complete, no children": ten million narrower rows are written faster."""
-    if scope.full:  # every indicator, unit and year: no need to look them up
-        return _run(cursor, f"""
-            INSERT INTO agg_w ({KEY}, value)
-            SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value
-            FROM kpis_datavalue dv
-            JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'""")
+    complete, no children": ten million narrower rows are written faster.
+    A full scope is every indicator, unit and year: nothing to look up."""
+    in_scope = "" if scope.full else """
+        JOIN agg_scope_indicators si ON si.id = dv.indicator_id
+        JOIN agg_scope_units su ON su.id = dv.org_unit_id
+        JOIN agg_scope_years sy ON sy.year = dv.year"""
     return _run(cursor, f"""
         INSERT INTO agg_w ({KEY}, value)
         SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value
         FROM kpis_datavalue dv
-        JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
-        JOIN agg_scope_indicators si ON si.id = dv.indicator_id
-        JOIN agg_scope_units su ON su.id = dv.org_unit_id
-        JOIN agg_scope_years sy ON sy.year = dv.year""")
+        JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved' {in_scope}""")
 
 
 def _fill_links(cursor, scope: Scope) -> None:
@@ -208,29 +204,33 @@ def _fill_links(cursor, scope: Scope) -> None:
     _analyze(cursor, scope, "agg_links")
 
 
-def _step_rollup(cursor, scope: Scope) -> int:
-    """Roll-ups, deepest level first. A unit with an entered figure keeps it.
-    Incrementally, its roll-up row conflicts on agg_w's key and is skipped.
+def _keep_entered(cursor, scope: Scope) -> str:
+    """The clause that keeps a unit's entered figure over its roll-up.
+    Incrementally, the roll-up row conflicts on agg_w's key and is skipped.
     Over everything, the few figures entered above the leaves are found by
-    index lookups and excluded, and agg_w's key index is built once after
-    the roll-ups instead of being updated for each of their rows."""
+    index lookups and excluded, so that agg_w's key index can be built once
+    after the roll-ups instead of being updated for each of their rows."""
+    if not scope.full:
+        return "ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING"
+    cursor.execute("SELECT DISTINCT parent_id FROM agg_links")
+    parents = ", ".join(str(int(row[0])) for row in cursor.fetchall()) or "NULL"
+    cursor.execute(f"""
+        INSERT INTO agg_entered_above ({KEY})
+        SELECT dv.indicator_id, dv.org_unit_id, dv.year FROM kpis_datavalue dv
+        JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
+        WHERE dv.org_unit_id IN ({parents})""")
+    _analyze(cursor, scope, "agg_entered_above")
+    return ("AND NOT EXISTS (SELECT 1 FROM agg_entered_above e WHERE e.indicator_id = g.indicator_id "
+            "AND e.org_unit_id = g.org_unit_id AND e.year = g.year)")
+
+
+def _step_rollup(cursor, scope: Scope) -> int:
+    """Roll-ups, deepest level first; a unit with an entered figure keeps it."""
     _fill_links(cursor, scope)
     cursor.execute("SELECT DISTINCT parent_depth FROM agg_links ORDER BY parent_depth DESC")
     depths = [row[0] for row in cursor.fetchall()]
     source = _values_source(scope)
-    if scope.full:
-        cursor.execute("SELECT DISTINCT parent_id FROM agg_links")
-        parents = ", ".join(str(int(row[0])) for row in cursor.fetchall()) or "NULL"
-        cursor.execute(f"""
-            INSERT INTO agg_entered_above ({KEY})
-            SELECT dv.indicator_id, dv.org_unit_id, dv.year FROM kpis_datavalue dv
-            JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
-            WHERE dv.org_unit_id IN ({parents})""")
-        _analyze(cursor, scope, "agg_entered_above")
-        keep_entered = ("AND NOT EXISTS (SELECT 1 FROM agg_entered_above e WHERE e.indicator_id = g.indicator_id "
-                        "AND e.org_unit_id = g.org_unit_id AND e.year = g.year)")
-    else:
-        keep_entered = "ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING"
+    keep_entered = _keep_entered(cursor, scope)
     inserted = 0
     for depth in depths:
         inserted += _run(cursor, f"""
