@@ -27,6 +27,10 @@ from kpis.aggregation.scope import FULL, Scope
 from kpis.formulas import Expr, Number, Ref, Unary, find_cycle, parse_formula, referenced_codes
 
 KEY = "indicator_id, org_unit_id, year"
+# Only approved figures count: every step reads values through this.
+_APPROVED_VALUES = "kpis_datavalue dv JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'"
+# Derived indicators as (id, parsed formula, {component code: id}), each after those it uses.
+Derived = list[tuple[int, Expr, dict[str, int]]]
 VALUE_COLUMNS = "value, method, children_count, expected_children, is_complete"
 _WORK_TABLES = {
     "agg_scope_indicators": "id bigint PRIMARY KEY",
@@ -119,7 +123,7 @@ def _fill_scope(cursor, scope: Scope) -> None:
     cursor.executemany("INSERT INTO agg_scope_years VALUES (%s)", [(y,) for y in scope.years])
 
 
-def _analyze(cursor, scope: Scope, *tables: str) -> None:
+def _analyze(cursor, *tables: str) -> None:
     """Temporary tables have no statistics until analysed; without them
     PostgreSQL plans nested loops over millions of rows, or, for a small
     incremental scope, scans of the whole aggregate table (measured: 3 s
@@ -137,21 +141,21 @@ def _values_source(scope: Scope) -> str:
     return f"(SELECT {KEY}, value, is_complete FROM agg_w UNION ALL SELECT {KEY}, value, is_complete FROM agg_stored)"
 
 
-def _indicators_read(cursor, scope: Scope) -> list[int]:
+def _indicators_read(scope: Scope, derived: Derived) -> list[int]:
     """The scope's indicators and the components of its derived ones."""
     read = set(scope.indicator_ids)
-    for indicator_id, _expr, components in derived_in_order(cursor):
+    for indicator_id, _expr, components in derived:
         if indicator_id in scope.indicator_ids:
             read.update(component for component in components.values() if component is not None)
     return sorted(read)
 
 
-def _load_stored(cursor, scope: Scope) -> None:
+def _load_stored(cursor, scope: Scope, derived: Derived) -> None:
     """Copy, by index lookups, the stored aggregates an incremental scope reads:
     its units' other years and derived components (previous years, baselines,
     formulas), and its units' children outside the scope (roll-ups)."""
     stored = "CASE WHEN a.is_complete THEN 1 ELSE 0 END"
-    read = ", ".join(str(int(indicator_id)) for indicator_id in _indicators_read(cursor, scope)) or "NULL"
+    read = ", ".join(str(int(indicator_id)) for indicator_id in _indicators_read(scope, derived)) or "NULL"
     cursor.execute(f"""
         INSERT INTO agg_stored ({KEY}, value, is_complete)
         SELECT a.indicator_id, a.org_unit_id, a.year, a.value, {stored}
@@ -185,11 +189,10 @@ def _step_entered(cursor, scope: Scope) -> int:
     return _run(cursor, f"""
         INSERT INTO agg_w ({KEY}, value)
         SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value
-        FROM kpis_datavalue dv
-        JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved' {in_scope}""")
+        FROM {_APPROVED_VALUES} {in_scope}""")
 
 
-def _fill_links(cursor, scope: Scope) -> None:
+def _fill_links(cursor) -> None:
     """Each child of a scope unit, for each scope year in which both are
     active, with the number of the parent's children expected that year.
     A few rows per unit and year, so the roll-ups hash-join to it."""
@@ -201,7 +204,7 @@ def _fill_links(cursor, scope: Scope) -> None:
         JOIN kpis_orgunit c ON c.parent_id = p.id
         JOIN agg_scope_years sy ON {_active('c', 'sy.year')}
         WHERE {_active('po', 'sy.year')}""")
-    _analyze(cursor, scope, "agg_links")
+    _analyze(cursor, "agg_links")
 
 
 def _keep_entered(cursor, scope: Scope) -> str:
@@ -216,17 +219,16 @@ def _keep_entered(cursor, scope: Scope) -> str:
     parents = ", ".join(str(int(row[0])) for row in cursor.fetchall()) or "NULL"
     cursor.execute(f"""
         INSERT INTO agg_entered_above ({KEY})
-        SELECT dv.indicator_id, dv.org_unit_id, dv.year FROM kpis_datavalue dv
-        JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
+        SELECT dv.indicator_id, dv.org_unit_id, dv.year FROM {_APPROVED_VALUES}
         WHERE dv.org_unit_id IN ({parents})""")
-    _analyze(cursor, scope, "agg_entered_above")
+    _analyze(cursor, "agg_entered_above")
     return ("AND NOT EXISTS (SELECT 1 FROM agg_entered_above e WHERE e.indicator_id = g.indicator_id "
             "AND e.org_unit_id = g.org_unit_id AND e.year = g.year)")
 
 
 def _step_rollup(cursor, scope: Scope) -> int:
     """Roll-ups, deepest level first; a unit with an entered figure keeps it."""
-    _fill_links(cursor, scope)
+    _fill_links(cursor)
     cursor.execute("SELECT DISTINCT parent_depth FROM agg_links ORDER BY parent_depth DESC")
     depths = [row[0] for row in cursor.fetchall()]
     source = _values_source(scope)
@@ -256,7 +258,7 @@ def _step_rollup(cursor, scope: Scope) -> int:
                 GROUP BY v.indicator_id, l.parent_id, v.year
             ) g
             WHERE TRUE {keep_entered}""", [depth])
-        _analyze(cursor, scope, "agg_w")
+        _analyze(cursor, "agg_w")
     if scope.full:
         cursor.execute(_WORK_KEY_INDEX)
     return inserted
@@ -277,7 +279,7 @@ def _sql_expression(expr: Expr, alias: dict[str, str]) -> str:
     return f"({left} {expr.op} {right})"
 
 
-def derived_in_order(cursor) -> list[tuple[int, Expr, dict[str, int]]]:
+def derived_in_order(cursor) -> Derived:
     """Derived indicators, each after the derived indicators it uses."""
     cursor.execute("SELECT id, code, formula FROM kpis_indicator")
     rows = cursor.fetchall()
@@ -303,12 +305,12 @@ def derived_in_order(cursor) -> list[tuple[int, Expr, dict[str, int]]]:
              {c: code_to_id.get(c) for c in referenced_codes(formulas[code])}) for code in ordered]
 
 
-def _step_derived(cursor, scope: Scope) -> int:
+def _step_derived(cursor, scope: Scope, derived: Derived) -> int:
     source = _values_source(scope)
     cursor.execute("SELECT id FROM agg_scope_indicators")
     in_scope = {row[0] for row in cursor.fetchall()}
     inserted = 0
-    for indicator_id, expr, components in derived_in_order(cursor):
+    for indicator_id, expr, components in derived:
         if indicator_id not in in_scope or not components or None in components.values():
             continue  # a formula without codes has no unit or year to be computed at
         codes = sorted(components)
@@ -401,9 +403,10 @@ def _step_status(cursor) -> None:
 
 def _cells_with_previous(scope: Scope) -> str:
     """The work cells, each with the previous year's value. Over everything,
-    one sort by key feeds a window (cheaper than hashing ten million rows to
-    join them to themselves, and it writes the table in key order); an
-    incremental scope looks its previous years up, some of them stored."""
+    a window reads agg_w in its key's order (cheaper than hashing ten million
+    rows to join them to themselves, and a first fill then writes the table
+    in key order); an incremental scope looks its previous years up, some of
+    them stored."""
     if scope.full:
         return """(SELECT w.*, FIRST_VALUE(w.value) OVER (PARTITION BY w.indicator_id, w.org_unit_id ORDER BY w.year
                                    RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS previous
@@ -447,23 +450,24 @@ def compute(cursor, scope: Scope) -> int:
     ``final_cells`` then reads."""
     _prepare_work_tables(cursor)
     _fill_scope(cursor, scope)
-    _analyze(cursor, scope, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
-    if not scope.full:
-        _load_stored(cursor, scope)
-        _analyze(cursor, scope, "agg_stored")
+    _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
+    derived = derived_in_order(cursor)
     if scope.full:
         tune_session(cursor)
-    if scope.full:  # built after the bulk inserts: one sort instead of millions of index updates
+        # Built after the bulk inserts: one sort instead of millions of index updates.
         cursor.execute("DROP INDEX agg_w_key")
+    else:
+        _load_stored(cursor, scope, derived)
+        _analyze(cursor, "agg_stored")
     cells = _step_entered(cursor, scope)
-    _analyze(cursor, scope, "agg_w")
+    _analyze(cursor, "agg_w")
     cells += _step_rollup(cursor, scope)
-    cells += _step_derived(cursor, scope)
-    _analyze(cursor, scope, "agg_w")
+    cells += _step_derived(cursor, scope, derived)
+    _analyze(cursor, "agg_w")
     _step_targets(cursor, scope)
-    _analyze(cursor, scope, "agg_target_for", "agg_baseline")
+    _analyze(cursor, "agg_target_for", "agg_baseline")
     _step_status(cursor)
-    _analyze(cursor, scope, "agg_status")
+    _analyze(cursor, "agg_status")
     return cells
 
 
@@ -518,7 +522,7 @@ def apply(cursor, scope: Scope, cells: int) -> Outcome:
                             f"SELECT {KEY}, {_STORED} FROM agg_changes WHERE aggregate_id IS NULL")
     _release_work_tables(cursor)
     if scope.full and inserted + deleted > cells // 10:
-        _analyze(cursor, scope, "kpis_aggregate")  # the table changed size: plans need to know
+        _analyze(cursor, "kpis_aggregate")  # the table changed size: plans need to know
     return Outcome(cells=cells, inserted=inserted, updated=updated, deleted=deleted)
 
 
@@ -534,7 +538,7 @@ def _apply_to_empty(cursor, scope: Scope) -> Outcome:
     if rebuild:
         _create_indexes(cursor, primary_key)
     _release_work_tables(cursor)
-    _analyze(cursor, scope, "kpis_aggregate")
+    _analyze(cursor, "kpis_aggregate")
     return Outcome(cells=inserted, inserted=inserted, updated=0, deleted=0)
 
 
