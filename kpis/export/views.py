@@ -115,6 +115,10 @@ def export_form(request: HttpRequest) -> HttpResponse:
     return redirect("kpis:export-job", pk=job.pk)
 
 
+def _no_such_job(pk: int) -> str:
+    return _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk}
+
+
 def _job(pk: int) -> ExportJob | None:
     return ExportJob.objects.select_related("org_unit", "sector").filter(pk=pk).first()
 
@@ -134,7 +138,7 @@ def _status_body(job: ExportJob) -> dict:
 def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(pk)
     if job is None:
-        return _not_found(request, _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk})
+        return _not_found(request, _no_such_job(pk))
     return _page(request, "kpis/export/job.html", {
         "title": _("Xuất báo cáo tổng hợp"), "job": job, "file_name": export_file_name(job),
         "done": job.status == ExportStatus.DONE, "failed": job.status == ExportStatus.FAILED,
@@ -147,7 +151,7 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
 def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     job = _job(pk)
     if job is None:
-        return JsonResponse({"error": _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk}}, status=404)
+        return JsonResponse({"error": _no_such_job(pk)}, status=404)
     return JsonResponse(_status_body(job))
 
 
@@ -157,7 +161,7 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(pk)
     if job is None:
-        return _not_found(request, _("Không có yêu cầu xuất báo cáo số %(id)s.") % {"id": pk})
+        return _not_found(request, _no_such_job(pk))
     if job.status != ExportStatus.DONE:
         return redirect("kpis:export-job", pk=job.pk)
     if not default_storage.exists(job.file):
