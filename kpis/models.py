@@ -698,3 +698,58 @@ class ExportJob(models.Model):
     def __str__(self) -> str:
         sector = f" {self.sector.code}" if self.sector_id else ""
         return f"{self.org_unit.code} {self.year}{sector} {self.fmt}"
+
+
+# --- Audit log (issue 9) -----------------------------------------------------------------------
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", _("Đăng nhập thành công")
+    LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
+    LOCKED_OUT = "locked_out", _("Khoá do đăng nhập sai nhiều lần")
+    UNLOCKED = "unlocked", _("Mở khoá đăng nhập")
+    LOGOUT = "logout", _("Đăng xuất")
+    SECOND_FACTOR = "second_factor", _("Xác thực hai lớp")
+    PASSWORD_CHANGED = "password_changed", _("Đổi mật khẩu")
+    ACCOUNT_DISABLED = "account_disabled", _("Khoá tài khoản không hoạt động")
+    REPORT_SUBMITTED = "report_submitted", _("Gửi duyệt báo cáo")
+    REPORT_APPROVED = "report_approved", _("Duyệt báo cáo")
+    REPORT_RETURNED = "report_returned", _("Trả lại báo cáo")
+    REPORT_REOPENED = "report_reopened", _("Mở lại báo cáo")
+    USER_CHANGED = "user_changed", _("Thay đổi người dùng")
+    GROUP_CHANGED = "group_changed", _("Thay đổi nhóm quyền")
+    ASSIGNMENT_CHANGED = "assignment_changed", _("Thay đổi phân công")
+    CATALOGUE_CHANGED = "catalogue_changed", _("Thay đổi danh mục")
+    TOKEN_CREATED = "token_created", _("Tạo khoá truy cập API")
+    TOKEN_REVOKED = "token_revoked", _("Thu hồi khoá truy cập API")
+    EXPORT_DOWNLOADED = "export_downloaded", _("Tải tệp xuất")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event, kept for inspectors (Circular 12/2022).
+    ``username`` is stored as typed, so failed sign-ins of unknown names and
+    events of since-deleted users stay readable."""
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("hành động"), max_length=32, choices=AuditAction.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(_("tên đăng nhập"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    object_type = models.CharField(_("loại đối tượng"), max_length=100, blank=True)
+    object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
+    object_repr = models.CharField(_("đối tượng"), max_length=300, blank=True)
+    detail = models.TextField(_("chi tiết"), blank=True)
+
+    class Meta:
+        verbose_name = _("nhật ký an toàn")
+        verbose_name_plural = _("nhật ký an toàn")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="audit_action_known"),
+        ]
+        indexes = [models.Index(fields=["action", "-at"], name="audit_action_at"),
+                   models.Index(fields=["username", "-at"], name="audit_username_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"

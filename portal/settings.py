@@ -197,6 +197,9 @@ LOGGING = {
     "loggers": {"weasyprint.progress": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 AXES_VERBOSE = False
+# The real client address behind the documented nginx (portal/client_address.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 
 from celery.schedules import crontab  # noqa: E402
 
