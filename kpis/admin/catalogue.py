@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from kpis.admin.history import GuardedHistoryAdmin
 from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
 from kpis.models import (
@@ -87,7 +87,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(RecomputesAggregates, SimpleHistoryAdmin):
+class IndicatorAdmin(RecomputesAggregates, GuardedHistoryAdmin):
     form = IndicatorForm
     list_display = ("code", "name", "sector", "unit", "value_type", "aggregation", "formula", "is_key")
     list_filter = ("sector", "value_type", "is_key")
@@ -117,7 +117,7 @@ class SectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(RecomputesAggregates, SimpleHistoryAdmin):
+class TargetAdmin(RecomputesAggregates, GuardedHistoryAdmin):
     list_display = ("indicator", "org_unit", "year", "operator", "value", "baseline_year", "source")
     list_filter = ("year", "indicator__sector")
     search_fields = ("indicator__code", "indicator__name", "org_unit__name")
@@ -125,7 +125,7 @@ class TargetAdmin(RecomputesAggregates, SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(GuardedHistoryAdmin):
     list_display = ("code", "title", "sector", "due", "status", "completed_on")
     list_filter = ("status", "sector")
     search_fields = ("code", "title")

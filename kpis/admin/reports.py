@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from kpis import permissions
 from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
+from kpis.admin.history import GuardedHistoryAdmin
 from kpis.models import DataValue, ReportStatus, YearlyReport, quantize_for
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
@@ -47,7 +47,7 @@ def status_badge(report: YearlyReport) -> str:
 
 
 @admin.register(YearlyReport)
-class YearlyReportAdmin(SimpleHistoryAdmin):
+class YearlyReportAdmin(GuardedHistoryAdmin):
     list_display = ("__str__", "year", "sector", "org_unit", "status_column", "submitted_by", "approved_by")
     list_display_links = ("__str__",)
     list_filter = ("status", "year", "sector")
@@ -55,6 +55,7 @@ class YearlyReportAdmin(SimpleHistoryAdmin):
     list_select_related = ("sector", "org_unit", "submitted_by", "approved_by")
     form = ReportCreateForm
     actions = None
+    history_revert_allowed = False  # reports change only through the workflow
 
     @admin.display(description=gettext_lazy("Trạng thái"), ordering="status")
     def status_column(self, report: YearlyReport) -> str:
@@ -195,7 +196,7 @@ class YearlyReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DataValue)
-class DataValueAdmin(SimpleHistoryAdmin):
+class DataValueAdmin(GuardedHistoryAdmin):
     """Read-only: figures change through their report, so the workflow and its
     locks always apply. The history of each figure is shown here too."""
 
@@ -204,6 +205,7 @@ class DataValueAdmin(SimpleHistoryAdmin):
     search_fields = ("indicator__code", "indicator__name", "org_unit__code", "org_unit__name")
     list_select_related = ("indicator", "org_unit", "report", "updated_by")
     readonly_fields = [f.name for f in DataValue._meta.fields]
+    history_revert_allowed = False  # figures change only through their report
 
     @admin.display(description=gettext_lazy("Trạng thái báo cáo"))
     def report_status(self, value: DataValue) -> str:
