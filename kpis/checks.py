@@ -22,4 +22,13 @@ def check_deployment_settings(app_configs, **kwargs):
                 id="kpis.E001",
             )
         )
+    if not settings.DEBUG and not settings.REDIS_URL:
+        problems.append(
+            Warning(
+                "REDIS_URL is unset while DEBUG is off: Celery tasks run inside the web request that starts "
+                "them (a report with the annex renders while the leader waits) and nothing runs the beat tasks.",
+                hint="Set REDIS_URL and run a Celery worker and beat (see the Procfile).",
+                id="kpis.W020",
+            )
+        )
     return problems

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -682,6 +683,9 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
     started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
     finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+    # Moved on every claim and progress report: a queued or running job whose
+    # stamp is older than EXPORT_JOB_TIMEOUT_MINUTES has lost its worker.
+    progressed_at = models.DateTimeField(_("tiến triển lần cuối"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("lượt xuất báo cáo")

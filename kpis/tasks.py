@@ -24,3 +24,18 @@ def export_summary_task(job_id: int) -> str:
 
     job = ExportJob.objects.filter(pk=job_id).select_related("org_unit", "sector").first()
     return summary_export_render(job=job).status if job is not None else "missing"
+
+
+@shared_task(name="kpis.exports_fail_stalled")
+def exports_fail_stalled_task() -> int:
+    from kpis.export.services import export_jobs_fail_stalled
+
+    return export_jobs_fail_stalled()
+
+
+@shared_task(name="kpis.exports_prune")
+def exports_prune_task() -> dict:
+    from kpis.export.services import exports_prune
+
+    outcome = exports_prune()
+    return {"jobs": outcome.jobs, "files": outcome.files}

@@ -152,6 +152,16 @@ CACHES = {
 # at national scale (ten million cells) 1 GB keeps every join in memory.
 AGGREGATION_WORK_MEM_MB = env_int("AGGREGATION_WORK_MEM_MB", 1024, minimum=4)
 
+# Leaders' reports (kpis/export): stored files and their jobs are deleted after
+# EXPORT_RETENTION_DAYS; a job with no progress for EXPORT_JOB_TIMEOUT_MINUTES
+# is presumed lost (its worker died) and marked failed, so its user can retry;
+# a user may have EXPORT_MAX_ACTIVE_PER_USER reports in the queue at once.
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30, minimum=1)
+EXPORT_JOB_TIMEOUT_MINUTES = env_int("EXPORT_JOB_TIMEOUT_MINUTES", 15, minimum=1)
+EXPORT_MAX_ACTIVE_PER_USER = env_int("EXPORT_MAX_ACTIVE_PER_USER", 3, minimum=1)
+
+# Without a broker every task, an export with the annex included, runs inside
+# the request that starts it (`make run`); production needs REDIS_URL and a worker.
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -207,4 +217,7 @@ CELERY_BEAT_SCHEDULE = {
     # Repairs anything a lost message left stale (the broker may have been down).
     "sweep-stale-aggregates": {"task": "kpis.recompute_stale", "schedule": 60.0},
     "nightly-full-recompute": {"task": "kpis.recompute_full", "schedule": crontab(hour=2, minute=0)},
+    # Exports whose worker died are failed (so they can be retried); old files are deleted.
+    "fail-stalled-exports": {"task": "kpis.exports_fail_stalled", "schedule": 60.0},
+    "prune-old-exports": {"task": "kpis.exports_prune", "schedule": crontab(hour=3, minute=30)},
 }

@@ -1,7 +1,8 @@
 """Every table of the dashboards (django-tables2): sortable, paginated, and
 exportable to CSV and XLSX with django-tables2's ``TableExport``. Cells show
 figures the way the page does (9.391 and 92,7 in Vietnamese); exports carry the
-plain number (939, 92.7) so that spreadsheets can compute with them."""
+plain number (939, 92.7) so that spreadsheets can compute with them, and no
+text cell that could run as a formula (``kpis.spreadsheets``)."""
 
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.export import TableExport
 
 from kpis.dashboards import presentation as p
+from kpis.spreadsheets import dataset_xlsx, safe_row
 
 TEMPLATE = "kpis/dashboards/_table.html"
 EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
@@ -487,7 +489,22 @@ class SectorIndexTable(BaseTable):
         return value
 
 
+class SafeTableExport(TableExport):
+    """django-tables2's export with every header and cell through the
+    spreadsheet rule: names are data anyone with a role may type."""
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        return type(dataset)(*(safe_row(row) for row in dataset), headers=safe_row(dataset.headers or []),
+                             title=dataset.title)
+
+    def export(self):
+        if self.format == TableExport.XLSX:
+            return dataset_xlsx(self.dataset)  # text typed as text, not guessed by openpyxl
+        return super().export()
+
+
 def export_response(table, fmt: str, filename: str):
-    """The table as a CSV or XLSX download, with django-tables2's TableExport."""
-    exporter = TableExport(fmt, table, dataset_kwargs={"title": filename[:31]})
+    """The table as a CSV or XLSX download."""
+    exporter = SafeTableExport(fmt, table, dataset_kwargs={"title": filename[:31]})
     return exporter.response(filename=f"{filename}.{fmt}")

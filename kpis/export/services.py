@@ -5,13 +5,19 @@ A request is identified by its content key: the parameters, the data version
 printed on it and the layout version. An identical request on unchanged data
 gets the stored file of the earlier one; anything else is rendered again. A
 report with the annex of every unit below runs as a Celery task (with
-progress); the others are rendered at once by the caller."""
+progress), never in a web request; the others are rendered at once by the caller.
+
+Jobs cannot hang or pile up: one whose worker died (no progress for
+EXPORT_JOB_TIMEOUT_MINUTES) is marked failed and can be retried; files and
+jobs older than EXPORT_RETENTION_DAYS are deleted; a user has at most
+EXPORT_MAX_ACTIVE_PER_USER reports waiting for the worker."""
 
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 PERM_EXPORT = "kpis.export_summary"
 RENDER_VERSION = "1"  # bump when the layout changes, so stored files are not reused
-STALE_AFTER = timedelta(minutes=15)  # a job still queued or running after this is presumed lost
+EXPORTS_FOLDER = "exports"
+ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
 CONTENT_TYPES = {
     ExportFormat.PDF: "application/pdf",
     ExportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -96,14 +103,29 @@ def summary_export_is_heavy(job: ExportJob) -> bool:
     return job.districts
 
 
+def job_timeout() -> timedelta:
+    return timedelta(minutes=settings.EXPORT_JOB_TIMEOUT_MINUTES)
+
+
 def _reusable(key: str) -> ExportJob | None:
-    recent = timezone.now() - STALE_AFTER
+    alive_since = timezone.now() - job_timeout()
     for job in ExportJob.objects.filter(key=key).exclude(status=ExportStatus.FAILED).order_by("-created_at")[:5]:
         if job.status == ExportStatus.DONE and job.file and default_storage.exists(job.file):
             return job
-        if job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) and job.created_at >= recent:
+        if job.status in ACTIVE and job.progressed_at >= alive_since:
             return job
     return None
+
+
+def _check_queue_share(user, job: ExportJob) -> None:
+    """One user cannot fill the worker's queue: a few heavy reports at a time."""
+    if not summary_export_is_heavy(job) or not user.is_authenticated:
+        return
+    waiting = ExportJob.objects.filter(created_by=user, districts=True, status__in=ACTIVE,
+                                       progressed_at__gte=timezone.now() - job_timeout()).count()
+    if waiting >= settings.EXPORT_MAX_ACTIVE_PER_USER:
+        raise ValidationError(_("Bạn đang có %(count)s báo cáo kèm phụ lục đang chờ tạo. Hãy đợi các báo cáo "
+                                "đó xong rồi xuất tiếp.") % {"count": waiting})
 
 
 def summary_export_request(*, user, year: int, org_unit: OrgUnit, sector: Sector | None = None, fmt: str,
@@ -120,57 +142,150 @@ def summary_export_request(*, user, year: int, org_unit: OrgUnit, sector: Sector
     existing = _reusable(key)
     if existing is not None:
         return existing
-    job = ExportJob.objects.create(
-        key=key, year=year, org_unit=org_unit, sector=sector, fmt=fmt, districts=districts, issued_on=issued_on,
-        data_version=version, created_by=user if user.is_authenticated else None)
+    job = ExportJob(key=key, year=year, org_unit=org_unit, sector=sector, fmt=fmt, districts=districts,
+                    issued_on=issued_on, data_version=version, created_by=user if user.is_authenticated else None)
+    _check_queue_share(user, job)
+    job.save()
     if summary_export_is_heavy(job):
         transaction.on_commit(lambda: summary_export_enqueue(job.pk))
     return job
 
 
+def summary_export_retry(*, user, job: ExportJob) -> ExportJob:
+    """Ask again for the report of a failed job (its worker died, the broker
+    was down, the render failed): the same parameters, today's data and date,
+    through the same checks and queue as a new request."""
+    if not can_export(user):
+        raise PermissionDenied(_("Bạn không có quyền xuất báo cáo tổng hợp."))
+    if job.status != ExportStatus.FAILED:
+        raise ValidationError(_("Chỉ thử lại được yêu cầu đã bị lỗi; yêu cầu này đang ở trạng thái "
+                                "“%(status)s”.") % {"status": job.get_status_display()})
+    return summary_export_request(user=user, year=job.year, org_unit=job.org_unit, sector=job.sector, fmt=job.fmt,
+                                  districts=job.districts)
+
+
 def summary_export_enqueue(job_id: int) -> None:
-    """Hand the job to a worker (in-process without REDIS_URL). If the broker
-    cannot be reached the report is rendered here rather than lost."""
+    """Hand the job to a worker (in-process without REDIS_URL, see settings).
+    If the broker cannot be reached the job fails at once with a message and
+    can be retried: a heavy report is never rendered inside a web request."""
     from kpis.tasks import export_summary_task
 
     try:
         export_summary_task.apply_async(args=[job_id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure: render in this process instead
-        logger.warning("Could not enqueue export %s; rendering it in-process.", job_id, exc_info=True)
-        job = ExportJob.objects.filter(pk=job_id).first()
-        if job is not None:
-            summary_export_render(job=job)
+    except Exception:  # noqa: BLE001 - any broker failure: the user is told and may retry
+        logger.warning("Could not enqueue export %s; marked failed.", job_id, exc_info=True)
+        ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now(),
+            error=_("Không gửi được yêu cầu tới máy xử lý nền (hàng đợi không phản hồi). Hãy bấm “Thử lại” sau "
+                    "ít phút; nếu vẫn lỗi, báo quản trị hệ thống."))
 
 
-def _progress(job_id: int) -> Progress:
+def _this_run(job_id: int, started_at: datetime):
+    """The job as long as this run still owns it (not failed as stalled and
+    not claimed again meanwhile)."""
+    return ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING, started_at=started_at)
+
+
+def _progress(job_id: int, started_at: datetime) -> Progress:
     def report(percent: int) -> None:
-        ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(progress=max(1, min(99, percent)))
+        _this_run(job_id, started_at).update(progress=max(1, min(99, percent)), progressed_at=timezone.now())
     return report
 
 
 def summary_export_render(*, job: ExportJob) -> ExportJob:
     """Render a queued job and store its file. A job that another process has
-    already claimed is left to it."""
+    already claimed is left to it; a run that outlived its job (failed as
+    stalled meanwhile) throws its file away."""
+    started_at = timezone.now()
     claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), progress=1)
+        status=ExportStatus.RUNNING, started_at=started_at, progressed_at=started_at, progress=1)
     if not claimed:
         job.refresh_from_db()
         return job
     try:
         content = summary_document(year=job.year, org_unit=job.org_unit, sector=job.sector, fmt=job.fmt,
-                                   districts=job.districts, issued_on=job.issued_on, progress=_progress(job.pk))
-        name = default_storage.save(f"exports/{job.year}/{job.key}.{job.fmt}", ContentFile(content))
+                                   districts=job.districts, issued_on=job.issued_on,
+                                   progress=_progress(job.pk, started_at))
+        name = default_storage.save(f"{EXPORTS_FOLDER}/{job.year}/{job.key}.{job.fmt}", ContentFile(content))
     except Exception as error:  # noqa: BLE001 - the job records the failure; the log has the trace
         logger.exception("Export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
+        _this_run(job.pk, started_at).update(
             status=ExportStatus.FAILED, finished_at=timezone.now(),
             error=_("Không tạo được báo cáo (%(kind)s). Hãy thử lại; nếu vẫn lỗi, báo quản trị hệ thống.")
             % {"kind": type(error).__name__})
     else:
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.DONE, file=name, progress=100,
-                                                   finished_at=timezone.now())
+        finished = _this_run(job.pk, started_at).update(
+            status=ExportStatus.DONE, file=name, progress=100, finished_at=timezone.now(),
+            progressed_at=timezone.now())
+        if not finished:
+            logger.warning("Export %s finished after it was given up; its file is discarded.", job.pk)
+            default_storage.delete(name)
     job.refresh_from_db()
     return job
+
+
+def export_jobs_fail_stalled(*, now: datetime | None = None) -> int:
+    """Mark failed every job still queued or running with no progress for
+    longer than EXPORT_JOB_TIMEOUT_MINUTES: its worker died or its message was
+    lost. The user sees why and can retry. Returns how many."""
+    now = now or timezone.now()
+    minutes = settings.EXPORT_JOB_TIMEOUT_MINUTES
+    stalled = ExportJob.objects.filter(status__in=ACTIVE, progressed_at__lt=now - job_timeout())
+    ids = list(stalled.values_list("pk", flat=True))
+    count = stalled.filter(pk__in=ids).update(
+        status=ExportStatus.FAILED, finished_at=now,
+        error=_("Báo cáo chưa được tạo xong: máy xử lý nền không báo tiến độ trong %(minutes)s phút (có thể đã "
+                "dừng). Hãy bấm “Thử lại”; nếu vẫn lỗi, báo quản trị hệ thống.") % {"minutes": minutes})
+    if count:
+        logger.warning("Export jobs %s had no progress for %s minutes; marked failed.", ids, minutes)
+    return count
+
+
+@dataclass
+class PruneOutcome:
+    jobs: int
+    files: int
+
+
+def _stored_files(folder: str = EXPORTS_FOLDER) -> Iterator[str]:
+    if not default_storage.exists(folder):
+        return
+    folders, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_files(f"{folder}/{sub}")
+
+
+def exports_prune(*, now: datetime | None = None) -> PruneOutcome:
+    """Delete the jobs older than EXPORT_RETENTION_DAYS (except one still
+    making progress) and their files, then any stored file that old no job
+    refers to (a job deleted by hand, a run given up). A later request for the
+    same report simply renders it again."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    with transaction.atomic():
+        old = (ExportJob.objects.filter(created_at__lt=cutoff)
+               .exclude(status__in=ACTIVE, progressed_at__gte=now - job_timeout()))
+        old_files = set(old.exclude(file="").values_list("file", flat=True))
+        jobs, _by_model = old.delete()
+    kept = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
+    files = 0
+    for name in sorted(old_files | set(_stored_files())):
+        if name in kept or not default_storage.exists(name):
+            continue
+        if name not in old_files and default_storage.get_modified_time(name) >= cutoff:
+            continue  # a recent file: perhaps being written for a job not yet committed
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete the old export file %s", name, exc_info=True)
+            continue
+        files += 1
+    if jobs or files:
+        logger.info("Pruned %s export jobs and %s files older than %s days.", jobs, files,
+                    settings.EXPORT_RETENTION_DAYS)
+    return PruneOutcome(jobs=jobs, files=files)
 
 
 def export_file_name(job: ExportJob) -> str:

@@ -24,6 +24,7 @@ from kpis.export.services import (
     summary_export_is_heavy,
     summary_export_render,
     summary_export_request,
+    summary_export_retry,
 )
 from kpis.models import MAX_YEAR, MIN_YEAR, ExportFormat, ExportJob, ExportStatus, OrgUnit, OrgUnitLevel, Sector
 
@@ -108,8 +109,14 @@ def export_form(request: HttpRequest) -> HttpResponse:
                                      fmt=data["fmt"], districts=data["districts"])
     except ValidationError as error:
         return _form_page(request, form, status=400, message=" ".join(error.messages))
+    return _started(job)
+
+
+def _started(job: ExportJob) -> HttpResponse:
+    """A single report takes a moment: rendered here. One with the annex was
+    handed to the worker by the service (on commit): its page shows progress."""
     if job.status == ExportStatus.QUEUED and not summary_export_is_heavy(job):
-        job = summary_export_render(job=job)  # a single report takes a moment: no need for a worker
+        job = summary_export_render(job=job)
     if job.status == ExportStatus.DONE:
         return redirect("kpis:export-download", pk=job.pk)
     return redirect("kpis:export-job", pk=job.pk)
@@ -139,10 +146,29 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(pk)
     if job is None:
         return _not_found(request, _no_such_job(pk))
+    return _job_page(request, job)
+
+
+def _job_page(request: HttpRequest, job: ExportJob, *, message: str = "", status: int = 200) -> HttpResponse:
     return _page(request, "kpis/export/job.html", {
-        "title": _("Xuất báo cáo tổng hợp"), "job": job, "file_name": export_file_name(job),
+        "title": _("Xuất báo cáo tổng hợp"), "job": job, "file_name": export_file_name(job), "message": message,
         "done": job.status == ExportStatus.DONE, "failed": job.status == ExportStatus.FAILED,
-    })
+    }, status=status)
+
+
+@never_cache
+@require_http_methods(["POST"])
+@export_permission_required
+def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Thử lại" button of a failed job: the same report asked again."""
+    job = _job(pk)
+    if job is None:
+        return _not_found(request, _no_such_job(pk))
+    try:
+        retried = summary_export_retry(user=request.user, job=job)
+    except ValidationError as error:
+        return _job_page(request, job, message=" ".join(error.messages), status=400)
+    return _started(retried)
 
 
 @never_cache

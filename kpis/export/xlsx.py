@@ -1,6 +1,7 @@
 """The report's summary table as an Excel workbook (openpyxl): figures stay
 numbers (Excel shows them in the reader's own number format), with a sheet of
-milestones and, with the annex, one of the units below."""
+milestones and, with the annex, one of the units below. Every cell is written
+through ``kpis.spreadsheets.write_cell``: names typed by users stay text."""
 
 import io
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from kpis.export import formatting as fmt
 from kpis.export.document import Document
 from kpis.export.selectors import IndicatorRow, SectorSection, unit_full_name
+from kpis.spreadsheets import write_cell
 
 Progress = Callable[[int], None]
 THIN = Side(style="thin", color="000000")
@@ -45,7 +47,7 @@ def _columns(year: int, *, with_unit: bool) -> list[tuple[str, float]]:
 
 def _header(sheet, row: int, columns) -> None:
     for index, (title, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=index, value=title)
+        cell = write_cell(sheet, row, index, title)
         cell.font, cell.alignment, cell.border = BOLD, HEADER, BOX
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -74,7 +76,7 @@ def _write_rows(sheet, start: int, sections: list[SectorSection], prefix: list |
     for section in sections:
         for row in section.rows:
             for index, value in enumerate((prefix or []) + _values(section, row), start=1):
-                cell = sheet.cell(row=row_number, column=index, value=value)
+                cell = write_cell(sheet, row_number, index, value)
                 cell.border = BOX
                 cell.alignment = WRAP
             decimals = row.indicator.decimals
@@ -91,9 +93,9 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
     book = Workbook()
     sheet = book.active
     sheet.title = _("Tổng hợp")
-    sheet.cell(row=1, column=1, value=document.subject).font = Font(bold=True, size=13)
-    sheet.cell(row=2, column=1, value=data.header.issuing_agency or data.header.parent_agency)
-    sheet.cell(row=3, column=1, value=document.data_note).font = Font(italic=True)
+    write_cell(sheet, 1, 1, document.subject).font = Font(bold=True, size=13)
+    write_cell(sheet, 2, 1, data.header.issuing_agency or data.header.parent_agency)
+    write_cell(sheet, 3, 1, document.data_note).font = Font(italic=True)
     columns = _columns(data.year, with_unit=False)
     _header(sheet, 5, columns)
     end = _write_rows(sheet, 6, data.sections)
@@ -110,7 +112,7 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
         values = [number, milestone.code, milestone.title, milestone.sector.name, milestone.due,
                   str(milestone.get_status_display()), milestone.completed_on]
         for index, value in enumerate(values, start=1):
-            cell = milestones.cell(row=number + 1, column=index, value=value)
+            cell = write_cell(milestones, number + 1, index, value)
             cell.border, cell.alignment = BOX, WRAP
             if index in (5, 7):
                 cell.number_format = "DD/MM/YYYY"

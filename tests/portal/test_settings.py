@@ -35,6 +35,9 @@ def test_debug_runs_without_a_secret_key_on_sqlite_with_in_process_tasks():
     ("PORTAL_PUBLIC", "maybe", "is not a boolean"),
     ("DATABASE_URL", "mysqll://x", "DATABASE_URL"),
     ("AXES_FAILURE_LIMIT", "many", "is not a whole number"),
+    ("EXPORT_RETENTION_DAYS", "0", "EXPORT_RETENTION_DAYS=0 must be at least 1"),
+    ("EXPORT_JOB_TIMEOUT_MINUTES", "soon", "EXPORT_JOB_TIMEOUT_MINUTES='soon' is not a whole number"),
+    ("EXPORT_MAX_ACTIVE_PER_USER", "-1", "EXPORT_MAX_ACTIVE_PER_USER=-1 must be at least 1"),
 ])
 def test_bad_values_stop_the_process(name, value, message):
     env = {"DEBUG": "true", name: value}

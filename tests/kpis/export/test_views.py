@@ -180,6 +180,63 @@ def test_a_failed_job_page_shows_the_error_not_a_500(client, world, monkeypatch)
     assert page.status_code == 200 and "Không tạo được báo cáo" in page.content.decode()
 
 
+# --- retrying a failed job ---------------------------------------------------------------------
+
+
+def failed_job(world, **kwargs) -> ExportJob:
+    aggregates_recompute()
+    job = services.summary_export_request(user=world.users.leader, year=2020, org_unit=world.province,
+                                          fmt="pdf", **kwargs)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED, error="Máy xử lý nền đã dừng.")
+    return job
+
+
+def test_a_failed_job_page_offers_a_retry_that_makes_the_report(client, world):
+    job = failed_job(world)
+    client.force_login(world.users.leader)
+    page = client.get(reverse("kpis:export-job", args=[job.pk])).content.decode()
+    retry = reverse("kpis:export-retry", args=[job.pk])
+    assert f'action="{retry}"' in page and "Thử lại" in page and "Máy xử lý nền đã dừng." in page
+    response = client.post(retry)
+    again = ExportJob.objects.exclude(pk=job.pk).get()
+    assert again.status == ExportStatus.DONE
+    assert response.status_code == 302 and response["Location"] == reverse("kpis:export-download",
+                                                                           args=[again.pk])
+
+
+def test_a_retried_report_with_the_annex_goes_to_the_worker_not_this_request(client, world, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    job = failed_job(world, districts=True)
+    queued = []
+    monkeypatch.setattr(services, "summary_export_enqueue", queued.append)
+    client.force_login(world.users.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("kpis:export-retry", args=[job.pk]))
+    again = ExportJob.objects.exclude(pk=job.pk).get()
+    assert queued == [again.pk] and again.status == ExportStatus.QUEUED
+    assert response["Location"] == reverse("kpis:export-job", args=[again.pk])
+
+
+@pytest.mark.parametrize("role", ROLES_DENIED)
+def test_only_those_who_may_export_can_retry(client, world, role):
+    job = failed_job(world)
+    client.force_login(getattr(world.users, role))
+    assert client.post(reverse("kpis:export-retry", args=[job.pk])).status_code == 403
+    assert ExportJob.objects.count() == 1
+
+
+def test_retry_answers_clearly_to_what_it_cannot_do(client, world):
+    job = done_job(world)
+    client.logout()
+    assert client.post(reverse("kpis:export-retry", args=[job.pk]))["Location"].startswith(reverse("admin:login"))
+    client.force_login(world.users.leader)
+    assert client.get(reverse("kpis:export-retry", args=[job.pk])).status_code == 405
+    assert client.post(reverse("kpis:export-retry", args=[999999])).status_code == 404
+    response = client.post(reverse("kpis:export-retry", args=[job.pk]))
+    assert response.status_code == 400 and "Chỉ thử lại được yêu cầu đã bị lỗi" in response.content.decode()
+    assert ExportJob.objects.count() == 1
+
+
 # --- the button the dashboards include ----------------------------------------------------
 
 

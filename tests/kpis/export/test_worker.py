@@ -44,3 +44,37 @@ def test_the_all_units_report_is_rendered_by_a_real_worker(world, export_worker)
     again = summary_export_request(user=world.users.admin, year=2020, org_unit=world.province, fmt="pdf",
                                    districts=True, issued_on=date(2021, 1, 13))
     assert again.pk == job.pk  # unchanged data: the stored file
+
+
+@pytest.mark.worker
+def test_a_job_whose_worker_died_is_failed_then_retried_on_a_real_worker(world, export_worker, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kpis.export.services import summary_export_retry
+    from kpis.tasks import exports_fail_stalled_task
+
+    settings.EXPORT_JOB_TIMEOUT_MINUTES = 15
+    put_values([(world.bts, world.d1, 2020, 420), (world.bts, world.d2, 2020, 519)])
+    aggregates_recompute()
+    dead = ExportJob.objects.create(  # claimed by a worker that was killed mid-render
+        key="dead", year=2020, org_unit=world.province, fmt="xlsx", districts=True, issued_on=date(2021, 1, 13),
+        data_version="v", status=ExportStatus.RUNNING, progress=30, created_by=world.users.leader,
+        progressed_at=timezone.now() - timedelta(minutes=16))
+    assert exports_fail_stalled_task() == 1
+    dead.refresh_from_db()
+    assert dead.status == ExportStatus.FAILED and "Thử lại" in dead.error
+    retried = summary_export_retry(user=world.users.leader, job=dead)  # autocommit: enqueued now
+    assert retried.status == ExportStatus.QUEUED
+
+    def finished() -> bool:
+        return ExportJob.objects.get(pk=retried.pk).status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    if not wait_for(finished, timeout=120):
+        export_worker.terminate()
+        pytest.fail("the worker did not render in time:\n" + export_worker.communicate(timeout=20)[0].decode())
+    retried.refresh_from_db()
+    assert retried.status == ExportStatus.DONE, retried.error
+    with default_storage.open(retried.file) as stored:
+        assert stored.read(2) == b"PK"  # an XLSX (zip) written by the worker
