@@ -151,6 +151,8 @@ CACHES = {
 # Memory one full recompute may use per hash table or sort (PostgreSQL work_mem):
 # at national scale (ten million cells) 1 GB keeps every join in memory.
 AGGREGATION_WORK_MEM_MB = env_int("AGGREGATION_WORK_MEM_MB", 1024, minimum=4)
+# The largest catalogue file load_catalogue reads (a province's is well under 1 MB).
+CATALOGUE_MAX_MB = env_int("CATALOGUE_MAX_MB", 20, minimum=1)
 
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
