@@ -125,4 +125,7 @@ def test_a_damaged_backup_is_refused(world, tmp_path, empty_database):
         dump.write(b"\0")
     result = run("restore.sh", backup, database=empty_database, media=tmp_path / "restored-media")
     assert result.returncode != 0 and "is damaged" in result.stderr
-    assert rows(empty_database, "pg_tables WHERE schemaname = 'public'") == []
+    with server_connection(empty_database) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        assert cursor.fetchone() == (0,)  # nothing was restored
+    conn.close()

@@ -4,6 +4,7 @@ plain HTTP for monitors, and a bad HTTPS setting stops the process."""
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -150,6 +151,7 @@ def gunicorn_socket():
     finally:
         process.terminate()
         process.wait(timeout=30)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_behind_nginx_gunicorn_trusts_the_forwarded_scheme_and_healthz_stays_on_http(gunicorn_socket):
