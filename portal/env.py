@@ -5,6 +5,7 @@ silently meaning something else (django-environ treats unknown words as False).
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,3 +52,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_META_HEADER = re.compile(r"HTTP_[A-Z0-9_]+")
+
+
+def env_header_value(name: str) -> tuple[str, str] | None:
+    """A request header and the value that marks it, as Django's
+    SECURE_PROXY_SSL_HEADER wants it: ``HTTP_X_FORWARDED_PROTO,https``."""
+    value = env_str(name)
+    if value is None:
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) != 2 or not _META_HEADER.fullmatch(parts[0]) or not parts[1] or " " in parts[1]:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a header and its value; write the header the way Django "
+            "names it, e.g. HTTP_X_FORWARDED_PROTO,https."
+        )
+    return parts[0], parts[1]

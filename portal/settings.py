@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_header_value, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,6 +151,8 @@ CACHES = {
 # Memory one full recompute may use per hash table or sort (PostgreSQL work_mem):
 # at national scale (ten million cells) 1 GB keeps every join in memory.
 AGGREGATION_WORK_MEM_MB = env_int("AGGREGATION_WORK_MEM_MB", 1024, minimum=4)
+# The largest catalogue file load_catalogue reads (a province's is well under 1 MB).
+CATALOGUE_MAX_MB = env_int("CATALOGUE_MAX_MB", 20, minimum=1)
 
 # Leaders' reports (kpis/export): stored files and their jobs are deleted after
 # EXPORT_RETENTION_DAYS; a job with no progress for EXPORT_JOB_TIMEOUT_MINUTES
@@ -170,6 +172,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Saving data must not hang on a dead broker; the stale sweep repairs it later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+
+# HTTPS by default once DEBUG is off (docs/deployment.md). Behind the documented
+# nginx, gunicorn on loopback or a unix socket already trusts X-Forwarded-Proto;
+# SECURE_PROXY_SSL_HEADER is for an app server that does not.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Monitors on the machine itself ask over plain HTTP, straight to gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = env_header_value("SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_PRELOAD and (SECURE_HSTS_SECONDS < 31_536_000 or not SECURE_HSTS_INCLUDE_SUBDOMAINS):
+    raise ImproperlyConfigured(
+        "SECURE_HSTS_PRELOAD=true needs SECURE_HSTS_SECONDS of at least 31536000 and "
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS=true: browsers' preload lists accept nothing less."
+    )
+# Preloading is the decision of whoever owns the registered domain (the province's
+# gov.vn), taken on hstspreload.org; a portal on a subdomain cannot be preloaded.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
@@ -479,18 +480,24 @@ def catalogue_load_file(*, path: str | Path) -> dict[str, dict[str, int]]:
 
 
 def _read_yaml(path: Path) -> tuple[object, dict[tuple[str, int], int]]:
+    limit = settings.CATALOGUE_MAX_MB * 1024 * 1024
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(limit + 1)  # never more than the limit in memory
     except OSError as error:
         raise CatalogueError([_("Không đọc được tệp %(path)s: %(error)s.")
                               % {"path": path, "error": error.strerror or error}]) from None
+    if len(raw) > limit:
+        raise CatalogueError([_("Tệp %(path)s lớn hơn %(limit)d MB, giới hạn của một tệp danh mục "
+                                "(CATALOGUE_MAX_MB); hãy chia thành nhiều tệp.")
+                              % {"path": path, "limit": settings.CATALOGUE_MAX_MB}])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise CatalogueError([_("Tệp %(path)s không phải UTF-8 (ký tự không hợp lệ ở dòng %(line)d); "
                                 "hãy lưu lại với bảng mã UTF-8.") % {"path": path, "line": line}]) from None
-    loader = yaml.SafeLoader(text)
+    loader = _CatalogueYamlLoader(text, aliased_characters_limit=limit)
     try:
         node = loader.get_single_node()
         duplicates = _duplicate_keys(node)
@@ -504,6 +511,56 @@ def _read_yaml(path: Path) -> tuple[object, dict[tuple[str, int], int]]:
     finally:
         loader.dispose()
     return data, _entry_lines(node)
+
+
+class _CatalogueYamlLoader(yaml.SafeLoader):
+    """YAML as the catalogue needs it, with a size known before anything is built.
+
+    An alias may repeat a text or a number (``source: *decree``), never a list
+    or a mapping: aliases of collections nest, and ten lines of them expand to
+    a billion entries (the "billion laughs"), or refer to themselves. The
+    characters all aliases repeat are counted against the file-size limit, so
+    the expanded document is at most twice that limit; nesting is bounded
+    because the composer recurses once per level."""
+
+    MAX_DEPTH = 20  # the catalogue needs five levels
+
+    def __init__(self, text: str, *, aliased_characters_limit: int) -> None:
+        super().__init__(text)
+        self._depth = 0
+        self._aliased_characters = 0
+        self._aliased_characters_limit = aliased_characters_limit
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._count_alias(self.peek_event())
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > self.MAX_DEPTH:
+                raise CatalogueError([_("dòng %(line)d: YAML lồng quá %(depth)d cấp; tệp danh mục không "
+                                        "cần nhiều cấp như vậy.") % {"line": self._line(self.peek_event()),
+                                                                     "depth": self.MAX_DEPTH}])
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _count_alias(self, event: yaml.AliasEvent) -> None:
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            return  # the composer reports the undefined alias itself
+        if not isinstance(node, yaml.ScalarNode):
+            raise CatalogueError([_("dòng %(line)d: bí danh *%(alias)s trỏ tới một danh sách hoặc một bảng; "
+                                    "trong tệp danh mục bí danh (&tên, *tên) chỉ được lặp lại một giá trị "
+                                    "chữ hoặc số.") % {"line": self._line(event), "alias": event.anchor}])
+        self._aliased_characters += len(node.value)
+        if self._aliased_characters > self._aliased_characters_limit:
+            raise CatalogueError([_("dòng %(line)d: các bí danh (*tên) lặp lại quá nhiều chữ, hơn cả giới hạn "
+                                    "kích thước tệp danh mục.") % {"line": self._line(event)}])
+
+    @staticmethod
+    def _line(event: yaml.Event) -> int:
+        return event.start_mark.line + 1
 
 
 def _yaml_message(error: yaml.MarkedYAMLError) -> str:

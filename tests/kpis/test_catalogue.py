@@ -1,4 +1,7 @@
 import copy
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from kpis.models import (
 )
 from kpis.services.catalogue import CatalogueError, catalogue_load, catalogue_load_file
 from kpis.services.imports import values_import
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CATALOGUE = {
     "org_units": [
@@ -425,3 +430,67 @@ def test_a_catalogue_change_marks_every_aggregate_stale_and_a_reload_does_not():
     StaleMark.objects.all().delete()
     catalogue_load(data=catalogue())
     assert not StaleMark.objects.exists()
+
+
+BILLION_LAUGHS = "\n".join(
+    [f"org_units: &l0 [{', '.join(['lol'] * 9)}]"]
+    + [f"s{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 10)]) + "\n"
+
+
+def test_a_billion_laughs_is_refused_before_it_expands(tmp_path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    env = {"DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite3", "PATH": os.environ["PATH"]}
+    # Expanded, this document is a billion strings: without the guard the
+    # command would still be running when the timeout ends the test.
+    result = subprocess.run([sys.executable, "manage.py", "load_catalogue", str(path)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "dòng 2: bí danh *l0 trỏ tới một danh sách hoặc một bảng" in result.stderr
+
+
+@pytest.mark.django_db
+def test_an_alias_may_repeat_a_text(tmp_path):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(YAML.replace("value_type: integer", "value_type: integer\n    source: &law Luật Viễn thông")
+                    .replace("value: 1200}", "value: 1200, source: *law}"), encoding="utf-8")
+    catalogue_load_file(path=path)
+    assert Target.objects.get().source == "Luật Viễn thông"
+
+
+def test_a_merge_key_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text("sectors:\n  - &base {code: A, name: A}\n  - {<<: *base, code: B}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert caught.value.errors == ["dòng 3: bí danh *base trỏ tới một danh sách hoặc một bảng; trong tệp danh "
+                                   "mục bí danh (&tên, *tên) chỉ được lặp lại một giá trị chữ hoặc số."]
+
+
+def test_deep_nesting_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text("sectors: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert caught.value.errors == ["dòng 1: YAML lồng quá 20 cấp; tệp danh mục không cần nhiều cấp như vậy."]
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path, settings):
+    settings.CATALOGUE_MAX_MB = 1
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(YAML + "#" * (1024 * 1024), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert caught.value.errors == [f"Tệp {path} lớn hơn 1 MB, giới hạn của một tệp danh mục (CATALOGUE_MAX_MB); "
+                                   "hãy chia thành nhiều tệp."]
+
+
+def test_aliases_cannot_repeat_more_text_than_the_size_limit(tmp_path, settings):
+    settings.CATALOGUE_MAX_MB = 1
+    path = tmp_path / "catalogue.yaml"
+    aliases = "\n".join(f"  - {{code: S{n}, name: *long}}" for n in range(11))
+    path.write_text(f"sectors:\n  - {{code: S, name: &long {'x' * 100_000}}}\n{aliases}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert caught.value.errors == ["dòng 13: các bí danh (*tên) lặp lại quá nhiều chữ, hơn cả giới hạn kích "
+                                   "thước tệp danh mục."]

@@ -9,6 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kpis.models import Indicator, OrgUnit, Sector
@@ -36,8 +37,10 @@ class Command(BaseCommand):
         parser.add_argument("--indicators", type=int, help=_("số chỉ tiêu"))
         parser.add_argument("--years", type=int, help=_("số năm"))
         parser.add_argument("--replace", action="store_true", help=_("xoá dữ liệu giả lập đã sinh trước đó"))
+        parser.add_argument("--force", action="store_true",
+                            help=_("sinh cả khi cơ sở dữ liệu đã có dữ liệu thật (không nên)"))
 
-    def handle(self, *args, size, replace, **options):
+    def handle(self, *args, size, replace, force, **options):
         provinces, districts, communes, indicators, years = SIZES[size]
         provinces = options["provinces"] or provinces
         districts = options["districts"] or districts
@@ -46,6 +49,13 @@ class Command(BaseCommand):
         years = options["years"] or years
         if min(provinces, districts, communes, indicators, years) < 1:
             raise CommandError("every size must be at least 1")
+        real = real_data_counts()
+        if any(real.values()) and not force:
+            raise CommandError(_(
+                "Cơ sở dữ liệu này đã có dữ liệu thật (%(units)d đơn vị, %(sectors)d lĩnh vực, %(indicators)d chỉ "
+                "tiêu không phải mã giả lập SYN…). Dữ liệu giả lập sẽ lẫn vào bảng điều khiển, báo cáo và mọi lần "
+                "tính lại. Hãy dùng một cơ sở dữ liệu trống riêng cho đo hiệu năng, hoặc thêm --force nếu thật sự "
+                "muốn.") % real)
         if OrgUnit.objects.filter(code="SYN").exists():
             if not replace:
                 raise CommandError("synthetic data already exists; add --replace to regenerate it")
@@ -58,22 +68,37 @@ class Command(BaseCommand):
                           + f" in {seconds:.0f} s (synthetic)")
 
 
+_SYNTHETIC_UNITS = Q(code="SYN") | Q(code__startswith="SYN-")
+_SYNTHETIC_INDICATORS = Q(code__startswith="SYN_I") | Q(code__startswith="SYN_D")
+# The same in SQL: "_" is a wildcard of LIKE, so a real code such as SYNC_RATE would match unescaped.
+_SYNTHETIC_INDICATORS_SQL = "code LIKE 'SYN!_I%%' ESCAPE '!' OR code LIKE 'SYN!_D%%' ESCAPE '!'"
+
+
+def real_data_counts() -> dict[str, int]:
+    """What the database holds besides this generator's rows (codes SYN, SYN-…, SYN_S…, SYN_I…, SYN_D…)."""
+    return {
+        "units": OrgUnit.objects.exclude(_SYNTHETIC_UNITS).count(),
+        "sectors": Sector.objects.exclude(code__startswith="SYN_S").count(),
+        "indicators": Indicator.objects.exclude(_SYNTHETIC_INDICATORS).count(),
+    }
+
+
 @transaction.atomic
 def scale_data_delete() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM kpis_aggregate WHERE indicator_id IN "
-                       "(SELECT id FROM kpis_indicator WHERE code LIKE 'SYN%%')", [])
+                       "(SELECT id FROM kpis_indicator WHERE " + _SYNTHETIC_INDICATORS_SQL + ")", [])
         cursor.execute("DELETE FROM kpis_datavalue WHERE indicator_id IN "
-                       "(SELECT id FROM kpis_indicator WHERE code LIKE 'SYN%%')", [])
+                       "(SELECT id FROM kpis_indicator WHERE " + _SYNTHETIC_INDICATORS_SQL + ")", [])
         cursor.execute("DELETE FROM kpis_yearlyreport WHERE sector_id IN "
-                       "(SELECT id FROM kpis_sector WHERE code LIKE 'SYN%%')", [])
+                       "(SELECT id FROM kpis_sector WHERE code LIKE 'SYN!_S%%' ESCAPE '!')", [])
         cursor.execute("DELETE FROM kpis_target WHERE indicator_id IN "
-                       "(SELECT id FROM kpis_indicator WHERE code LIKE 'SYN%%')", [])
-    Indicator.objects.filter(code__startswith="SYN").exclude(formula="").delete()
-    Indicator.objects.filter(code__startswith="SYN").delete()
-    Sector.objects.filter(code__startswith="SYN").delete()
+                       "(SELECT id FROM kpis_indicator WHERE " + _SYNTHETIC_INDICATORS_SQL + ")", [])
+    Indicator.objects.filter(_SYNTHETIC_INDICATORS).exclude(formula="").delete()
+    Indicator.objects.filter(_SYNTHETIC_INDICATORS).delete()
+    Sector.objects.filter(code__startswith="SYN_S").delete()
     for level in ("commune", "district", "province", "country"):
-        OrgUnit.objects.filter(code__startswith="SYN", level=level).delete()
+        OrgUnit.objects.filter(_SYNTHETIC_UNITS, level=level).delete()
 
 
 def _tree(provinces: int, districts: int, communes: int) -> list[OrgUnit]:
@@ -139,7 +164,7 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
                  AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
-            WHERE i.code LIKE 'SYN_I%%'""", [])
+            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [])
         cursor.execute("""
             INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, value, comment, source,
                                         updated_at)
@@ -151,7 +176,7 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
             JOIN kpis_yearlyreport r ON r.sector_id = i.sector_id AND r.org_unit_id = u.id AND r.year = y.year
-            WHERE i.code LIKE 'SYN_I%%'""", [])
+            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [])
         values = cursor.rowcount
         if postgres:
             cursor.execute("ALTER TABLE kpis_datavalue ENABLE TRIGGER ALL")
