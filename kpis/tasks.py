@@ -24,3 +24,10 @@ def export_summary_task(job_id: int) -> str:
 
     job = ExportJob.objects.filter(pk=job_id).select_related("org_unit", "sector").first()
     return summary_export_render(job=job).status if job is not None else "missing"
+
+
+@shared_task(name="kpis.accounts_idle_disable", acks_late=True)
+def accounts_idle_disable_task() -> int:
+    from kpis.services.accounts import accounts_idle_disable
+
+    return len(accounts_idle_disable())
