@@ -7,7 +7,7 @@ where the reuse history is written."""
 import unicodedata
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -39,6 +39,17 @@ def character_classes(password: str) -> int:
     ))
 
 
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its message in Vietnamese: Django 5.2 reworded it and
+    its Vietnamese catalogue has not caught up."""
+
+    def get_error_message(self) -> str:
+        return _("Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.") % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return _("Mật khẩu phải có ít nhất %(min_length)d ký tự.") % {"min_length": self.min_length}
+
+
 class CharacterClassesValidator:
     def validate(self, password: str, user=None) -> None:
         if character_classes(password) < CHARACTER_CLASSES_REQUIRED:
@@ -54,13 +65,21 @@ def _letters(text: str) -> str:
     return "".join(char for char in without_marks.lower() if char.isalpha())
 
 
+def _word_cores(password: str) -> set[str]:
+    """The letters of the password, read plainly and with look-alikes
+    (``P@ssw0rd``) read as letters once the trailing digits and symbols that
+    decorate it are set aside."""
+    word = password.rstrip("".join(char for char in password if not char.isalpha()))
+    return {_letters(password), _letters(word.translate(_LEET)), _letters(password.translate(_LEET))}
+
+
 class LocalCommonPasswordValidator:
     """Refuses a common word (with or without Vietnamese marks, with letters
     written as look-alike digits or symbols) padded with digits and symbols."""
 
     def validate(self, password: str, user=None) -> None:
-        plain, respelled = _letters(password), _letters(password.translate(_LEET))
-        if not plain or plain in COMMON_WORDS or respelled in COMMON_WORDS:
+        cores = _word_cores(password)
+        if not _letters(password) or cores & COMMON_WORDS:
             raise ValidationError(
                 _("Mật khẩu này quá dễ đoán: chỉ là một từ thông dụng thêm chữ số hoặc ký hiệu."),
                 code="password_too_common")
