@@ -78,8 +78,7 @@ class LocalCommonPasswordValidator:
     written as look-alike digits or symbols) padded with digits and symbols."""
 
     def validate(self, password: str, user=None) -> None:
-        cores = _word_cores(password)
-        if not _letters(password) or cores & COMMON_WORDS:
+        if _word_cores(password) & COMMON_WORDS:
             raise ValidationError(
                 _("Mật khẩu này quá dễ đoán: chỉ là một từ thông dụng thêm chữ số hoặc ký hiệu."),
                 code="password_too_common")

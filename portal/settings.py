@@ -217,7 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The browser's session only: Basic authentication would send a password
-    # with every call and bypass the lock-out (issue 11 adds tokens).
+    # with every call, to be captured or guessed at API speed (issue 11 adds tokens).
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     # Counted in the cache per client address (kpis/api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": ["kpis.api.throttling.AnonymousRateThrottle",

@@ -1,5 +1,5 @@
 """The API accepts the browser's session only (no Basic authentication, which
-would send a password with every call and skip the sign-in lock-out) and
+would send a password with every call, to be captured or guessed at API speed) and
 limits how often one client may call it."""
 
 import base64
