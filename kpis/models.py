@@ -757,3 +757,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password a user has had, and when it was set: the reuse
+    check compares new passwords with the last few, and the newest row dates
+    the current password for expiry. Written by the password validator's
+    ``password_changed`` hook (kpis/password_validation.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), on_delete=models.CASCADE,
+                             related_name="password_history")
+    password_hash = models.CharField(_("mật khẩu đã băm"), max_length=128)
+    changed_at = models.DateTimeField(_("thời điểm đổi"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mật khẩu cũ")
+        verbose_name_plural = _("mật khẩu cũ")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["user", "-changed_at"], name="password_history_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.changed_at:%Y-%m-%d %H:%M:%S}"

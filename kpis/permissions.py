@@ -3,10 +3,12 @@ groups) say what a user may do at all; assignments say where."""
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from kpis.models import Assignment, OrgUnit, ReportStatus, Sector, YearlyReport
+from kpis.models import Assignment, DataValue, OrgUnit, ReportStatus, Sector, YearlyReport
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -112,6 +114,31 @@ def can_review(user: User, report: YearlyReport) -> bool:
     return user.has_perm(PERM_APPROVE) and is_assigned(
         user, sector=report.sector, org_unit=report.org_unit
     )
+
+
+def approval_conflict(user: User, report: YearlyReport) -> str | None:
+    """Why ``user`` may not approve ``report`` although their role allows it,
+    or None. Separation of duties: nobody approves a report they submitted or
+    whose figures they entered or changed (superusers included), unless
+    ALLOW_SELF_APPROVAL is on for an office with one person per role."""
+    if settings.ALLOW_SELF_APPROVAL or not user.is_authenticated:
+        return None
+    if report.submitted_by_id == user.pk:
+        return _("Bạn đã gửi duyệt báo cáo này nên không thể tự duyệt; cần một người duyệt khác.")
+    if (DataValue.objects.filter(report_id=report.pk, updated_by_id=user.pk).exists()
+            or DataValue.history.filter(report_id=report.pk, history_user_id=user.pk).exists()):
+        return _("Bạn đã nhập hoặc sửa số liệu của báo cáo này nên không thể tự duyệt; cần một người duyệt khác.")
+    return None
+
+
+def can_approve(user: User, report: YearlyReport) -> bool:
+    return (report.status == ReportStatus.SUBMITTED and can_review(user, report)
+            and approval_conflict(user, report) is None)
+
+
+def can_release_lockouts(user: User) -> bool:
+    """Lifting a sign-in lock-out is for system administrators only."""
+    return user.is_authenticated and user.is_active and user.is_superuser
 
 
 def can_view_report(user: User, report: YearlyReport) -> bool:

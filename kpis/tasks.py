@@ -39,3 +39,10 @@ def exports_prune_task() -> dict:
 
     outcome = exports_prune()
     return {"jobs": outcome.jobs, "files": outcome.files}
+
+
+@shared_task(name="kpis.accounts_idle_disable", acks_late=True)
+def accounts_idle_disable_task() -> int:
+    from kpis.services.accounts import accounts_idle_disable
+
+    return len(accounts_idle_disable())

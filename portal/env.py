@@ -70,3 +70,18 @@ def env_header_value(name: str) -> tuple[str, str] | None:
             "names it, e.g. HTTP_X_FORWARDED_PROTO,https."
         )
     return parts[0], parts[1]
+
+
+_RATE_PERIODS = {"second", "minute", "hour", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate for Django REST framework: ``N/second|minute|hour|day``."""
+    value = env_str(name, default)
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate; write it like 60/minute "
+            f"(periods: {', '.join(sorted(_RATE_PERIODS))})."
+        )
+    return value

@@ -2,13 +2,14 @@
 comes from the environment (see docs/deployment.md), and a bad value stops the
 process at start-up."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_header_value, env_int, env_list, env_str
+from portal.env import env_bool, env_header_value, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -94,19 +96,47 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Passwords (docs/security.md#passwords): Django's checks for length, likeness
+# to the user name and common passwords, plus ours for character classes,
+# common Vietnamese choices and reuse (kpis/password_validation.py).
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10, minimum=8)
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5, minimum=0)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {"NAME": "kpis.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "kpis.password_validation.CharacterClassesValidator"},
+    {"NAME": "kpis.password_validation.LocalCommonPasswordValidator"},
+    {"NAME": "kpis.password_validation.PasswordHistoryValidator"},
 ]
-# Lock an account and address out after repeated failures (brute force on weak
-# accounts is how government sites get defaced).
+# Lock-out (docs/security.md#lock-out): failures against one account from any
+# address lock the account; failures from one address against any accounts
+# lock the address, with its own, higher limit (portal/lockout.py).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, minimum=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+if env_str("AXES_COOLOFF_MINUTES") is not None and env_str("AXES_COOLOFF_HOURS") is not None:
+    raise ImproperlyConfigured("Set AXES_COOLOFF_MINUTES or AXES_COOLOFF_HOURS, not both.")
+# 0 minutes: a lock lasts until an administrator lifts it.
+_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 60 * env_int("AXES_COOLOFF_HOURS", 1, minimum=1),
+                           minimum=0)
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "portal.lockout.PortalLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+
+# Sessions end after this long without a request; every request extends them.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15, minimum=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Accounts nobody has signed in to for this many days are disabled (0: never).
+ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 45, minimum=0)
+# Separation of duties: only tiny offices with one person per role turn this on.
+ALLOW_SELF_APPROVAL = env_bool("ALLOW_SELF_APPROVAL", False)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
@@ -217,6 +247,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The browser's session only: Basic authentication would send a password
+    # with every call, to be captured or guessed at API speed (issue 11 adds tokens).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Counted in the cache per client address (kpis/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["kpis.api.throttling.AnonymousRateThrottle",
+                                 "kpis.api.throttling.SignedInRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_rate("API_THROTTLE_ANON", "60/minute"),
+                               "user": env_rate("API_THROTTLE_USER", "600/minute")},
 }
 
 LOGGING = {
@@ -241,4 +279,5 @@ CELERY_BEAT_SCHEDULE = {
     # Exports whose worker died are failed (so they can be retried); old files are deleted.
     "fail-stalled-exports": {"task": "kpis.exports_fail_stalled", "schedule": 60.0},
     "prune-old-exports": {"task": "kpis.exports_prune", "schedule": crontab(hour=3, minute=30)},
+    "nightly-idle-accounts": {"task": "kpis.accounts_idle_disable", "schedule": crontab(hour=1, minute=30)},
 }

@@ -19,6 +19,14 @@ def plain_static_storage(settings):
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
+@pytest.fixture(autouse=True)
+def generous_api_rates(settings):
+    # API call counts live in Redis for a minute across tests; only the
+    # throttling tests (tests/kpis/test_api_security.py) set low rates.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000/minute", "user": "100000/minute"}}
+
+
 @pytest.fixture
 def world(db):
     """A province with two districts, two sectors and a few indicators of each

@@ -175,6 +175,8 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
         user = request.user
         can_edit = permissions.can_edit_values(user, report)
         can_review = permissions.can_review(user, report)
+        can_return = can_review and report.status == ReportStatus.SUBMITTED
+        approval_conflict = permissions.approval_conflict(user, report) if can_return else None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -187,7 +189,9 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
             "reason_form": reason_form or ReasonForm(),
             "can_edit": can_edit,
             "can_submit": permissions.can_submit(user, report),
-            "can_approve": can_review and report.status == ReportStatus.SUBMITTED,
+            "can_return": can_return,
+            "can_approve": can_return and approval_conflict is None,
+            "approval_conflict": approval_conflict if can_return else None,
             "can_reopen": can_review and report.status == ReportStatus.APPROVED,
             "timeline": report_timeline(report),
             "has_view_permission": True,

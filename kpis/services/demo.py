@@ -5,7 +5,9 @@ role and a superuser. The fixed passwords are published in the README, so
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -41,6 +43,21 @@ DEMO_USERS = (
 )
 
 
+def _random_password(user) -> str:
+    """At least 22 random URL-safe characters, drawn again in the rare case
+    they miss a character class the password rules ask for."""
+    for _attempt in range(19):
+        password = secrets.token_urlsafe(max(16, settings.PASSWORD_MIN_LENGTH))
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+    password = secrets.token_urlsafe(max(16, settings.PASSWORD_MIN_LENGTH))
+    validate_password(password, user)  # a rule no random password meets: say which
+    return password
+
+
 def _role_label(role: str) -> str:
     return _("Quản trị hệ thống (superuser)") if role == SUPERUSER_ROLE else roles.ROLE_GROUPS[role]
 
@@ -73,9 +90,12 @@ def demo_users_create(*, random_passwords: bool) -> list[tuple[str, str, str]]:
         user.is_active = True
         user.is_staff = True
         user.is_superuser = demo.role == SUPERUSER_ROLE
-        password = secrets.token_urlsafe(16) if random_passwords else demo.password
-        validate_password(password, user)
-        user.set_password(password)
+        password = _random_password(user) if random_passwords else demo.password
+        # Checked as for a new account: putting back the published demo
+        # password is a reset, not a user reusing an old one.
+        validate_password(password, User(username=demo.username))
+        if not (user.pk and check_password(password, user.password)):
+            user.set_password(password)  # unchanged, it keeps its date (a rerun changes nothing)
         user.save()
 
         user.groups.set([] if demo.role == SUPERUSER_ROLE else [groups[roles.ROLE_GROUPS[demo.role]]])

@@ -167,8 +167,9 @@ def report_approve(*, report: YearlyReport, user) -> YearlyReport:
         raise PermissionDenied(_("Bạn không được duyệt báo cáo này."))
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError(_("Chỉ duyệt được báo cáo đã gửi duyệt."))
-    if report.submitted_by_id == user.pk and not user.is_superuser:
-        raise ValidationError(_("Không thể tự duyệt báo cáo do chính mình gửi."))
+    conflict = permissions.approval_conflict(user, report)
+    if conflict:
+        raise ValidationError(conflict)
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by = timezone.now(), user
     _official_figures_changed(report)

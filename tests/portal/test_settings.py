@@ -38,6 +38,13 @@ def test_debug_runs_without_a_secret_key_on_sqlite_with_in_process_tasks():
     ("EXPORT_RETENTION_DAYS", "0", "EXPORT_RETENTION_DAYS=0 must be at least 1"),
     ("EXPORT_JOB_TIMEOUT_MINUTES", "soon", "EXPORT_JOB_TIMEOUT_MINUTES='soon' is not a whole number"),
     ("EXPORT_MAX_ACTIVE_PER_USER", "-1", "EXPORT_MAX_ACTIVE_PER_USER=-1 must be at least 1"),
+    ("AXES_ADDRESS_FAILURE_LIMIT", "0", "must be at least 1"),
+    ("SESSION_IDLE_MINUTES", "0", "must be at least 1"),
+    ("PASSWORD_MIN_LENGTH", "6", "must be at least 8"),
+    ("PASSWORD_MAX_AGE_DAYS", "-1", "must be at least 0"),
+    ("API_THROTTLE_ANON", "60/fortnight", "is not a rate"),
+    ("API_THROTTLE_USER", "lots", "is not a rate"),
+    ("ALLOW_SELF_APPROVAL", "sometimes", "is not a boolean"),
 ])
 def test_bad_values_stop_the_process(name, value, message):
     env = {"DEBUG": "true", name: value}
@@ -50,3 +57,30 @@ def test_postgres_and_redis_urls_are_used():
                    REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
+
+
+def read_settings(*names: str, **env) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AXES_", "SESSION_", "PASSWORD_"))}
+    clean.update(env, DEBUG="true", DJANGO_SETTINGS_MODULE="portal.settings")
+    code = ("import django; django.setup(); from django.conf import settings; "
+            f"print(*[repr(getattr(settings, name)) for name in {names!r}], sep='|')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("|")
+
+
+def test_account_settings_come_from_the_environment():
+    assert read_settings("SESSION_COOKIE_AGE", "SESSION_SAVE_EVERY_REQUEST", "AXES_COOLOFF_TIME") == [
+        "900", "True", "datetime.timedelta(seconds=3600)"]
+    assert read_settings("SESSION_COOKIE_AGE", "AXES_COOLOFF_TIME", "AXES_ADDRESS_FAILURE_LIMIT",
+                         SESSION_IDLE_MINUTES="30", AXES_COOLOFF_MINUTES="20", AXES_ADDRESS_FAILURE_LIMIT="50") == [
+        "1800", "datetime.timedelta(seconds=1200)", "50"]
+    # The older name still works; 0 minutes means until an administrator unlocks.
+    assert read_settings("AXES_COOLOFF_TIME", AXES_COOLOFF_HOURS="2") == ["datetime.timedelta(seconds=7200)"]
+    assert read_settings("AXES_COOLOFF_TIME", AXES_COOLOFF_MINUTES="0") == ["None"]
+
+
+def test_cool_off_in_minutes_and_hours_together_is_refused():
+    result = start(DEBUG="true", AXES_COOLOFF_MINUTES="30", AXES_COOLOFF_HOURS="1")
+    assert result.returncode != 0 and "not both" in result.stderr
