@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kpis import permissions
 from kpis.aggregation import stale_mark
 from kpis.models import DataValue, Indicator, OrgUnit, ReportStatus, Sector, YearlyReport
-from kpis.services.values import org_unit_year_values, rules_check, value_check
+from kpis.services.values import org_unit_year_figures, rules_check, value_check
 
 
 def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
@@ -76,11 +76,18 @@ def datavalue_write(
 
 
 def _rule_errors(report: YearlyReport, new_values: Mapping[str, Decimal | None],
-                 entry_codes: list[str]) -> dict[str, list[str]]:
-    merged = org_unit_year_values(org_unit=report.org_unit, year=report.year)
+                 entry_codes: list[str], user) -> dict[str, list[str]]:
+    """Rule violations by the report's own codes. Other reports' figures count,
+    but the message shows a figure only if ``user`` may see its report."""
+    stored = org_unit_year_figures(org_unit=report.org_unit, year=report.year)
+    merged = {code: value for code, (value, _report_id) in stored.items()}
     merged.update(new_values)
+    others = {code: report_id for code, (_value, report_id) in stored.items()
+              if report_id != report.pk and code not in new_values}
+    visible = permissions.report_ids_visible_to(user, others.values())
+    hidden = frozenset(code for code, report_id in others.items() if report_id not in visible)
     errors: dict[str, list[str]] = {}
-    for violation in rules_check(merged):
+    for violation in rules_check(merged, hidden_codes=hidden):
         involved = [code for code in entry_codes if code in violation.codes]
         if not involved:
             continue  # a rule between other sectors' figures is theirs to fix
@@ -114,7 +121,7 @@ def report_values_save(
             except ValidationError as error:
                 errors.setdefault(code, []).extend(error.messages)
     if not errors:
-        errors = _rule_errors(report, values, list(indicators))
+        errors = _rule_errors(report, values, list(indicators), user)
     if errors:
         raise ValidationError(errors)
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
@@ -152,7 +159,7 @@ def report_submit(*, report: YearlyReport, user) -> YearlyReport:
                report.values.values_list("indicator__code", "value")}
     if not current:
         raise ValidationError(_("Báo cáo chưa có số liệu nào để gửi duyệt."))
-    errors = _rule_errors(report, current, [i.code for i in report_entry_indicators(report)])
+    errors = _rule_errors(report, current, [i.code for i in report_entry_indicators(report)], user)
     if errors:
         raise ValidationError(errors)
     report.status = ReportStatus.SUBMITTED

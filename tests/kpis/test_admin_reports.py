@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from kpis.models import DataValue, ReportStatus, YearlyReport
 from kpis.services.reports import report_approve, report_create, report_submit, report_values_save
+from tests.factories import ValidationRuleFactory
 
 
 def change_url(report):
@@ -208,3 +209,26 @@ def test_catalogue_edit_in_the_admin_marks_aggregates_stale(world, client):
                                  "operator": ">=", "value": "1000"})
     assert response.status_code == 302
     assert StaleMark.objects.filter(indicator__isnull=True).exists()
+
+
+# --- rule messages (issue 9, §5) ------------------------------------------------
+
+
+def test_a_rule_message_hides_another_sectors_draft_figures(world, client, draft):
+    ValidationRuleFactory(left="BTS", operator="<=", right="POST_OFFICES * 10",
+                          message="Số trạm BTS không thể vượt mười lần số bưu cục")
+    postal = report_create(sector=world.postal, org_unit=world.province, year=2020, user=world.users.postal_staff)
+    report_values_save(report=postal, user=world.users.postal_staff, values={"POST_OFFICES": Decimal(123)})
+
+    client.force_login(world.users.staff)  # telecom only: the postal draft is not theirs to see
+    response = client.post(change_url(draft), {"action": "save", "v_BTS": "9391"})
+    assert response.status_code == 400
+    message = " ".join(response.context["form"].errors["v_BTS"])
+    assert "mười lần số bưu cục" in message and "9.391" in message  # the rule and their own figure
+    assert "số liệu không được xem" in message
+    assert "1.230" not in response.content.decode() and "123" not in message
+    assert not DataValue.objects.filter(indicator=world.bts).exists()
+
+    client.force_login(world.users.admin)  # may see every report: the figure is shown
+    response = client.post(change_url(draft), {"action": "save", "v_BTS": "9391"})
+    assert "1.230" in " ".join(response.context["form"].errors["v_BTS"])
