@@ -4,7 +4,7 @@ from the database instead of failing, and data entry never waits on it.
 Django's RedisCache raises on any Redis error, and every cache call would wait
 the full socket timeout while Redis hangs. This backend answers a miss (or does
 nothing) on a Redis error, logs it once, and then leaves Redis alone for
-``RETRY_SECONDS`` so a dead cache costs one timeout per process and period, not
+``retry_seconds`` (CACHE_RETRY_SECONDS) so a dead cache costs one timeout per process and period, not
 one per request. ``incr``/``decr``/``clear`` still raise: a counter that
 silently restarts from zero would be worse than an error.
 """

@@ -19,7 +19,15 @@ from django_tables2 import RequestConfig
 from kpis.dashboards import selectors as s
 from kpis.dashboards import tables as t
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
-from kpis.dashboards.cache import FILTER_PARAMS, cached, data_version, page_key, page_query, role_variant, table_params
+from kpis.dashboards.cache import (
+    FILTER_PARAMS,
+    cached,
+    data_version,
+    page_key,
+    page_query,
+    role_variant,
+    table_params,
+)
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector
 
