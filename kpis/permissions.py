@@ -147,3 +147,11 @@ def can_view_report(user: User, report: YearlyReport) -> bool:
     if report.status == ReportStatus.APPROVED and user.has_perm(PERM_VIEW_APPROVED):
         return True
     return is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+
+
+def report_ids_visible_to(user: User, report_ids: Iterable[int]) -> set[int]:
+    """Which of the given reports the user may see (and so may see the figures of)."""
+    wanted = set(report_ids)
+    if not wanted:
+        return set()
+    return set(reports_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))

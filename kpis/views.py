@@ -1,9 +1,12 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from kpis.aggregation import aggregation_state
+
+IN_PROCESS = "in-process"  # no broker (tasks run in the web process) or no cache server: nothing to fail
 
 
 def _database_state() -> str:
@@ -15,27 +18,50 @@ def _database_state() -> str:
         return f"error: {type(error).__name__}"
 
 
-def _broker_state() -> str:
-    if not settings.REDIS_URL:
-        return "in-process"  # tasks run inside the web process; no broker to check
+def _redis_state(url: str | None, timeout: float) -> str:
+    if not url:
+        return IN_PROCESS
     import redis
 
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout).ping()
         return "ok"
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - report any Redis failure, bad address included
         return f"error: {type(error).__name__}"
+
+
+def _may_see_details(request: HttpRequest, database_ok: bool) -> bool:
+    """Error names and the recompute state help an attacker time an attack on a
+    private site: there, only signed-in staff see them (the session needs the database)."""
+    if settings.PORTAL_PUBLIC:
+        return True
+    return database_ok and request.user.is_authenticated and request.user.is_staff
 
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 while the database answers; the broker and recompute state are
-    reported so monitoring can warn before dashboards go stale."""
-    database = _database_state()
-    body = {"database": database, "broker": _broker_state()}
-    if database == "ok":
+    """200 when the database, the broker and the page cache answer; 503 naming
+    the failed part otherwise (pages keep answering without the cache, and data
+    entry without the broker, but both need an operator)."""
+    parts = {
+        "database": _database_state(),
+        "broker": _redis_state(settings.REDIS_URL, 2),
+        "cache": _redis_state(_cache_url(), settings.CACHE_SOCKET_TIMEOUT_MS / 1000),
+    }
+    healthy = {name: state in ("ok", IN_PROCESS) for name, state in parts.items()}
+    status = "ok" if all(healthy.values()) else "fail"
+    if not _may_see_details(request, healthy["database"]):
+        body = {name: "ok" if fine else "fail" for name, fine in healthy.items()}
+        return JsonResponse({"status": status, **body}, status=200 if status == "ok" else 503)
+    body = {"status": status, **parts, "failed": [name for name, fine in healthy.items() if not fine]}
+    if healthy["database"]:
         state = aggregation_state()
         body["last_recompute"] = state.last_recompute.isoformat() if state.last_recompute else None
         body["recompute_pending"] = state.pending
-    body["status"] = "ok" if database == "ok" and body["broker"] in ("ok", "in-process") else "degraded"
-    return JsonResponse(body, status=200 if database == "ok" else 503)
+    return JsonResponse(body, status=200 if status == "ok" else 503)
+
+
+def _cache_url() -> str | None:
+    """The page cache's Redis (None for the in-memory cache of `make run`)."""
+    servers = getattr(cache, "_servers", None)  # Django's RedisCache keeps its addresses here
+    return servers[0] if servers else None

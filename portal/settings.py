@@ -4,14 +4,39 @@ process at start-up."""
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.cache import redis_database, redis_host, redis_url_with_database
 from portal.env import env_bool, env_header_value, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _cache_url(cache_url: str | None, broker_url: str | None) -> str | None:
+    """CACHE_URL, else the broker's Redis with the next database number
+    (redis://host:6379/0 → redis://host:6379/1); never the broker's own database."""
+    if cache_url is None and broker_url is None:
+        return None
+    try:
+        if cache_url is None:
+            _server, number = redis_database(broker_url)
+            return redis_url_with_database(broker_url, number + 1)
+        if urlsplit(cache_url).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("use redis://, rediss:// or unix://")
+        if broker_url is not None and redis_database(cache_url) == redis_database(broker_url):
+            raise ImproperlyConfigured(
+                f"CACHE_URL names the same Redis database as REDIS_URL ({redis_host(cache_url)}); "
+                "give the cache a database of its own, e.g. the next number.")
+        redis_database(cache_url)
+    except ValueError as error:
+        name = "REDIS_URL" if cache_url is None else "CACHE_URL"
+        raise ImproperlyConfigured(f"{name} is not a valid Redis URL: {error}") from None
+    return cache_url
+
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -171,11 +196,20 @@ REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_DEFAULT_QUEUE = "portal"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# Pages are cached until the next recompute (the key carries the last run's id).
+# Pages are cached until the next recompute (the key carries the last run's id), in a Redis
+# database of their own: the broker's queues are never evicted or flushed with the cache.
+CACHE_URL = _cache_url(env_str("CACHE_URL"), REDIS_URL)
+CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 500, minimum=1)
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 30, minimum=0)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                "KEY_PREFIX": "portal"}
-    if REDIS_URL
+    "default": {
+        # A Redis down or hanging is a miss, never an error (portal/cache.py).
+        "BACKEND": "portal.cache.FailOpenRedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "portal",
+        "OPTIONS": {"socket_connect_timeout": CACHE_SOCKET_TIMEOUT_MS / 1000,
+                    "socket_timeout": CACHE_SOCKET_TIMEOUT_MS / 1000,
+                    "retry_seconds": CACHE_RETRY_SECONDS},
+    }
+    if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # Memory one full recompute may use per hash table or sort (PostgreSQL work_mem):

@@ -19,7 +19,11 @@ def comment_field_name(indicator: Indicator) -> str:
 
 class ReportValuesForm(forms.Form):
     """One field per indicator of the report, built at run time because the
-    indicators are data. Numbers are localized, so staff type 9.391 or 92,7."""
+    indicators are data. Numbers are localized, so staff type 9.391 or 92,7.
+    ``version`` carries the version of the figures the page showed, so a save
+    from an outdated page is refused instead of overwriting newer figures."""
+
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, indicators: list[Indicator], **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,12 +49,22 @@ class ReportValuesForm(forms.Form):
                                           "autocomplete": "off"}),
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("version") is None:
+            raise forms.ValidationError(_("Trang nhập liệu này đã cũ (thiếu phiên bản số liệu). Hãy tải lại "
+                                          "trang rồi nhập lại; chưa có gì được lưu."), code="no_version")
+        return cleaned
+
     def values(self) -> dict[str, Decimal | None]:
-        return {i.code: self.cleaned_data.get(value_field_name(i)) for i in self.indicators}
+        """The figures the request carried: a field left out of it (an old page,
+        a script) leaves its figure alone; only a field sent empty clears one."""
+        return {i.code: self.cleaned_data.get(value_field_name(i)) for i in self.indicators
+                if value_field_name(i) in self.data}
 
     def comments(self) -> dict[str, str]:
         return {i.code: self.cleaned_data.get(comment_field_name(i), "").strip()
-                for i in self.indicators}
+                for i in self.indicators if comment_field_name(i) in self.data}
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         by_code = {indicator.code: indicator for indicator in self.indicators}

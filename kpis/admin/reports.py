@@ -3,12 +3,15 @@ indicators they enter, with unit, definition and last year's figure, and the
 workflow buttons their role allows. Every action goes through a service that
 checks permissions again on the server."""
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import localize_input
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from kpis import permissions
 from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
 from kpis.admin.history import GuardedHistoryAdmin
-from kpis.models import DataValue, ReportStatus, YearlyReport, quantize_for
+from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
 
@@ -44,6 +47,15 @@ _DONE_MESSAGES = {
 def status_badge(report: YearlyReport) -> str:
     return format_html('<span class="report-status report-status--{}">{} {}</span>',
                        report.status, STATUS_SYMBOLS.get(report.status, ""), report.get_status_display())
+
+
+def _input_text(indicator: Indicator, value: Decimal | None) -> str:
+    """A figure as the entry field shows it (9.391, 92,7; 1/0 for yes/no)."""
+    if value is None:
+        return ""
+    if indicator.value_type == ValueType.YES_NO:
+        return str(int(value))
+    return localize_input(quantize_for(indicator, value))
 
 
 @admin.register(YearlyReport)
@@ -123,8 +135,9 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
         return self._render(request, report, self._values_form(report))
 
     def _values_form(self, report: YearlyReport, data=None) -> ReportValuesForm:
+        version = report_services.report_values_version(report)  # before the figures: see its docstring
         rows = report_entry_rows(report)
-        initial = {}
+        initial = {"version": version}
         for row in rows:
             if row.value is not None:
                 initial[value_field_name(row.indicator)] = quantize_for(row.indicator, row.value.value)
@@ -137,12 +150,15 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
         action = request.POST.get("action", "")
         form = self._values_form(report, request.POST if action in ("save", "save_submit") else None)
         reason_form = ReasonForm(request.POST if action in ("return", "reopen") else None)
+        if action in ("save", "save_submit") and not permissions.can_edit_values(request.user, report):
+            raise PermissionDenied
         try:
             if action in ("save", "save_submit"):
                 if not form.is_valid():
                     return self._render(request, report, form, status=400)
                 report_services.report_values_save(report=report, user=request.user,
-                                                   values=form.values(), comments=form.comments())
+                                                   values=form.values(), comments=form.comments(),
+                                                   base_version=form.cleaned_data["version"])
                 if action == "save_submit":
                     report_services.report_submit(report=report, user=request.user)
                     action = "submit"
@@ -157,6 +173,8 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
                                         reason=reason_form.cleaned_data["reason"])
             else:
                 return HttpResponse(_("Thao tác không hợp lệ."), status=400)
+        except report_services.ReportChangedError as changed:
+            return self._render(request, report, self._conflict_form(report, form, changed), status=409)
         except ValidationError as error:
             if hasattr(error, "error_dict") and form.is_bound:
                 form.add_service_errors({code: [m for e in errs for m in e.messages]
@@ -166,6 +184,27 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
             return self._render(request, self._reload(report), form, status=400)
         self.message_user(request, _DONE_MESSAGES[action], messages.SUCCESS)
         return HttpResponseRedirect(request.path)
+
+    def _conflict_form(self, report: YearlyReport, posted: ReportValuesForm,
+                       changed: report_services.ReportChangedError) -> ReportValuesForm:
+        """The user's typing kept, on the current version: a figure they did not
+        touch shows what is stored now; one both changed keeps theirs, with the
+        stored one named on its line. Saving again is then a deliberate choice."""
+        data = posted.data.copy()
+        data["version"] = str(changed.version)
+        typed, typed_comments = posted.values(), posted.comments()
+        for conflict in changed.conflicts:
+            code = conflict.indicator.code
+            if typed.get(code, conflict.base) == conflict.base:
+                data[value_field_name(conflict.indicator)] = _input_text(conflict.indicator, conflict.stored)
+            if typed_comments.get(code, conflict.base_comment) == conflict.base_comment:
+                data[comment_field_name(conflict.indicator)] = conflict.stored_comment
+        form = self._values_form(self._reload(report), data)
+        form.is_valid()
+        form.add_error(None, changed.messages[0])
+        for conflict in changed.conflicts:
+            form.add_error(value_field_name(conflict.indicator), conflict.describe())
+        return form
 
     @staticmethod
     def _reload(report: YearlyReport) -> YearlyReport:

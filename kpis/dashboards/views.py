@@ -19,7 +19,15 @@ from django_tables2 import RequestConfig
 from kpis.dashboards import selectors as s
 from kpis.dashboards import tables as t
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
-from kpis.dashboards.cache import cached, data_version, page_key, role_variant
+from kpis.dashboards.cache import (
+    FILTER_PARAMS,
+    cached,
+    data_version,
+    page_key,
+    page_query,
+    role_variant,
+    table_params,
+)
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector
 
@@ -115,7 +123,10 @@ def _problem_response(request: HttpRequest, problem: Problem, version=None) -> H
     return render(request, "kpis/dashboards/problem.html", context, status=problem.status)
 
 
-def _dashboard(request: HttpRequest, page: str, build, *, allowed: bool | None = None) -> HttpResponse:
+def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...],
+               allowed: bool | None = None) -> HttpResponse:
+    """``params``: every query parameter ``build`` reads; the others are dropped
+    before it runs, so they cannot vary the cached page (see cache.py)."""
     denied = _denied(request, can_see_dashboards(request.user) if allowed is None else allowed)
     if denied:
         return denied
@@ -133,6 +144,7 @@ def _dashboard(request: HttpRequest, page: str, build, *, allowed: bool | None =
             return _problem_response(request, result, version)
         return _problem_response(request, Problem(400, _("Trang này không có bảng để tải về"), [
             _("Hãy mở trang của một lĩnh vực hoặc một chỉ tiêu để tải bảng số liệu.")]), version)
+    request.GET = page_query(request, params)
     key = page_key(page, version, request)
     fragment = cache.get(key)
     if fragment is None:
@@ -204,7 +216,7 @@ def _filters_context(unit: OrgUnit, years: list[int], year: int) -> dict:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "overview", _build_overview)
+    return _dashboard(request, "overview", _build_overview, params=FILTER_PARAMS)
 
 
 def _build_overview(request, export):
@@ -221,7 +233,7 @@ def _build_overview(request, export):
 
 
 def sector_index(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "sectors", _build_sector_index)
+    return _dashboard(request, "sectors", _build_sector_index, params=table_params())
 
 
 def _build_sector_index(request, export):
@@ -235,7 +247,8 @@ def _build_sector_index(request, export):
 
 
 def sector(request: HttpRequest, code: str) -> HttpResponse:
-    return _dashboard(request, f"sector:{code}", lambda r, e: _build_sector(r, e, code))
+    return _dashboard(request, f"sector:{code}", lambda r, e: _build_sector(r, e, code),
+                      params=FILTER_PARAMS + table_params())
 
 
 def _build_sector(request, export, code: str):
@@ -261,7 +274,9 @@ def _build_sector(request, export, code: str):
 
 
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
-    return _dashboard(request, f"indicator:{code}", lambda r, e: _build_indicator(r, e, code))
+    return _dashboard(request, f"indicator:{code}", lambda r, e: _build_indicator(r, e, code),
+                      params=FILTER_PARAMS + table_params() + table_params("trend-", paginate=False)
+                      + table_params("bars-", paginate=False))
 
 
 def _build_indicator(request, export, code: str):
@@ -322,7 +337,8 @@ def _bar_chart(data: s.IndicatorPage) -> dict:
 
 
 def unit(request: HttpRequest, code: str) -> HttpResponse:
-    return _dashboard(request, f"unit:{code}", lambda r, e: _build_unit(r, e, code))
+    return _dashboard(request, f"unit:{code}", lambda r, e: _build_unit(r, e, code),
+                      params=("year",) + table_params() + table_params("r-", paginate=False))
 
 
 def _build_unit(request, export, code: str):
@@ -349,7 +365,7 @@ def _build_unit(request, export, code: str):
 
 
 def milestones(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "milestones", _build_milestones)
+    return _dashboard(request, "milestones", _build_milestones, params=("sector", "status") + table_params())
 
 
 def _build_milestones(request, export):
@@ -371,6 +387,8 @@ def _build_milestones(request, export):
 
 def completeness(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "completeness", _build_completeness,
+                      params=FILTER_PARAMS + table_params() + table_params("rates-", paginate=False)
+                      + table_params("c1-") + table_params("c2-"),
                       allowed=can_see_completeness(request.user))
 
 

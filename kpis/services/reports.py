@@ -3,17 +3,21 @@ reason; an approver may reopen an approved report. Every write here checks the
 user's right to make it, so the admin, the API and scripts share one rulebook."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from kpis import permissions
 from kpis.aggregation import stale_mark
-from kpis.models import DataValue, Indicator, OrgUnit, ReportStatus, Sector, YearlyReport
-from kpis.services.values import org_unit_year_values, rules_check, value_check
+from kpis.models import DataValue, Indicator, OrgUnit, ReportStatus, Sector, ValueType, YearlyReport, quantize_for
+from kpis.services.values import org_unit_year_figures, rules_check, value_check
 
 
 def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
@@ -46,10 +50,11 @@ def report_create(*, sector: Sector, org_unit: OrgUnit, year: int, user) -> Year
 
 def datavalue_write(
     *, report: YearlyReport, indicator: Indicator, value: Decimal | None, user,
-    comment: str = "", source: str | None = None,
+    comment: str | None = None, source: str | None = None,
 ) -> str:
     """Create, update or delete one figure of ``report`` (already checked), keeping
-    its history. Returns "created", "updated", "deleted" or "unchanged"."""
+    its history; a comment or source of None keeps the stored one. Returns
+    "created", "updated", "deleted" or "unchanged"."""
     existing = DataValue.objects.filter(indicator=indicator, org_unit=report.org_unit,
                                         year=report.year).first()
     if value is None:
@@ -60,15 +65,16 @@ def datavalue_write(
         return "deleted"
     if existing is None:
         data_value = DataValue(report=report, indicator=indicator, org_unit=report.org_unit,
-                               year=report.year, value=value, comment=comment,
+                               year=report.year, value=value, comment=comment or "",
                                source=source or "", updated_by=user)
         data_value._history_user = user
         data_value.save()
         return "created"
     new_source = existing.source if source is None else source
-    if (existing.value, existing.comment, existing.source) == (value, comment, new_source):
+    new_comment = existing.comment if comment is None else comment
+    if (existing.value, existing.comment, existing.source) == (value, new_comment, new_source):
         return "unchanged"
-    existing.value, existing.comment, existing.source = value, comment, new_source
+    existing.value, existing.comment, existing.source = value, new_comment, new_source
     existing.updated_by = user
     existing._history_user = user
     existing.save()
@@ -76,11 +82,18 @@ def datavalue_write(
 
 
 def _rule_errors(report: YearlyReport, new_values: Mapping[str, Decimal | None],
-                 entry_codes: list[str]) -> dict[str, list[str]]:
-    merged = org_unit_year_values(org_unit=report.org_unit, year=report.year)
+                 entry_codes: list[str], user) -> dict[str, list[str]]:
+    """Rule violations by the report's own codes. Other reports' figures count,
+    but the message shows a figure only if ``user`` may see its report."""
+    stored = org_unit_year_figures(org_unit=report.org_unit, year=report.year)
+    merged = {code: value for code, (value, _report_id) in stored.items()}
     merged.update(new_values)
+    others = {code: report_id for code, (_value, report_id) in stored.items()
+              if report_id != report.pk and code not in new_values}
+    visible = permissions.report_ids_visible_to(user, others.values())
+    hidden = frozenset(code for code, report_id in others.items() if report_id not in visible)
     errors: dict[str, list[str]] = {}
-    for violation in rules_check(merged):
+    for violation in rules_check(merged, hidden_codes=hidden):
         involved = [code for code in entry_codes if code in violation.codes]
         if not involved:
             continue  # a rule between other sectors' figures is theirs to fix
@@ -89,18 +102,111 @@ def _rule_errors(report: YearlyReport, new_values: Mapping[str, Decimal | None],
     return errors
 
 
+# -- two editors of one report ---------------------------------------------------
+
+
+def _report_cells(report: YearlyReport, indicators: list[Indicator]):
+    return dict(org_unit_id=report.org_unit_id, year=report.year,
+                indicator_id__in=[indicator.pk for indicator in indicators])
+
+
+def report_values_version(report: YearlyReport) -> int:
+    """The version of a report's figures: the id of the last change to any of
+    them (history ids only grow, and writers of one report queue on its row
+    lock). A page reads it *before* the figures it shows, so a save based on
+    that page can tell whether anything changed since."""
+    cells = _report_cells(report, report_entry_indicators(report))
+    return DataValue.history.filter(**cells).aggregate(last=Max("history_id"))["last"] or 0
+
+
+@dataclass(frozen=True)
+class ValueConflict:
+    """A figure that changed since the version a save was based on."""
+
+    indicator: Indicator
+    base: Decimal | None  # the figure at that version (None: there was none)
+    base_comment: str
+    stored: Decimal | None  # the figure now (None: it was deleted)
+    stored_comment: str
+    user: str
+    when: datetime
+
+    def describe(self) -> str:
+        who = {"user": self.user or _("hệ thống"),
+               "when": date_format(timezone.localtime(self.when), "SHORT_DATETIME_FORMAT")}
+        if self.base == self.stored:
+            return _("%(indicator)s: ghi chú đã được sửa (%(user)s sửa lúc %(when)s).") % {
+                "indicator": self.indicator.name, **who}
+        return _("%(indicator)s: khi bạn mở trang là %(base)s, nay đã lưu là %(stored)s "
+                 "(%(user)s sửa lúc %(when)s).") % {
+            "indicator": self.indicator.name, "base": self._shown(self.base),
+            "stored": self._shown(self.stored), **who}
+
+    def _shown(self, figure: Decimal | None) -> str:
+        if figure is None:
+            return _("(trống)")
+        if self.indicator.value_type == ValueType.YES_NO:
+            return _("Có") if figure else _("Không")
+        return number_format(quantize_for(self.indicator, figure), use_l10n=True, force_grouping=True)
+
+
+class ReportChangedError(ValidationError):
+    """The figures changed since the page the save came from: nothing was saved."""
+
+    def __init__(self, conflicts: list[ValueConflict], version: int):
+        super().__init__([_("Trong lúc bạn nhập, người khác đã lưu số liệu của báo cáo này. Chưa có gì "
+                            "của bạn được lưu. Hãy xem lại các dòng dưới đây rồi bấm Lưu lần nữa.")]
+                         + [conflict.describe() for conflict in conflicts])
+        self.conflicts, self.version = conflicts, version
+
+
+def report_value_conflicts(report: YearlyReport, indicators: list[Indicator], version: int) -> list[ValueConflict]:
+    """Figures whose value or comment now differs from what they were at ``version``
+    (a change undone since counts as none)."""
+    by_id = {indicator.pk: indicator for indicator in indicators}
+    base: dict[int, tuple[Decimal, str] | None] = {}
+    latest: dict[int, object] = {}
+    records = DataValue.history.filter(**_report_cells(report, indicators)).select_related("history_user")
+    for record in records.order_by("history_id"):
+        if record.history_id <= version:
+            base[record.indicator_id] = None if record.history_type == "-" else (record.value, record.comment)
+        else:
+            latest[record.indicator_id] = record
+    conflicts = []
+    for indicator_id, record in latest.items():
+        before = base.get(indicator_id)
+        now = None if record.history_type == "-" else (record.value, record.comment)
+        if before != now:
+            conflicts.append(ValueConflict(
+                indicator=by_id[indicator_id], base=before and before[0], base_comment=before[1] if before else "",
+                stored=now and now[0], stored_comment=now[1] if now else "",
+                user=record.history_user.get_username() if record.history_user else "", when=record.history_date))
+    return sorted(conflicts, key=lambda conflict: indicators.index(conflict.indicator))
+
+
 @transaction.atomic
 def report_values_save(
     *, report: YearlyReport, user, values: Mapping[str, Decimal | None],
-    comments: Mapping[str, str] | None = None,
+    comments: Mapping[str, str] | None = None, base_version: int | None = None,
 ) -> dict[str, int]:
     """Save the figures of a draft or returned report, keyed by indicator code
-    (None clears a figure). All or nothing: a ValidationError keyed by code
-    lists every wrong figure. Returns counts by outcome."""
+    (None clears a figure; a code left out is left alone, and so is the comment
+    of a code missing from ``comments``). All or nothing: a ValidationError keyed
+    by code lists every wrong figure. With ``base_version`` (from
+    report_values_version when the page was shown), a figure changed since then
+    by someone else refuses the whole save with ReportChangedError. Returns
+    counts by outcome."""
     report = YearlyReport.objects.select_for_update().select_related("sector", "org_unit").get(pk=report.pk)
     if not permissions.can_edit_values(user, report):
         raise PermissionDenied(_("Bạn không được sửa số liệu của báo cáo này."))
-    indicators = {indicator.code: indicator for indicator in report_entry_indicators(report)}
+    entry_indicators = report_entry_indicators(report)
+    indicators = {indicator.code: indicator for indicator in entry_indicators}
+    # The report's lock queues every writer; the figures' rows are locked too, for any door that skips it.
+    list(DataValue.objects.select_for_update().filter(**_report_cells(report, entry_indicators)).values("pk"))
+    if base_version is not None:
+        conflicts = report_value_conflicts(report, entry_indicators, base_version)
+        if conflicts:
+            raise ReportChangedError(conflicts, report_values_version(report))
     comments = comments or {}
     errors: dict[str, list[str]] = {}
     for code in set(values) | set(comments):
@@ -114,13 +220,13 @@ def report_values_save(
             except ValidationError as error:
                 errors.setdefault(code, []).extend(error.messages)
     if not errors:
-        errors = _rule_errors(report, values, list(indicators))
+        errors = _rule_errors(report, values, list(indicators), user)
     if errors:
         raise ValidationError(errors)
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
     for code, value in values.items():
         outcome = datavalue_write(report=report, indicator=indicators[code], value=value,
-                                  user=user, comment=comments.get(code, ""))
+                                  user=user, comment=comments.get(code))
         counts[outcome] += 1
     return counts
 
@@ -152,7 +258,7 @@ def report_submit(*, report: YearlyReport, user) -> YearlyReport:
                report.values.values_list("indicator__code", "value")}
     if not current:
         raise ValidationError(_("Báo cáo chưa có số liệu nào để gửi duyệt."))
-    errors = _rule_errors(report, current, [i.code for i in report_entry_indicators(report)])
+    errors = _rule_errors(report, current, [i.code for i in report_entry_indicators(report)], user)
     if errors:
         raise ValidationError(errors)
     report.status = ReportStatus.SUBMITTED

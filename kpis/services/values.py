@@ -87,6 +87,7 @@ class ActiveRule:
     left: Expr
     right: Expr
     left_codes: frozenset[str]
+    right_codes: frozenset[str]
     codes: frozenset[str]
 
 
@@ -97,6 +98,10 @@ class RuleViolation:
     right: Decimal
     codes: frozenset[str]
     left_codes: frozenset[str]
+    right_codes: frozenset[str] = frozenset()
+    # Codes whose figures the reader may not see (another sector's draft):
+    # a side that reads one of them shows a neutral word instead of its number.
+    hidden_codes: frozenset[str] = frozenset()
 
     @property
     def message(self) -> str:
@@ -104,11 +109,14 @@ class RuleViolation:
         if translation.get_language() == "en" and self.rule.message_en:
             text = self.rule.message_en
         return "%s (%s %s %s)" % (
-            text,
-            number_format(self.left, use_l10n=True, force_grouping=True),
-            self.rule.get_operator_display(),
-            number_format(self.right, use_l10n=True, force_grouping=True),
+            text, self._side(self.left, self.left_codes), self.rule.get_operator_display(),
+            self._side(self.right, self.right_codes),
         )
+
+    def _side(self, figure: Decimal, codes: frozenset[str]) -> str:
+        if codes & self.hidden_codes:
+            return _("số liệu không được xem")
+        return number_format(figure, use_l10n=True, force_grouping=True)
 
 
 def rule_check_formula(text: str, *, known_codes: set[str]) -> None:
@@ -130,16 +138,17 @@ def rules_active() -> list[ActiveRule]:
         except FormulaError:
             logger.error("Validation rule %s does not parse; it is not applied.", rule.code)
             continue
-        left_codes = referenced_codes(left)
+        left_codes, right_codes = referenced_codes(left), referenced_codes(right)
         active.append(ActiveRule(rule=rule, left=left, right=right, left_codes=left_codes,
-                                 codes=left_codes | referenced_codes(right)))
+                                 right_codes=right_codes, codes=left_codes | right_codes))
     return active
 
 
-def rules_check(values: Mapping[str, Decimal | None], *,
-                rules: list[ActiveRule] | None = None) -> list[RuleViolation]:
+def rules_check(values: Mapping[str, Decimal | None], *, rules: list[ActiveRule] | None = None,
+                hidden_codes: frozenset[str] = frozenset()) -> list[RuleViolation]:
     """The rules broken by one org unit's figures for one year. A rule whose
-    side lacks a figure is not applied: it is checked once both exist."""
+    side lacks a figure is not applied: it is checked once both exist. The
+    figures of ``hidden_codes`` count but never appear in a message."""
     violations = []
     for active in rules_active() if rules is None else rules:
         left, right = evaluate(active.left, values), evaluate(active.right, values)
@@ -147,12 +156,13 @@ def rules_check(values: Mapping[str, Decimal | None], *,
             continue
         if not _COMPARE[active.rule.operator](left, right):
             violations.append(RuleViolation(rule=active.rule, left=left, right=right, codes=active.codes,
-                                            left_codes=active.left_codes))
+                                            left_codes=active.left_codes, right_codes=active.right_codes,
+                                            hidden_codes=hidden_codes))
     return violations
 
 
-def org_unit_year_values(*, org_unit: OrgUnit, year: int) -> dict[str, Decimal]:
-    """Every entered figure of one unit and year, across sectors, by code."""
-    return dict(
-        DataValue.objects.filter(org_unit=org_unit, year=year).values_list("indicator__code", "value")
-    )
+def org_unit_year_figures(*, org_unit: OrgUnit, year: int) -> dict[str, tuple[Decimal, int]]:
+    """Every entered figure of one unit and year, across sectors, by code:
+    (value, id of its report)."""
+    return {code: (value, report_id) for code, value, report_id in DataValue.objects.filter(
+        org_unit=org_unit, year=year).values_list("indicator__code", "value", "report_id")}

@@ -3,14 +3,23 @@
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from kpis import roles
 from kpis.models import DataValue, ReportStatus, YearlyReport
 from kpis.services.reports import report_approve, report_create, report_submit, report_values_save
+from tests.factories import ValidationRuleFactory, make_user
 
 
 def change_url(report):
     return reverse("admin:kpis_yearlyreport_change", args=[report.pk])
+
+
+def entry_post(client, report, fields, *, action="save"):
+    """Post the entry form the way the page does: with the version of the figures it showed."""
+    version = client.get(change_url(report)).context["form"]["version"].value()
+    return client.post(change_url(report), {"action": action, "version": version, **fields})
 
 
 def approved_report(world, year, values):
@@ -60,8 +69,8 @@ def test_entry_page_shows_unit_definition_and_last_year(world, client, draft):
 
 def test_staff_enters_vietnamese_formatted_numbers(world, client, draft):
     client.force_login(world.users.staff)
-    response = client.post(change_url(draft), {"action": "save", "v_BTS": "9.391", "v_COVERAGE_PCT": "92,7",
-                                               "v_HAS_IOC": "1", "c_BTS": "Số liệu Sở TT&TT"})
+    response = entry_post(client, draft, {"v_BTS": "9.391", "v_COVERAGE_PCT": "92,7", "v_HAS_IOC": "1",
+                                          "c_BTS": "Số liệu Sở TT&TT"})
     assert response.status_code == 302
     values = dict(DataValue.objects.values_list("indicator__code", "value"))
     assert values == {"BTS": Decimal(9391), "COVERAGE_PCT": Decimal("92.7"), "HAS_IOC": Decimal(1)}
@@ -79,9 +88,9 @@ def test_staff_enters_vietnamese_formatted_numbers(world, client, draft):
 )
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(world, client, draft, field, text, message):
     client.force_login(world.users.staff)
-    data = {"action": "save", "v_BTS": "939", "v_COVERAGE_PCT": "100"}
+    data = {"v_BTS": "939", "v_COVERAGE_PCT": "100"}
     data[field] = text
-    response = client.post(change_url(draft), data)
+    response = entry_post(client, draft, data)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert response.context["form"].errors[field]
@@ -90,7 +99,7 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(world, client, dra
 
 def test_save_and_submit_then_approver_approves(world, client, draft):
     client.force_login(world.users.staff)
-    client.post(change_url(draft), {"action": "save_submit", "v_BTS": "939"})
+    entry_post(client, draft, {"v_BTS": "939"}, action="save_submit")
     draft.refresh_from_db()
     assert draft.status == ReportStatus.SUBMITTED
     assert "Duyệt" not in client.get(change_url(draft)).content.decode().split("entry-actions")[1]
@@ -208,3 +217,113 @@ def test_catalogue_edit_in_the_admin_marks_aggregates_stale(world, client):
                                  "operator": ">=", "value": "1000"})
     assert response.status_code == 302
     assert StaleMark.objects.filter(indicator__isnull=True).exists()
+
+
+# --- rule messages (issue 9, §5) ------------------------------------------------
+
+
+def test_a_rule_message_hides_another_sectors_draft_figures(world, client, draft):
+    ValidationRuleFactory(left="BTS", operator="<=", right="POST_OFFICES * 10",
+                          message="Số trạm BTS không thể vượt mười lần số bưu cục")
+    postal = report_create(sector=world.postal, org_unit=world.province, year=2020, user=world.users.postal_staff)
+    report_values_save(report=postal, user=world.users.postal_staff, values={"POST_OFFICES": Decimal(123)})
+
+    client.force_login(world.users.staff)  # telecom only: the postal draft is not theirs to see
+    response = entry_post(client, draft, {"v_BTS": "9391"})
+    assert response.status_code == 400
+    message = " ".join(response.context["form"].errors["v_BTS"])
+    assert "mười lần số bưu cục" in message and "9.391" in message  # the rule and their own figure
+    assert "số liệu không được xem" in message
+    assert "1.230" not in response.content.decode() and "123" not in message
+    assert not DataValue.objects.filter(indicator=world.bts).exists()
+
+    client.force_login(world.users.admin)  # may see every report: the figure is shown
+    response = entry_post(client, draft, {"v_BTS": "9391"})
+    assert "1.230" in " ".join(response.context["form"].errors["v_BTS"])
+
+
+# --- two editors of one report (issue 9, §5) ----------------------------------
+
+
+@pytest.fixture
+def second_staff(world):
+    return make_user("staff2", group=roles.DATA_ENTRY, assignments=[(world.telecom, world.province, True)])
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_form(client, report) -> dict:
+    """What the browser would send back: every field of the page as shown."""
+    form = client.get(change_url(report)).context["form"]
+    return {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
+
+
+def test_a_save_from_an_outdated_page_is_refused_and_says_what_changed(world, draft, second_staff):
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(906)})
+    first, second = signed_in(world.users.staff), signed_in(second_staff)
+    first_page, second_page = page_form(first, draft), page_form(second, draft)
+
+    assert second.post(change_url(draft), {**second_page, "action": "save", "v_BTS": "939"}).status_code == 302
+    response = first.post(change_url(draft), {**first_page, "action": "save", "v_COVERAGE_PCT": "92,7"})
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "người khác đã lưu" in html
+    assert "Số trạm BTS: khi bạn mở trang là 906, nay đã lưu là 939 (staff2 sửa lúc" in html
+    assert dict(DataValue.objects.values_list("indicator__code", "value")) == {"BTS": 939}  # nothing overwritten
+    form = response.context["form"]
+    assert form["v_BTS"].value() == "939"  # untouched by this user: now shows what is stored
+    assert form["v_COVERAGE_PCT"].value() == "92,7"  # their typing is kept
+
+    again = first.post(change_url(draft), {**{name: form[name].value() or "" for name in form.fields},
+                                           "action": "save"})
+    assert again.status_code == 302  # having seen the change, saving again is a deliberate choice
+    assert dict(DataValue.objects.values_list("indicator__code", "value")) == {
+        "BTS": 939, "COVERAGE_PCT": Decimal("92.7")}
+
+
+def test_a_figure_both_editors_changed_keeps_the_typed_one_and_names_the_stored_one(world, draft, second_staff):
+    first, second = signed_in(world.users.staff), signed_in(second_staff)
+    first_page, second_page = page_form(first, draft), page_form(second, draft)
+    second.post(change_url(draft), {**second_page, "action": "save", "v_BTS": "939"})
+    response = first.post(change_url(draft), {**first_page, "action": "save_submit", "v_BTS": "950"})
+    assert response.status_code == 409
+    assert response.context["form"]["v_BTS"].value() == "950"
+    assert "khi bạn mở trang là (trống), nay đã lưu là 939" in " ".join(response.context["form"].errors["v_BTS"])
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.DRAFT and DataValue.objects.get().value == 939
+
+
+def test_a_change_undone_before_the_save_is_no_conflict(world, draft, second_staff):
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(906)})
+    first = signed_in(world.users.staff)
+    first_page = page_form(first, draft)
+    report_values_save(report=draft, user=second_staff, values={"BTS": Decimal(1)})
+    report_values_save(report=draft, user=second_staff, values={"BTS": Decimal(906)})
+    response = first.post(change_url(draft), {**first_page, "action": "save", "v_COVERAGE_PCT": "50"})
+    assert response.status_code == 302
+
+
+def test_a_field_left_out_of_the_post_keeps_its_figure(world, draft):
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(939), "COVERAGE_PCT": Decimal(50)},
+                       comments={"BTS": "Số liệu Sở TT&TT"})
+    client = signed_in(world.users.staff)
+    assert entry_post(client, draft, {"v_COVERAGE_PCT": "60"}).status_code == 302
+    bts = DataValue.objects.get(indicator=world.bts)
+    assert (bts.value, bts.comment) == (939, "Số liệu Sở TT&TT")
+    assert DataValue.objects.get(indicator=world.coverage).value == 60
+    assert entry_post(client, draft, {"v_BTS": "60", "v_COVERAGE_PCT": ""}).status_code == 302  # sent empty: cleared
+    assert DataValue.objects.get(indicator=world.bts).comment == "Số liệu Sở TT&TT"
+    assert not DataValue.objects.filter(indicator=world.coverage).exists()
+
+
+def test_a_post_without_the_version_is_refused(world, draft):
+    client = signed_in(world.users.staff)
+    response = client.post(change_url(draft), {"action": "save", "v_BTS": "939"})
+    assert response.status_code == 400
+    assert "Trang nhập liệu này đã cũ" in response.content.decode()
+    assert not DataValue.objects.exists()

@@ -1,10 +1,13 @@
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections, transaction
 
 from kpis.models import DataValue, ReportStatus
 from kpis.services.reports import (
+    ReportChangedError,
     report_approve,
     report_create,
     report_entry_indicators,
@@ -12,8 +15,10 @@ from kpis.services.reports import (
     report_return,
     report_submit,
     report_values_save,
+    report_values_version,
 )
 from tests.factories import ValidationRuleFactory
+from tests.workers import wait_for
 
 
 @pytest.fixture
@@ -182,3 +187,43 @@ def test_saving_the_same_values_writes_no_history(world, report):
     report_values_save(report=report, user=staff, values={"BTS": Decimal(906)})
     counts = report_values_save(report=report, user=staff, values={"BTS": Decimal(906)})
     assert counts["unchanged"] == 1 and DataValue.history.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_version_check_waits_for_a_save_in_progress(world):
+    """PostgreSQL: the second editor's check runs only once the first save has
+    committed (it queues on the report's lock), so it sees that save."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    report = report_create(sector=world.telecom, org_unit=world.province, year=2020, user=world.users.staff)
+    version = report_values_version(report)
+    outcome = {}
+
+    def second_editor():
+        try:
+            report_values_save(report=report, user=world.users.admin, values={"BTS": Decimal(1)},
+                               base_version=version)
+            outcome["result"] = "saved"
+        except Exception as error:  # noqa: BLE001 - the test reports whatever happened
+            outcome["result"] = error
+        finally:
+            connections.close_all()
+
+    second = threading.Thread(target=second_editor)
+    with transaction.atomic():
+        report_values_save(report=report, user=world.users.staff, values={"BTS": Decimal(939)},
+                           base_version=version)
+        second.start()
+        assert wait_for(lambda: waiting_on_a_lock() == 1, timeout=30), outcome
+    second.join(timeout=30)
+    assert isinstance(outcome["result"], ReportChangedError), outcome["result"]
+    assert "khi bạn mở trang là (trống), nay đã lưu là 939" in " ".join(outcome["result"].messages)
+    assert DataValue.objects.get().value == 939
+
+
+def waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view is frozen for the transaction
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0]
