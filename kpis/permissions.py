@@ -120,3 +120,12 @@ def can_view_report(user: User, report: YearlyReport) -> bool:
     if report.status == ReportStatus.APPROVED and user.has_perm(PERM_VIEW_APPROVED):
         return True
     return is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+
+
+PERM_VIEW_AUDIT = "kpis.view_auditevent"
+
+
+def can_read_audit_log(user: User) -> bool:
+    """Superusers, and whoever is given ``kpis.view_auditevent`` on purpose (an
+    inspector's account): no role group holds it. Nobody may change the log."""
+    return user.is_authenticated and user.is_active and user.has_perm(PERM_VIEW_AUDIT)

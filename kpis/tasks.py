@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from kpis.aggregation import FULL, aggregates_recompute, release_queue_slot, stale_recompute
+from kpis.services.audit import audit_prune
 
 
 @shared_task(name="kpis.recompute_stale", acks_late=True)
@@ -24,3 +25,8 @@ def export_summary_task(job_id: int) -> str:
 
     job = ExportJob.objects.filter(pk=job_id).select_related("org_unit", "sector").first()
     return summary_export_render(job=job).status if job is not None else "missing"
+
+
+@shared_task(name="kpis.audit_prune", acks_late=True)
+def audit_prune_task() -> int:
+    return audit_prune()
