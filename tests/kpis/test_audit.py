@@ -82,16 +82,6 @@ def test_prune_keeps_ninety_days_whatever_the_setting_says(db, settings):
     assert sorted(AuditEvent.objects.values_list("username", flat=True)) == ["aged-8", "aged-89"]
 
 
-def test_retention_below_ninety_days_stops_start_up(monkeypatch):
-    from django.core.exceptions import ImproperlyConfigured
-
-    from portal.env import env_int
-
-    monkeypatch.setenv("AUDIT_RETENTION_DAYS", "30")
-    with pytest.raises(ImproperlyConfigured, match="AUDIT_RETENTION_DAYS"):
-        env_int("AUDIT_RETENTION_DAYS", 365, minimum=90)
-
-
 def test_the_prune_task_runs_every_night_and_prunes(db, settings):
     from kpis.tasks import audit_prune_task
 

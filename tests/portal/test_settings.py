@@ -35,6 +35,7 @@ def test_debug_runs_without_a_secret_key_on_sqlite_with_in_process_tasks():
     ("PORTAL_PUBLIC", "maybe", "is not a boolean"),
     ("DATABASE_URL", "mysqll://x", "DATABASE_URL"),
     ("AXES_FAILURE_LIMIT", "many", "is not a whole number"),
+    ("AUDIT_RETENTION_DAYS", "30", "AUDIT_RETENTION_DAYS=30 must be at least 90"),
 ])
 def test_bad_values_stop_the_process(name, value, message):
     env = {"DEBUG": "true", name: value}
