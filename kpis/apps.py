@@ -9,3 +9,4 @@ class KpisConfig(AppConfig):
 
     def ready(self) -> None:
         from kpis import checks  # noqa: F401  (registers system checks)
+        from kpis import signals  # noqa: F401  (records sign-ins, sign-outs and lock-outs)

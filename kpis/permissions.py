@@ -155,3 +155,10 @@ def report_ids_visible_to(user: User, report_ids: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     return set(reports_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+PERM_VIEW_AUDIT = "kpis.view_auditevent"
+
+
+def can_read_audit_log(user: User) -> bool:
+    """Superusers, and whoever is given ``kpis.view_auditevent`` on purpose (an
+    inspector's account): no role group holds it. Nobody may change the log."""
+    return user.is_authenticated and user.is_active and user.has_perm(PERM_VIEW_AUDIT)

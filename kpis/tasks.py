@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from kpis.aggregation import FULL, aggregates_recompute, release_queue_slot, stale_recompute
+from kpis.services.audit import audit_prune
 
 
 @shared_task(name="kpis.recompute_stale", acks_late=True)
@@ -46,3 +47,8 @@ def accounts_idle_disable_task() -> int:
     from kpis.services.accounts import accounts_idle_disable
 
     return len(accounts_idle_disable())
+
+
+@shared_task(name="kpis.audit_prune", acks_late=True)
+def audit_prune_task() -> int:
+    return audit_prune()

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.request_context import request_context
+
 
 class PortalLocaleMiddleware(LocaleMiddleware):
     """Vietnamese unless the user chose English with the language switch.
@@ -47,3 +49,15 @@ class PasswordExpiryMiddleware:
         if not request.path.startswith(admin_root) or request.path in allowed:
             return False
         return password_expired(request.user)
+
+
+class AuditContextMiddleware:
+    """Makes the client address and user of the current request known to the
+    services that record audit events (portal/request_context.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_context(request):
+            return self.get_response(request)

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -294,12 +295,28 @@ REST_FRAMEWORK = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Audit events are already one JSON object each (kpis/services/audit.py):
+    # written as they are, one per line on stderr, journald or syslog keep them
+    # whole; the console handler leaves them out so no second, prefixed copy appears.
+    "formatters": {"audit_json": {"format": "%(message)s"}},
+    "filters": {"except_audit": {"()": "portal.log_filters.ExceptAuditEvents"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["except_audit"]},
+                 "audit": {"class": "logging.StreamHandler", "formatter": "audit_json",
+                           "stream": "ext://sys.stderr"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every step of every page at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # Whatever LOG_LEVEL says.
+        "portal.audit": {"handlers": ["audit"], "level": "INFO"},
+        # WeasyPrint logs every step of every page at INFO.
+        "weasyprint.progress": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+    },
 }
+# Audit events (docs/security.md §3) are kept this many days; inspectors ask for 90 at least.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=90)
 AXES_VERBOSE = False
+# Return and reopen reasons are kept whole in the report's history (the
+# library's default column holds 100 characters).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # The real client address behind the documented nginx (portal/client_address.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
@@ -314,4 +331,5 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stalled-exports": {"task": "kpis.exports_fail_stalled", "schedule": 60.0},
     "prune-old-exports": {"task": "kpis.exports_prune", "schedule": crontab(hour=3, minute=30)},
     "nightly-idle-accounts": {"task": "kpis.accounts_idle_disable", "schedule": crontab(hour=1, minute=30)},
+    "nightly-audit-prune": {"task": "kpis.audit_prune", "schedule": crontab(hour=3, minute=30)},
 }

@@ -1,6 +1,8 @@
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from kpis import roles
 from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, make_user
@@ -10,6 +12,15 @@ from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, mak
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for test suites.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # A request in English leaves English active in the thread; every test starts
+    # in the site's default language, as a new request would.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

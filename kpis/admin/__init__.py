@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kpis.admin import accounts, catalogue, reports  # noqa: F401  (registers the model admins)
+from kpis.admin import accounts, audit, catalogue, reports  # noqa: F401  (registers the model admins)
 from kpis.export import admin as export_admin  # noqa: F401  (document settings, exports)
 
 admin.site.site_header = _("Chỉ tiêu chuyển đổi số – Quản trị")

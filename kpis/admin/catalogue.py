@@ -1,12 +1,15 @@
 """The catalogue (org units, sectors, indicators, targets, milestones, rules) and
-who is assigned where. Administrators maintain it; the roles only read it."""
+who is assigned where. Administrators maintain it; the roles only read it.
+Every change made here is in the audit log (kpis/admin/audit.py)."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from kpis.admin.audit import AuditedAdmin, AuditedUserAdmin
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
@@ -87,7 +90,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(RecomputesAggregates, GuardedHistoryAdmin):
+class IndicatorAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
     form = IndicatorForm
     list_display = ("code", "name", "sector", "unit", "value_type", "aggregation", "formula", "is_key")
     list_filter = ("sector", "value_type", "is_key")
@@ -102,7 +105,7 @@ class IndicatorAdmin(RecomputesAggregates, GuardedHistoryAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(RecomputesAggregates, admin.ModelAdmin):
+class OrgUnitAdmin(AuditedAdmin, RecomputesAggregates, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
@@ -111,13 +114,13 @@ class OrgUnitAdmin(RecomputesAggregates, admin.ModelAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "position")
     search_fields = ("code", "name")
 
 
 @admin.register(Target)
-class TargetAdmin(RecomputesAggregates, GuardedHistoryAdmin):
+class TargetAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
     list_display = ("indicator", "org_unit", "year", "operator", "value", "baseline_year", "source")
     list_filter = ("year", "indicator__sector")
     search_fields = ("indicator__code", "indicator__name", "org_unit__name")
@@ -125,7 +128,7 @@ class TargetAdmin(RecomputesAggregates, GuardedHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(GuardedHistoryAdmin):
+class MilestoneAdmin(AuditedAdmin, GuardedHistoryAdmin):
     list_display = ("code", "title", "sector", "due", "status", "completed_on")
     list_filter = ("status", "sector")
     search_fields = ("code", "title")
@@ -152,13 +155,13 @@ class ValidationRuleForm(forms.ModelForm):
 
 
 @admin.register(ValidationRule)
-class ValidationRuleAdmin(admin.ModelAdmin):
+class ValidationRuleAdmin(AuditedAdmin, admin.ModelAdmin):
     form = ValidationRuleForm
     list_display = ("code", "left", "operator", "right", "message", "is_active")
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("user", "sector", "org_unit", "include_descendants")
     list_filter = ("sector",)
     autocomplete_fields = ("user", "org_unit")
@@ -172,8 +175,14 @@ class AssignmentInline(admin.TabularInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(AuditedUserAdmin, UserAdmin):
     inlines = [*UserAdmin.inlines, AssignmentInline]
+
+
+@admin.register(Group)
+class PortalGroupAdmin(AuditedAdmin, GroupAdmin):
+    """Django's group page, with its changes (permissions) in the audit log."""

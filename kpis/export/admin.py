@@ -6,11 +6,12 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kpis.admin.audit import AuditedAdmin
 from kpis.models import DocumentSettings, ExportJob
 
 
 @admin.register(DocumentSettings)
-class DocumentSettingsAdmin(admin.ModelAdmin):
+class DocumentSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
     fieldsets = (
         (_("Góc trái: cơ quan ban hành"), {"fields": ("parent_agency", "issuing_agency", "document_symbol",
                                                       "document_number")}),

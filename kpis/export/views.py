@@ -26,7 +26,18 @@ from kpis.export.services import (
     summary_export_request,
     summary_export_retry,
 )
-from kpis.models import MAX_YEAR, MIN_YEAR, ExportFormat, ExportJob, ExportStatus, OrgUnit, OrgUnitLevel, Sector
+from kpis.models import (
+    MAX_YEAR,
+    MIN_YEAR,
+    AuditAction,
+    ExportFormat,
+    ExportJob,
+    ExportStatus,
+    OrgUnit,
+    OrgUnitLevel,
+    Sector,
+)
+from kpis.services.audit import audit_record
 
 
 def export_permission_required(view=None, *, api: bool = False):
@@ -192,8 +203,10 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("kpis:export-job", pk=job.pk)
     if not default_storage.exists(job.file):
         return _not_found(request, _("Tệp báo cáo không còn được lưu; hãy xuất lại."))
+    file_name = export_file_name(job)
+    audit_record(action=AuditAction.EXPORT_DOWNLOADED, request=request, target=job, detail=file_name)
     return FileResponse(default_storage.open(job.file, "rb"), as_attachment=True,
-                        filename=export_file_name(job), content_type=CONTENT_TYPES[job.fmt])
+                        filename=file_name, content_type=CONTENT_TYPES[job.fmt])
 
 
 @require_GET

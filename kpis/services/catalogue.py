@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, find_cycle, parse_formula, referenced_codes
 from kpis.models import (
+    AuditAction,
     DataValue,
     DefinitionChange,
     Indicator,
@@ -32,6 +33,7 @@ from kpis.models import (
     Target,
     ValidationRule,
 )
+from kpis.services.audit import audit_record
 from kpis.services.values import rule_check_formula
 
 # Natural key of each section, in the order sections are loaded: a section
@@ -454,7 +456,8 @@ def _parents_first(by_code: Mapping[str, _Entry]) -> list[_Entry]:
 
 
 @transaction.atomic
-def _catalogue_apply(data: object, lines: Mapping[tuple[str, int], int]) -> dict[str, dict[str, int]]:
+def _catalogue_apply(data: object, lines: Mapping[tuple[str, int], int], *, source: str,
+                     run_by: str) -> dict[str, dict[str, int]]:
     loader = _Loader(lines)
     counts = loader.load(data)
     if loader.errors:
@@ -462,21 +465,32 @@ def _catalogue_apply(data: object, lines: Mapping[tuple[str, int], int]) -> dict
         raise CatalogueError(loader.sorted_errors())
     if any(section["created"] or section["updated"] for section in counts.values()):
         stale_mark(everything=True)  # formulas, trees or targets may have changed
+    audit_record(action=AuditAction.CATALOGUE_CHANGED, detail=_catalogue_summary(counts, source, run_by))
     return counts
 
 
-def catalogue_load(*, data: Mapping) -> dict[str, dict[str, int]]:
+def _catalogue_summary(counts: Mapping[str, Mapping[str, int]], source: str, run_by: str) -> str:
+    lines = [_("Nạp danh mục từ %(source)s") % {"source": source or _("dữ liệu truyền vào")}]
+    if run_by:
+        lines.append(_("Tài khoản máy chủ chạy lệnh: %(account)s") % {"account": run_by})
+    lines += [_("%(section)s: tạo mới %(created)d, cập nhật %(updated)d, không đổi %(unchanged)d")
+              % {"section": section, **outcome} for section, outcome in counts.items()]
+    return "\n".join(lines)
+
+
+def catalogue_load(*, data: Mapping, run_by: str = "") -> dict[str, dict[str, int]]:
     """Create or update the catalogue described by ``data`` (the YAML structure)
-    in one transaction. Returns {section: {"created": n, "updated": n,
-    "unchanged": n}}; raises CatalogueError listing every problem, with the
-    database left as it was."""
-    return _catalogue_apply(data, {})
+    in one transaction, recording one audit event with the counts (``run_by``:
+    the server account that ran a command, if any). Returns {section:
+    {"created": n, "updated": n, "unchanged": n}}; raises CatalogueError
+    listing every problem, with the database left as it was."""
+    return _catalogue_apply(data, {}, source="", run_by=run_by)
 
 
-def catalogue_load_file(*, path: str | Path) -> dict[str, dict[str, int]]:
+def catalogue_load_file(*, path: str | Path, run_by: str = "") -> dict[str, dict[str, int]]:
     """Same as catalogue_load, from a UTF-8 YAML file; errors name the line."""
     data, lines = _read_yaml(Path(path))
-    return _catalogue_apply(data, lines)
+    return _catalogue_apply(data, lines, source=str(path), run_by=run_by)
 
 
 def _read_yaml(path: Path) -> tuple[object, dict[tuple[str, int], int]]:

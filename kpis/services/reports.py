@@ -16,7 +16,18 @@ from django.utils.translation import gettext as _
 
 from kpis import permissions
 from kpis.aggregation import stale_mark
-from kpis.models import DataValue, Indicator, OrgUnit, ReportStatus, Sector, ValueType, YearlyReport, quantize_for
+from kpis.models import (
+    AuditAction,
+    DataValue,
+    Indicator,
+    OrgUnit,
+    ReportStatus,
+    Sector,
+    ValueType,
+    YearlyReport,
+    quantize_for,
+)
+from kpis.services.audit import audit_record
 from kpis.services.values import org_unit_year_figures, rules_check, value_check
 
 
@@ -241,11 +252,14 @@ def _official_figures_changed(report: YearlyReport) -> None:
                       for indicator_id in report.values.values_list("indicator_id", flat=True)])
 
 
-def _save_transition(report: YearlyReport, user, reason: str = "") -> YearlyReport:
+def _save_transition(report: YearlyReport, user, action: AuditAction, reason: str = "") -> YearlyReport:
+    """Save a workflow step with its history row and its audit event, both
+    carrying the whole reason (inspectors read it as written)."""
     report._history_user = user
-    report._change_reason = reason[:100] if reason else None
+    report._change_reason = reason or None
     report.full_clean()
     report.save()
+    audit_record(action=action, user=user, target=report, detail=reason)
     return report
 
 
@@ -263,7 +277,7 @@ def report_submit(*, report: YearlyReport, user) -> YearlyReport:
         raise ValidationError(errors)
     report.status = ReportStatus.SUBMITTED
     report.submitted_at, report.submitted_by = timezone.now(), user
-    return _save_transition(report, user)
+    return _save_transition(report, user, AuditAction.REPORT_SUBMITTED)
 
 
 @transaction.atomic
@@ -279,7 +293,7 @@ def report_approve(*, report: YearlyReport, user) -> YearlyReport:
     report.status = ReportStatus.APPROVED
     report.approved_at, report.approved_by = timezone.now(), user
     _official_figures_changed(report)
-    return _save_transition(report, user)
+    return _save_transition(report, user, AuditAction.REPORT_APPROVED)
 
 
 def _require_reason(reason: str) -> str:
@@ -299,7 +313,7 @@ def report_return(*, report: YearlyReport, user, reason: str) -> YearlyReport:
         raise ValidationError(_("Chỉ trả lại được báo cáo đã gửi duyệt."))
     report.status = ReportStatus.RETURNED
     report.returned_at, report.returned_by, report.return_reason = timezone.now(), user, reason
-    return _save_transition(report, user, reason)
+    return _save_transition(report, user, AuditAction.REPORT_RETURNED, reason)
 
 
 @transaction.atomic
@@ -316,5 +330,5 @@ def report_reopen(*, report: YearlyReport, user, reason: str) -> YearlyReport:
     report.approved_at, report.approved_by = None, None
     _official_figures_changed(report)
     report.returned_at, report.returned_by, report.return_reason = timezone.now(), user, reason
-    return _save_transition(report, user, reason)
+    return _save_transition(report, user, AuditAction.REPORT_REOPENED, reason)
 

@@ -45,6 +45,7 @@ def test_debug_runs_without_a_secret_key_on_sqlite_with_in_process_tasks():
     ("API_THROTTLE_ANON", "60/fortnight", "is not a rate"),
     ("API_THROTTLE_USER", "lots", "is not a rate"),
     ("ALLOW_SELF_APPROVAL", "sometimes", "is not a boolean"),
+    ("AUDIT_RETENTION_DAYS", "30", "AUDIT_RETENTION_DAYS=30 must be at least 90"),
 ])
 def test_bad_values_stop_the_process(name, value, message):
     env = {"DEBUG": "true", name: value}

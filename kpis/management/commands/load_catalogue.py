@@ -1,7 +1,21 @@
+import getpass
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from kpis.services.catalogue import CatalogueError, catalogue_load_file
+
+
+def server_account() -> str:
+    """Who ran the command, for the audit log: the account, and the person
+    behind sudo when there is one."""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # a container user with no name
+        account = f"uid {os.getuid()}"
+    via = os.environ.get("SUDO_USER")
+    return f"{account} (sudo: {via})" if via and via != account else account
 
 
 class Command(BaseCommand):
@@ -16,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, **options):
         try:
-            counts = catalogue_load_file(path=file)
+            counts = catalogue_load_file(path=file, run_by=server_account())
         except CatalogueError as error:
             for message in error.errors:
                 self.stderr.write(message)

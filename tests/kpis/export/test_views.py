@@ -321,3 +321,34 @@ def test_an_admin_edits_the_one_document_settings_record(client, world):
 def test_leaders_cannot_change_the_document_settings(client, world):
     client.force_login(world.users.leader)
     assert client.get(reverse("admin:kpis_documentsettings_add")).status_code in (302, 403)
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+def test_a_downloaded_export_is_in_the_audit_log(client, world, settings):
+    from kpis.models import AuditEvent
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    job = done_job(world)
+    client.force_login(world.users.leader)
+    page = client.get(reverse("kpis:export-job", args=[job.pk]), REMOTE_ADDR="127.0.0.1",
+                      HTTP_X_FORWARDED_FOR="198.51.100.40")
+    assert page.status_code == 200
+    assert not AuditEvent.objects.filter(action="export_downloaded").exists()  # looking is not downloading
+    response = client.get(reverse("kpis:export-download", args=[job.pk]), REMOTE_ADDR="127.0.0.1",
+                          HTTP_X_FORWARDED_FOR="198.51.100.40")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="export_downloaded")
+    assert (event.username, event.address, event.object_type, event.object_id) == (
+        "leader", "198.51.100.40", "kpis.ExportJob", str(job.pk))
+    assert event.detail == services.export_file_name(job)
+
+
+def test_a_refused_download_is_not_recorded_as_one(client, world):
+    from kpis.models import AuditEvent
+
+    job = done_job(world)
+    client.force_login(world.users.viewer)
+    assert client.get(reverse("kpis:export-download", args=[job.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(action="export_downloaded").exists()
