@@ -3,10 +3,12 @@ groups) say what a user may do at all; assignments say where."""
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from kpis.models import Assignment, OrgUnit, ReportStatus, Sector, YearlyReport
+from kpis.services.demo import DEMO_USERS
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -15,6 +17,16 @@ PERM_CREATE = "kpis.add_yearlyreport"
 PERM_SUBMIT = "kpis.submit_yearlyreport"
 PERM_APPROVE = "kpis.approve_yearlyreport"
 PERM_VIEW_APPROVED = "kpis.view_approved_yearlyreport"
+PERM_CHANGE_USER = "auth.change_user"
+
+# Who changes who may do what, or what the figures mean: users, role groups,
+# assignments and the catalogue. Any one of these makes a user an administrator.
+ADMINISTRATOR_PERMISSIONS = (
+    *(f"auth.{verb}_{model}" for model in ("user", "group") for verb in ("add", "change", "delete")),
+    *(f"kpis.{verb}_{model}"
+      for model in ("assignment", "orgunit", "sector", "indicator", "target", "milestone", "validationrule")
+      for verb in ("add", "change", "delete")),
+)
 
 
 def org_unit_ancestor_ids(org_unit: OrgUnit) -> list[int]:
@@ -120,3 +132,36 @@ def can_view_report(user: User, report: YearlyReport) -> bool:
     if report.status == ReportStatus.APPROVED and user.has_perm(PERM_VIEW_APPROVED):
         return True
     return is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+
+
+def is_administrator(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(user.has_perm(permission) for permission in ADMINISTRATOR_PERMISSIONS)
+
+
+def is_demo_user(user: User) -> bool:
+    return user.get_username() in {demo.username for demo in DEMO_USERS}
+
+
+def second_factor_required(user: User) -> bool:
+    """Superusers, administrators and approvers always; data-entry staff when
+    OTP_REQUIRED_FOR_DATA_ENTRY is on; the demo accounts (published passwords)
+    never while DEBUG is on, so a trial run needs no phone."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if settings.DEBUG and is_demo_user(user):
+        return False
+    return (
+        is_administrator(user)
+        or user.has_perm(PERM_APPROVE)
+        or (settings.OTP_REQUIRED_FOR_DATA_ENTRY and user.has_perm(PERM_ENTER))
+    )
+
+
+def can_reset_second_factor(user: User, target) -> bool:
+    """Those who may change users reset a lost device; a superuser's only by
+    another superuser (it would otherwise open the strongest account)."""
+    if not user.is_authenticated or not user.is_active or not user.has_perm(PERM_CHANGE_USER):
+        return False
+    return user.is_superuser or not target.is_superuser

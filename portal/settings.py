@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kpis.apps.KpisConfig",
 ]
 
@@ -53,7 +56,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kpis.second_factor.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -107,6 +112,14 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, minimum=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+# Second factor (django-otp, docs/security.md "Second factor"): superusers,
+# administrators and approvers always; data-entry staff only when this says so.
+OTP_REQUIRED_FOR_DATA_ENTRY = env_bool("OTP_REQUIRED_FOR_DATA_ENTRY", False)
+# The name the authenticator app shows next to the code.
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Chỉ tiêu chuyển đổi số")
+# Device secrets are never shown in the admin (devices are reset, not edited).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from kpis.admin.second_factor import SecondFactorUserAdminMixin
 from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
 from kpis.models import (
@@ -175,5 +176,6 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(SecondFactorUserAdminMixin, UserAdmin):
     inlines = [*UserAdmin.inlines, AssignmentInline]
+    list_display = (*UserAdmin.list_display, "second_factor")
