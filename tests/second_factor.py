@@ -14,7 +14,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 TEST_DEVICE_NAME = "tests: force_login"
-PASSWORD = "a-long-test-password"
+PASSWORD = "correct-horse-battery"  # tests.factories.make_user's
 _force_login_password_only = ClientMixin.force_login
 
 
@@ -35,8 +35,6 @@ def password_only_login(client, user) -> None:
 
 def sign_in_with_password(client, user, password: str = PASSWORD, next_url: str = ""):
     """The admin's sign-in form, as a person fills it in."""
-    user.set_password(password)
-    user.save(update_fields=["password"])
     data = {"username": user.get_username(), "password": password}
     if next_url:
         data["next"] = next_url
