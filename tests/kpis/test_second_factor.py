@@ -69,6 +69,13 @@ def test_an_approver_with_only_a_password_is_sent_to_enrol_from_every_page(appro
     assert api.status_code == 403 and "xác thực hai lớp" in api.json()["error"]
 
 
+def test_the_api_takes_no_password_without_the_second_factor(approver, settings):
+    settings.PORTAL_PUBLIC = False
+    basic = base64.b64encode(b"approver:correct-horse-battery").decode()
+    response = Client().get("/api/v1/values/", HTTP_AUTHORIZATION=f"Basic {basic}")
+    assert response.status_code in (401, 403)
+
+
 def test_the_admin_cannot_be_used_by_post_before_the_second_factor(world, approver):
     from kpis.services.reports import report_create, report_submit, report_values_save
 
@@ -154,8 +161,10 @@ def test_a_later_sign_in_asks_for_the_apps_code(approver):
     device.throttling_failure_count = 0  # a person would wait a second; the test need not
     device.save()
 
+    session_key = client.cookies["sessionid"].value
     response = client.post(VERIFY, {"code": app_code(device, steps_ahead=1), "next": REPORTS})
     assert response.status_code == 302 and response["Location"] == REPORTS
+    assert client.cookies["sessionid"].value != session_key  # a new session key once verified
     assert client.get(REPORTS).status_code == 200
     assert second_factor_details("approver")[-2:] == ["Mã sai khi xác thực (ứng dụng)", "Xác thực bằng ứng dụng"]
 
