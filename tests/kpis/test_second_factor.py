@@ -318,3 +318,19 @@ def test_the_sign_in_and_second_factor_pages_are_in_vietnamese(approver):
     sign_in_with_password(client, approver)
     page = text(client.get(ENROL))
     assert "Xác nhận" in page and "ứng dụng xác thực" in page
+
+
+def test_load_demo_says_when_the_demo_users_skip_the_second_factor(db, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "bỏ qua xác thực hai lớp vì DEBUG đang bật" in out.getvalue()
+
+    settings.DEBUG = False
+    out = io.StringIO()
+    call_command("load_demo", with_demo_users=True, stdout=out)
+    assert "phải đăng ký xác thực hai lớp" in out.getvalue() and "bỏ qua" not in out.getvalue()
