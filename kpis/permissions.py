@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kpis.models import Assignment, DataValue, OrgUnit, ReportStatus, Sector, YearlyReport
+from kpis.services.demo import DEMO_USERS
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -17,6 +18,16 @@ PERM_CREATE = "kpis.add_yearlyreport"
 PERM_SUBMIT = "kpis.submit_yearlyreport"
 PERM_APPROVE = "kpis.approve_yearlyreport"
 PERM_VIEW_APPROVED = "kpis.view_approved_yearlyreport"
+PERM_CHANGE_USER = "auth.change_user"
+
+# Who changes who may do what, or what the figures mean: users, role groups,
+# assignments and the catalogue. Any one of these makes a user an administrator.
+ADMINISTRATOR_PERMISSIONS = (
+    *(f"auth.{verb}_{model}" for model in ("user", "group") for verb in ("add", "change", "delete")),
+    *(f"kpis.{verb}_{model}"
+      for model in ("assignment", "orgunit", "sector", "indicator", "target", "milestone", "validationrule")
+      for verb in ("add", "change", "delete")),
+)
 
 
 def org_unit_ancestor_ids(org_unit: OrgUnit) -> list[int]:
@@ -155,6 +166,8 @@ def report_ids_visible_to(user: User, report_ids: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     return set(reports_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
 PERM_VIEW_AUDIT = "kpis.view_auditevent"
 
 
@@ -162,3 +175,36 @@ def can_read_audit_log(user: User) -> bool:
     """Superusers, and whoever is given ``kpis.view_auditevent`` on purpose (an
     inspector's account): no role group holds it. Nobody may change the log."""
     return user.is_authenticated and user.is_active and user.has_perm(PERM_VIEW_AUDIT)
+
+
+def is_administrator(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(user.has_perm(permission) for permission in ADMINISTRATOR_PERMISSIONS)
+
+
+def is_demo_user(user: User) -> bool:
+    return user.get_username() in {demo.username for demo in DEMO_USERS}
+
+
+def second_factor_required(user: User) -> bool:
+    """Superusers, administrators and approvers always; data-entry staff when
+    OTP_REQUIRED_FOR_DATA_ENTRY is on; the demo accounts (published passwords)
+    never while DEBUG is on, so a trial run needs no phone."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if settings.DEBUG and is_demo_user(user):
+        return False
+    return (
+        is_administrator(user)
+        or user.has_perm(PERM_APPROVE)
+        or (settings.OTP_REQUIRED_FOR_DATA_ENTRY and user.has_perm(PERM_ENTER))
+    )
+
+
+def can_reset_second_factor(user: User, target) -> bool:
+    """Those who may change users reset a lost device; a superuser's only by
+    another superuser (it would otherwise open the strongest account)."""
+    if not user.is_authenticated or not user.is_active or not user.has_perm(PERM_CHANGE_USER):
+        return False
+    return user.is_superuser or not target.is_superuser

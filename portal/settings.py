@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kpis.apps.KpisConfig",
 ]
 
@@ -79,8 +82,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The second factor first: an expired password is changed by a verified user.
+    "kpis.second_factor.middleware.SecondFactorMiddleware",
     "portal.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -163,6 +169,14 @@ SESSION_SAVE_EVERY_REQUEST = True
 ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 45, minimum=0)
 # Separation of duties: only tiny offices with one person per role turn this on.
 ALLOW_SELF_APPROVAL = env_bool("ALLOW_SELF_APPROVAL", False)
+
+# Second factor (django-otp, docs/security.md "Second factor"): superusers,
+# administrators and approvers always; data-entry staff only when this says so.
+OTP_REQUIRED_FOR_DATA_ENTRY = env_bool("OTP_REQUIRED_FOR_DATA_ENTRY", False)
+# The name the authenticator app shows next to the code.
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Chỉ tiêu chuyển đổi số")
+# Device secrets are never shown in the admin (devices are reset, not edited).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
@@ -282,8 +296,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # The browser's session only: Basic authentication would send a password
-    # with every call, to be captured or guessed at API speed (issue 11 adds tokens).
+    # The browser's session only: Basic authentication would send a password with every
+    # call, to be captured or guessed at API speed, and a password alone must not open what
+    # the second factor guards (issue 11 adds tokens).
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     # Counted in the cache per client address (kpis/api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": ["kpis.api.throttling.AnonymousRateThrottle",

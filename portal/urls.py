@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin's own URLs: its catch-all would answer these paths first.
+    path("admin/second-factor/", include("kpis.second_factor.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kpis.api.urls")),
     path("", include("kpis.urls")),

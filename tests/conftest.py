@@ -6,6 +6,7 @@ from django.utils import translation
 
 from kpis import roles
 from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, make_user
+from tests.second_factor import force_login_with_second_factor
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +37,18 @@ def generous_api_rates(settings):
     # throttling tests (tests/kpis/test_api_security.py) set low rates.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         "anon": "100000/minute", "user": "100000/minute"}}
+
+
+@pytest.fixture(autouse=True)
+def force_login_gives_a_second_factor(monkeypatch):
+    """Approvers and administrators must give a second factor before any page
+    opens; ``client.force_login(user)`` (the ``client`` fixture, ``admin_client``
+    or a ``Client()`` made in the test) gives it too, so tests not about 2FA
+    need nothing more. Tests of the 2FA flow use the password form or
+    ``tests.second_factor.password_only_login`` (see tests/second_factor.py)."""
+    from django.test.client import ClientMixin
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_with_second_factor)
 
 
 @pytest.fixture

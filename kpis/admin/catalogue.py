@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis.admin.audit import AuditedAdmin, AuditedUserAdmin
 from kpis.admin.history import GuardedHistoryAdmin
+from kpis.admin.second_factor import SecondFactorUserAdminMixin
 from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
 from kpis.models import (
@@ -179,8 +180,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class PortalUserAdmin(AuditedUserAdmin, UserAdmin):
+class PortalUserAdmin(SecondFactorUserAdminMixin, AuditedUserAdmin, UserAdmin):
     inlines = [*UserAdmin.inlines, AssignmentInline]
+    list_display = (*UserAdmin.list_display, "second_factor")
 
 
 @admin.register(Group)

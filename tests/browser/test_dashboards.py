@@ -183,14 +183,29 @@ def test_a_leaders_pages_with_the_export_form_pass_axe_and_the_csp(leader, page)
     assert page.problems == []
 
 
+def enrolment_code(username: str) -> str:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.second_factor import app_code
+
+    return app_code(TOTPDevice.objects.get(user__username=username, confirmed=False))
+
+
 def test_the_admin_and_the_report_entry_page_work_under_the_csp(telecom_report, page):
     report = telecom_report
     page.goto(page.base + "/admin/login/")
     page.fill("#id_username", "csp-admin")
     page.fill("#id_password", "a-long-test-password")
     page.click("input[type=submit]")
+    page.wait_for_url(page.base + "/admin/second-factor/enrol/?next=%2Fadmin%2F")
+    violations = {"enrol": page.evaluate("window.__cspViolations")}
+    assert page.locator("img[src^='data:image/svg+xml;base64,']").evaluate("img => img.naturalWidth") > 0
+    page.fill("#id_code", enrolment_code("csp-admin"))
+    page.click("input[type=submit]")
+    assert page.locator("ol.recovery-codes li").count() == 10
+    violations["recovery codes"] = page.evaluate("window.__cspViolations")
+    page.click("text=Tôi đã lưu các mã, tiếp tục")
     page.wait_for_url(page.base + "/admin/")
-    violations = {}
     for path in ["/admin/", "/admin/kpis/indicator/", "/admin/kpis/indicator/add/", "/admin/kpis/milestone/add/",
                  "/admin/kpis/target/?year=2025", "/admin/auth/user/add/",
                  f"/admin/kpis/yearlyreport/{report.pk}/change/", "/admin/kpis/yearlyreport/"]:

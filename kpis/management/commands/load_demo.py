@@ -71,9 +71,17 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(_(
                 "Mật khẩu demo cố định, công khai: chỉ dùng trên máy thử nghiệm (DEBUG bật)."
             )))
+            self.stdout.write(self.style.WARNING(_(
+                "Tài khoản demo được bỏ qua xác thực hai lớp vì DEBUG đang bật. Khi DEBUG tắt, quản trị "
+                "và người duyệt phải đăng ký ứng dụng xác thực như mọi người."
+            )))
         else:
             self.stdout.write(self.style.WARNING(_(
                 "Mật khẩu ngẫu nhiên chỉ hiện lần này: hãy ghi lại hoặc đổi ngay."
+            )))
+            self.stdout.write(self.style.WARNING(_(
+                "DEBUG đang tắt: tài khoản demo quản trị và người duyệt phải đăng ký xác thực hai lớp "
+                "(ứng dụng xác thực trên điện thoại) ở lần đăng nhập đầu."
             )))
 
     @staticmethod
