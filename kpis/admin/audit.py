@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kpis import permissions
+from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.models import Assignment, AuditAction, AuditEvent
 from kpis.services.audit import audit_record
 
@@ -146,7 +147,7 @@ class AuditedUserAdmin(AuditedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for everyone, superusers included: the log is evidence."""
 
     list_display = ("at", "action", "username", "address", "object_type", "object_repr", "detail_start")
@@ -168,12 +169,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return permissions.can_read_audit_log(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

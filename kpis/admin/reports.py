@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from kpis import permissions
 from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
 from kpis.admin.history import GuardedHistoryAdmin
+from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
@@ -239,7 +240,7 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
 
 
 @admin.register(DataValue)
-class DataValueAdmin(GuardedHistoryAdmin):
+class DataValueAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     """Read-only: figures change through their report, so the workflow and its
     locks always apply. The history of each figure is shown here too."""
 
@@ -262,12 +263,3 @@ class DataValueAdmin(GuardedHistoryAdmin):
         if obj is not None:
             return permissions.can_view_report(request.user, obj.report)
         return request.user.has_perm("kpis.view_datavalue") or request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
