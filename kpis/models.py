@@ -92,16 +92,21 @@ class OrgUnit(models.Model):
         )
 
     def clean(self) -> None:
-        ancestor, seen = self.parent, set()
+        ancestor, seen, chain = self.parent, set(), [self.code]
         while ancestor is not None:
+            chain.append(self.code if ancestor.pk == self.pk else ancestor.code)
             if ancestor.pk == self.pk and self.pk is not None:
-                raise ValidationError({"parent": _("Đơn vị cấp trên tạo thành vòng lặp.")})
+                raise ValidationError({"parent": parent_cycle_message(chain)})
             if ancestor.pk in seen:
                 break
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
         if self.valid_from is not None and self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("Năm hết hiệu lực không được trước năm có hiệu lực.")})
+
+
+def parent_cycle_message(chain: list[str]) -> str:
+    return _("Đơn vị cấp trên tạo thành vòng lặp: %(cycle)s.") % {"cycle": " → ".join(chain)}
 
 
 class Sector(models.Model):

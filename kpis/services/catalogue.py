@@ -32,6 +32,7 @@ from kpis.models import (
     Sector,
     Target,
     ValidationRule,
+    parent_cycle_message,
 )
 from kpis.services.audit import audit_record
 from kpis.services.catalogue_entries import (
@@ -352,8 +353,7 @@ class _Loader:
                 graph[code] = set()  # break it, then look for another
                 if code in by_code:
                     in_cycle.add(code)
-                    self.error(by_code[code], "parent", _("đơn vị cấp trên tạo thành vòng lặp: %(cycle)s.")
-                               % {"cycle": " → ".join(cycle)})
+                    self.error(by_code[code], "parent", parent_cycle_message(cycle))
         return in_cycle
 
     def successors(self, entry: _Entry) -> None:
