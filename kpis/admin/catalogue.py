@@ -4,10 +4,10 @@ Every change made here is in the audit log (kpis/admin/audit.py)."""
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kpis.admin.audit import AuditedAdmin, AuditedUserAdmin

@@ -4,13 +4,23 @@ with a message on the field, writing nothing (and never answering 500)."""
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from kpis.models import AuditEvent, DataValue, Indicator, Milestone, OrgUnit, Sector, Target, ValidationRule
+from kpis.models import (
+    AuditEvent,
+    DataValue,
+    Indicator,
+    Milestone,
+    OrgUnit,
+    Sector,
+    StaleMark,
+    Target,
+    ValidationRule,
+)
 from kpis.services.catalogue import CatalogueError, catalogue_load
 from kpis.services.imports import values_import
 from tests.factories import make_user
@@ -19,7 +29,7 @@ from tests.kpis.test_catalogue import CATALOGUE, catalogue, database_state
 
 pytestmark = pytest.mark.django_db
 
-# section → (model, the fields of its natural key, the model each reference field points to)
+# section → (model, the fields of its natural key); then the model each reference field points to
 SECTIONS = {
     "org_units": (OrgUnit, ("code",)),
     "indicators": (Indicator, ("code",)),
@@ -36,8 +46,7 @@ class Case:
     index: int
     changes: dict
     field: str
-    fragment: str = ""  # a part of the message, the same through both doors
-    extra: dict = field(default_factory=dict)  # other entries to change first (through the loader only)
+    fragment: str = ""  # a part of the message
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -143,8 +152,6 @@ def test_both_doors_give_the_same_message(loaded, admin_client, name):
 
 
 def test_a_valid_edit_in_the_admin_saves_and_marks_aggregates_stale(loaded, admin_client):
-    from kpis.models import StaleMark
-
     StaleMark.objects.all().delete()
     bts = Indicator.objects.get(code="BTS")
     page = reverse("admin:kpis_indicator_change", args=[bts.pk])
