@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kpis.formulas import FormulaError, parse_formula
+
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$",
     _("Mã chỉ gồm chữ in hoa không dấu, chữ số và dấu gạch dưới, bắt đầu bằng chữ cái."),
@@ -90,14 +92,21 @@ class OrgUnit(models.Model):
         )
 
     def clean(self) -> None:
-        ancestor, seen = self.parent, set()
+        ancestor, seen, chain = self.parent, set(), [self.code]
         while ancestor is not None:
+            chain.append(self.code if ancestor.pk == self.pk else ancestor.code)
             if ancestor.pk == self.pk and self.pk is not None:
-                raise ValidationError({"parent": _("Đơn vị cấp trên tạo thành vòng lặp.")})
+                raise ValidationError({"parent": parent_cycle_message(chain)})
             if ancestor.pk in seen:
                 break
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+        if self.valid_from is not None and self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("Năm hết hiệu lực không được trước năm có hiệu lực.")})
+
+
+def parent_cycle_message(chain: list[str]) -> str:
+    return _("Đơn vị cấp trên tạo thành vòng lặp: %(cycle)s.") % {"cycle": " → ".join(chain)}
 
 
 class Sector(models.Model):
@@ -225,8 +234,22 @@ class Indicator(models.Model):
             }
         if self.value_type in (ValueType.INTEGER, ValueType.YES_NO) and self.decimals:
             errors["decimals"] = _("Số nguyên và Có/Không không có chữ số thập phân.")
+        if message := formula_syntax_error(self.formula):
+            errors["formula"] = message
         if errors:
             raise ValidationError(errors)
+
+
+def formula_syntax_error(text: object) -> str | None:
+    """Why a formula does not parse, or None. Whether the codes it uses exist
+    (and form no cycle) needs the database: kpis/services/catalogue_entries.py."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        parse_formula(text)
+    except FormulaError as error:
+        return error.message
+    return None
 
 
 class DefinitionChange(models.Model):
@@ -290,6 +313,10 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.org_unit.code} {self.year} {self.operator} {self.value}"
+
+    def clean(self) -> None:
+        if self.baseline_year is not None and self.year is not None and self.baseline_year >= self.year:
+            raise ValidationError({"baseline_year": _("Năm gốc phải trước năm mục tiêu.")})
 
 
 class ReportStatus(models.TextChoices):
@@ -426,6 +453,12 @@ class ValidationRule(models.Model):
     def __str__(self) -> str:
         return f"{self.left} {self.operator} {self.right}"
 
+    def clean(self) -> None:
+        errors = {side: message for side in ("left", "right")
+                  if (message := formula_syntax_error(getattr(self, side)))}
+        if errors:
+            raise ValidationError(errors)
+
 
 class MilestoneStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("Chưa triển khai")
@@ -466,6 +499,10 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.completed_on is not None and self.status != MilestoneStatus.DONE:
+            raise ValidationError({"completed_on": _("Chỉ mốc đã hoàn thành mới có ngày hoàn thành.")})
 
 
 class Assignment(models.Model):

@@ -7,13 +7,12 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kpis.admin.audit import AuditedAdmin, AuditedUserAdmin
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.second_factor import SecondFactorUserAdminMixin
-from kpis.aggregation import stale_mark
-from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
 from kpis.models import (
     Assignment,
     DefinitionChange,
@@ -24,75 +23,80 @@ from kpis.models import (
     Target,
     ValidationRule,
 )
-from kpis.services.values import rule_check_formula
+from kpis.services.catalogue_entries import (
+    catalogue_entry_check,
+    catalogue_entry_delete,
+    catalogue_entry_delete_check,
+    catalogue_entry_save,
+)
 
 
-def _formula_graph(exclude_code: str) -> tuple[set[str], dict[str, list[str]]]:
-    known = set(Indicator.objects.values_list("code", flat=True))
-    dependencies = {
-        code: sorted(referenced_codes(parse_formula(formula)))
-        for code, formula in Indicator.objects.exclude(formula="").values_list("code", "formula")
-        if code != exclude_code
-    }
-    return known, dependencies
+class CatalogueEntryForm(forms.ModelForm):
+    """Every catalogue form: after the model's own checks (``clean()``), the
+    rules that need the database, the same the loader applies
+    (kpis/services/catalogue_entries.py), each shown on its field."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            catalogue_entry_check(entry=self.instance)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
 
 
-class RecomputesAggregates:
-    """Catalogue edits can change any aggregate (a formula, a tree, a target):
-    mark everything stale in the admin's own transaction."""
+class CatalogueWriteAdmin(admin.ModelAdmin):
+    """Saves and deletes through the catalogue services, so the admin pages,
+    their inlines and history reverts (GuardedHistoryAdmin calls save_model)
+    follow the loader's rules and mark the aggregates stale the same way."""
+
+    form = CatalogueEntryForm
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        stale_mark(everything=True)
+        catalogue_entry_save(entry=obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        stale_mark(everything=True)
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            catalogue_entry_delete(entry=obj)
+        for obj in [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects)]:
+            catalogue_entry_save(entry=obj)
+        formset.save_m2m()
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        stale_mark(everything=True)
+        catalogue_entry_delete(entry=obj)
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        stale_mark(everything=True)
+        for obj in queryset:
+            catalogue_entry_delete(entry=obj)
 
-
-class IndicatorForm(forms.ModelForm):
-    class Meta:
-        model = Indicator
-        fields = "__all__"
-
-    def clean_formula(self) -> str:
-        formula = self.cleaned_data.get("formula", "").strip()
-        code = self.cleaned_data.get("code") or self.instance.code
-        if formula:
-            known, dependencies = _formula_graph(code)
+    def get_deleted_objects(self, objs, request):
+        # What formulas or rules still use is listed as protected: the page
+        # says why and refuses the deletion, as it does for the figures.
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
             try:
-                check_formula(formula, own_code=code, known_codes=known | {code},
-                              dependencies=dependencies)
-            except FormulaError as error:
-                raise forms.ValidationError(error.message) from None
-        if formula and self.instance.pk and self.instance.values.exists():
-            raise forms.ValidationError(
-                _("Chỉ tiêu đã có số liệu nhập; không thể chuyển thành chỉ tiêu tính toán."))
-        return formula
+                catalogue_entry_delete_check(entry=obj)
+            except ValidationError as error:
+                protected = [*protected, *error.messages]
+        return to_delete, model_count, perms_needed, protected
 
 
 class DefinitionChangeInline(admin.TabularInline):
     model = DefinitionChange
+    form = CatalogueEntryForm
     extra = 0
 
 
 class TargetInline(admin.TabularInline):
     model = Target
+    form = CatalogueEntryForm
     extra = 0
     autocomplete_fields = ("org_unit",)
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
-    form = IndicatorForm
+class IndicatorAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
     list_display = ("code", "name", "sector", "unit", "value_type", "aggregation", "formula", "is_key")
     list_filter = ("sector", "value_type", "is_key")
     search_fields = ("code", "name", "name_en")
@@ -106,7 +110,7 @@ class IndicatorAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(AuditedAdmin, RecomputesAggregates, admin.ModelAdmin):
+class OrgUnitAdmin(AuditedAdmin, CatalogueWriteAdmin):
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
@@ -115,13 +119,13 @@ class OrgUnitAdmin(AuditedAdmin, RecomputesAggregates, admin.ModelAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(AuditedAdmin, admin.ModelAdmin):
+class SectorAdmin(AuditedAdmin, CatalogueWriteAdmin):
     list_display = ("code", "name", "name_en", "position")
     search_fields = ("code", "name")
 
 
 @admin.register(Target)
-class TargetAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
+class TargetAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
     list_display = ("indicator", "org_unit", "year", "operator", "value", "baseline_year", "source")
     list_filter = ("year", "indicator__sector")
     search_fields = ("indicator__code", "indicator__name", "org_unit__name")
@@ -129,35 +133,14 @@ class TargetAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(AuditedAdmin, GuardedHistoryAdmin):
+class MilestoneAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
     list_display = ("code", "title", "sector", "due", "status", "completed_on")
     list_filter = ("status", "sector")
     search_fields = ("code", "title")
 
 
-class ValidationRuleForm(forms.ModelForm):
-    class Meta:
-        model = ValidationRule
-        fields = "__all__"
-
-    def _clean_side(self, name: str) -> str:
-        text = self.cleaned_data.get(name, "").strip()
-        try:
-            rule_check_formula(text, known_codes=set(Indicator.objects.values_list("code", flat=True)))
-        except FormulaError as error:
-            raise forms.ValidationError(error.message) from None
-        return text
-
-    def clean_left(self) -> str:
-        return self._clean_side("left")
-
-    def clean_right(self) -> str:
-        return self._clean_side("right")
-
-
 @admin.register(ValidationRule)
-class ValidationRuleAdmin(AuditedAdmin, admin.ModelAdmin):
-    form = ValidationRuleForm
+class ValidationRuleAdmin(AuditedAdmin, CatalogueWriteAdmin):
     list_display = ("code", "left", "operator", "right", "message", "is_active")
 
 

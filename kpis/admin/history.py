@@ -6,7 +6,7 @@ hiding the button does not stop the POST. A viewer could write betting spam
 into a milestone or resurrect the figures of an approved report. Every admin
 with history uses ``GuardedHistoryAdmin`` instead: a revert is a change like
 any other, allowed only to who may change that object, through the same
-``save_model`` (and so the same stale marks) as the change form. Figures and
+``get_form`` and ``save_model`` (so the same rules and stale marks) as the change form. Figures and
 reports never revert here: they change only through the report workflow.
 """
 

@@ -21,7 +21,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
 from kpis.aggregation import stale_mark
-from kpis.formulas import FormulaError, check_formula, find_cycle, parse_formula, referenced_codes
+from kpis.formulas import find_cycle
 from kpis.models import (
     AuditAction,
     DataValue,
@@ -32,9 +32,15 @@ from kpis.models import (
     Sector,
     Target,
     ValidationRule,
+    parent_cycle_message,
 )
 from kpis.services.audit import audit_record
-from kpis.services.values import rule_check_formula
+from kpis.services.catalogue_entries import (
+    FormulaGraph,
+    formula_references,
+    indicator_check,
+    validation_rule_check,
+)
 
 # Natural key of each section, in the order sections are loaded: a section
 # only refers to the ones before it.
@@ -214,9 +220,9 @@ class _Loader:
         self.org_units(sections["org_units"])
         for entry in sections["sectors"]:
             self.upsert(entry)
+        self.graph = self.formula_graph(sections["indicators"])
         for entry in sections["indicators"]:
             self.upsert(entry, check=self.indicator_check)
-        self.formulas(sections["indicators"])
         for section in ("definition_changes", "targets", "milestones"):
             for entry in sections[section]:
                 self.upsert(entry)
@@ -347,8 +353,7 @@ class _Loader:
                 graph[code] = set()  # break it, then look for another
                 if code in by_code:
                     in_cycle.add(code)
-                    self.error(by_code[code], "parent", _("đơn vị cấp trên tạo thành vòng lặp: %(cycle)s.")
-                               % {"cycle": " → ".join(cycle)})
+                    self.error(by_code[code], "parent", parent_cycle_message(cycle))
         return in_cycle
 
     def successors(self, entry: _Entry) -> None:
@@ -370,74 +375,47 @@ class _Loader:
     # -- indicators and rules --------------------------------------------------
 
     def indicator_check(self, entry: _Entry, obj: Indicator, existing: Indicator | None) -> bool:
-        """Refuse what the database triggers would refuse, with a message that
-        says what to do instead."""
-        if existing is None or existing.pk not in self.with_values:
-            return True
-        ok = True
-        if obj.formula:
-            self.error(entry, "formula", _("chỉ tiêu này đã có số liệu nhập nên không thể thành chỉ tiêu tính "
-                                           "theo công thức; hãy tạo chỉ tiêu mới với mã khác."))
-            ok = False
-        if obj.sector_id != existing.sector_id:
-            self.error(entry, "sector", _("chỉ tiêu này đã có số liệu nhập trong báo cáo của lĩnh vực "
-                                          "%(sector)s nên không thể chuyển sang lĩnh vực khác.")
-                       % {"sector": existing.sector.code})
-            ok = False
-        return ok
+        """The admin's rules (kpis/services/catalogue_entries.py), with the
+        file's indicators already part of the formula graph."""
+        has_values = existing is not None and existing.pk in self.with_values
+        try:
+            indicator_check(indicator=obj, stored=existing, has_values=has_values, graph=self.graph)
+        except ValidationError as error:
+            self.validation_errors(entry, error)
+            return False
+        return True
 
-    def formulas(self, entries: list[_Entry]) -> None:
-        """Check the file's formulas once every code is known, so that an
+    def formula_graph(self, entries: list[_Entry]) -> FormulaGraph:
+        """The formulas as they will be once the file is loaded, so that an
         indicator may use one defined further down the file."""
-        graph: dict[str, frozenset[str]] = {}
+        dependencies: dict[str, frozenset[str]] = {}
         for (code,), indicator in self.objects["indicators"].items():
-            if indicator.formula and (refs := _references(indicator.formula)) is not None:
-                graph[code] = refs
-        texts = {}
+            if indicator.formula and (refs := formula_references(indicator.formula)) is not None:
+                dependencies[code] = refs
         for entry in entries:
             text = entry.data.get("formula")
-            texts[entry.code] = "" if text is None else str(text)
-            refs = _references(texts[entry.code]) if texts[entry.code] else None
+            refs = formula_references(str(text)) if text else None
             if refs is None:
-                graph.pop(entry.code, None)
+                dependencies.pop(entry.code, None)
             else:
-                graph[entry.code] = refs
-        known = self.indicator_codes()
-        for entry in entries:
-            if texts[entry.code]:
-                try:
-                    check_formula(texts[entry.code], own_code=entry.code, known_codes=known,
-                                  dependencies=graph)
-                except FormulaError as error:
-                    self.error(entry, "formula", error.message)
+                dependencies[entry.code] = refs
+        return FormulaGraph(frozenset(self.indicator_codes()), dependencies)
 
     def indicator_codes(self) -> set[str]:
         return {key[0] for key in self.objects["indicators"]} | {key[0] for key in self.declared["indicators"]}
 
     def rule_check(self, entry: _Entry, obj: ValidationRule, existing: ValidationRule | None) -> bool:
-        ok = True
-        for side in ("left", "right"):
-            text = getattr(obj, side)
-            if not isinstance(text, str) or not text:
-                continue  # full_clean has reported it
-            try:
-                rule_check_formula(text, known_codes=self.indicator_codes())
-            except FormulaError as error:
-                self.error(entry, side, error.message)
-                ok = False
-        return ok
+        try:
+            validation_rule_check(rule=obj, known_codes=self.indicator_codes())
+        except ValidationError as error:
+            self.validation_errors(entry, error)
+            return False
+        return True
 
 
 def _hint(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
     return _(" (có phải '%(name)s'?)") % {"name": close[0]} if close else ""
-
-
-def _references(text: str) -> frozenset[str] | None:
-    try:
-        return referenced_codes(parse_formula(text))
-    except FormulaError:
-        return None
 
 
 def _parents_first(by_code: Mapping[str, _Entry]) -> list[_Entry]:
