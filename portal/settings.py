@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "rest_framework",
+    "drf_spectacular",
     "django_tables2",
     "django_filters",
     "csp",
@@ -186,6 +187,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The OpenAPI document at /api/schema/ (the fuzzing suite reads it; issue 11 adds the docs pages).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cổng chỉ tiêu chuyển đổi số — API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 LOGGING = {
