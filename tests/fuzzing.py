@@ -7,7 +7,7 @@ inputs on each run and keeps failing examples in .hypothesis/ to replay them."""
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {
     "deadline": None,  # a shared 2-core machine: time is not what is under test
@@ -16,7 +16,10 @@ _COMMON = {
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                               HealthCheck.data_too_large],
 }
-settings.register_profile("fuzz-ci", derandomize=True, database=None, print_blob=True, **_COMMON)
+# No shrinking in CI: it can take minutes; the printed blob replays the failure
+# locally (@reproduce_failure), where the campaign profile shrinks it.
+settings.register_profile("fuzz-ci", derandomize=True, database=None, print_blob=True,
+                          phases=[Phase.explicit, Phase.generate], **_COMMON)
 settings.register_profile("fuzz-campaign", print_blob=True, **_COMMON)
 
 PROFILE = "fuzz-" + os.environ.get("PORTAL_FUZZ_PROFILE", "ci")
