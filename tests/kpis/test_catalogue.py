@@ -1,4 +1,6 @@
 import copy
+import signal
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -425,3 +427,72 @@ def test_a_catalogue_change_marks_every_aggregate_stale_and_a_reload_does_not():
     StaleMark.objects.all().delete()
     catalogue_load(data=catalogue())
     assert not StaleMark.objects.exists()
+
+
+@contextmanager
+def ends_within(seconds: int):
+    """Turn a hang into a failure: a guard against an endless loop, not a
+    measure of speed (the work under it takes milliseconds)."""
+    def hung(signum, frame):
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def file_errors(tmp_path, text: str) -> list[str]:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = database_state()
+    with ends_within(120), pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert database_state() == before
+    return caught.value.errors
+
+
+@pytest.mark.django_db
+def test_yaml_list_that_contains_itself_is_refused(tmp_path):
+    errors = file_errors(tmp_path, "org_units: &units [*units]\n")
+    assert errors == ["dòng 1: org_units[0]: mỗi mục phải là một bảng 'tên: giá trị', ví dụ {code: ..., name: ...}."]
+
+
+NESTED_ALIASES = "".join(f"x{n}: &a{n} [*a{n - 1}, *a{n - 1}]\n" for n in range(1, 60))
+
+
+@pytest.mark.django_db
+def test_nested_yaml_aliases_are_refused_with_a_short_message(tmp_path):
+    # Each alias doubles the one before: 2**59 paths through 60 lines.
+    text = ("x0: &a0 [a, a]\n" + NESTED_ALIASES
+            + "sectors:\n  - {code: *a59, name: Lĩnh vực}\n"
+            + "indicators:\n  - {code: NEW, name: Mới, sector: S, value_type: integer, aggregation: sum,"
+              " entry_levels: *a59}\n")
+    errors = file_errors(tmp_path, text)
+    assert any("sectors[0]: code:" in error and len(error) < 300 for error in errors), errors
+    assert any("indicators[0] (NEW): entry_levels:" in error and "YAML" in error for error in errors), errors
+
+
+@pytest.mark.django_db
+def test_entry_levels_that_contain_themselves_are_refused(tmp_path):
+    errors = file_errors(tmp_path, "sectors: [{code: S, name: Lĩnh vực}]\nindicators:\n"
+                                   "  - {code: NEW, name: Mới, sector: S, value_type: integer, aggregation: sum,"
+                                   " entry_levels: &levels [province, *levels]}\n")
+    assert [error for error in errors if "entry_levels" in error] == [
+        "dòng 3: indicators[0] (NEW): entry_levels: danh sách quá lớn, hoặc dùng lại chính nó qua tham chiếu "
+        "YAML (& và *)."]
+
+
+@pytest.mark.django_db
+def test_nul_character_in_a_field_is_refused_naming_the_field(tmp_path):
+    errors = file_errors(tmp_path, 'sectors:\n  - {code: S, name: "Viễn\\0thông"}\n')
+    assert errors == ["dòng 2: sectors[0] (S): name: có ký tự NUL (\\0), không lưu được; hãy xóa nó."]
+
+
+@pytest.mark.django_db
+def test_control_character_in_yaml_is_refused_naming_the_line(tmp_path):
+    errors = file_errors(tmp_path, "sectors:\n  - {code: S, name: Viễn\x7fthông}\n")
+    assert errors == ["dòng 2: YAML không cho phép ký tự điều khiển U+007F; hãy xóa nó."]
