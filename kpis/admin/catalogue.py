@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from kpis.admin.forms import CheckedAutocompleteAdmin
 from kpis.aggregation import stale_mark
 from kpis.formulas import FormulaError, check_formula, parse_formula, referenced_codes
 from kpis.models import (
@@ -80,7 +81,7 @@ class DefinitionChangeInline(admin.TabularInline):
     extra = 0
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(CheckedAutocompleteAdmin, admin.TabularInline):
     model = Target
     extra = 0
     autocomplete_fields = ("org_unit",)
@@ -102,7 +103,7 @@ class IndicatorAdmin(RecomputesAggregates, SimpleHistoryAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(RecomputesAggregates, admin.ModelAdmin):
+class OrgUnitAdmin(CheckedAutocompleteAdmin, RecomputesAggregates, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
@@ -117,7 +118,7 @@ class SectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(RecomputesAggregates, SimpleHistoryAdmin):
+class TargetAdmin(CheckedAutocompleteAdmin, RecomputesAggregates, SimpleHistoryAdmin):
     list_display = ("indicator", "org_unit", "year", "operator", "value", "baseline_year", "source")
     list_filter = ("year", "indicator__sector")
     search_fields = ("indicator__code", "indicator__name", "org_unit__name")
@@ -158,13 +159,13 @@ class ValidationRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(CheckedAutocompleteAdmin, admin.ModelAdmin):
     list_display = ("user", "sector", "org_unit", "include_descendants")
     list_filter = ("sector",)
     autocomplete_fields = ("user", "org_unit")
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(CheckedAutocompleteAdmin, admin.TabularInline):
     model = Assignment
     extra = 0
     autocomplete_fields = ("org_unit",)

@@ -12,6 +12,7 @@ from kpis.services.reports import (
     report_return,
     report_submit,
     report_values_save,
+    report_values_save_and_submit,
 )
 from tests.factories import ValidationRuleFactory
 
@@ -182,3 +183,12 @@ def test_saving_the_same_values_writes_no_history(world, report):
     report_values_save(report=report, user=staff, values={"BTS": Decimal(906)})
     counts = report_values_save(report=report, user=staff, values={"BTS": Decimal(906)})
     assert counts["unchanged"] == 1 and DataValue.history.count() == 1
+
+
+def test_save_and_submit_refused_leaves_the_figures_as_they_were(world, report):
+    report_values_save(report=report, user=world.users.staff, values={"BTS": Decimal(939)})
+    with pytest.raises(ValidationError):  # clearing the only figure leaves nothing to submit
+        report_values_save_and_submit(report=report, user=world.users.staff, values={"BTS": None})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT
+    assert DataValue.objects.get(report=report).value == 939
