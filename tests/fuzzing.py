@@ -2,7 +2,7 @@
 
 The suite runs the "fuzz-ci" profile: few examples, derandomized so that a CI
 run is reproducible and bounded. A longer campaign on a workstation:
-``PORTAL_FUZZ_PROFILE=campaign pytest tests -k fuzz``; it draws fresh random
+``PORTAL_FUZZ_PROFILE=campaign pytest tests/kpis/test_*_fuzz.py``; it draws fresh random
 inputs on each run and keeps failing examples in .hypothesis/ to replay them."""
 
 import os
@@ -26,7 +26,10 @@ PROFILE = "fuzz-" + os.environ.get("PORTAL_FUZZ_PROFILE", "ci")
 if PROFILE not in ("fuzz-ci", "fuzz-campaign"):
     raise RuntimeError("PORTAL_FUZZ_PROFILE must be ci or campaign, not %r" % PROFILE[5:])
 # Examples per test in a campaign, against the CI budget given to each test.
-CAMPAIGN_EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "2000"))
+_EXAMPLES = os.environ.get("PORTAL_FUZZ_EXAMPLES", "2000")
+if not (_EXAMPLES.isascii() and _EXAMPLES.isdigit() and int(_EXAMPLES) > 0):
+    raise RuntimeError("PORTAL_FUZZ_EXAMPLES must be a whole number above 0, not %r" % _EXAMPLES)
+CAMPAIGN_EXAMPLES = int(_EXAMPLES)
 
 
 def fuzz_settings(ci_examples: int) -> settings:
