@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Cổng chỉ tiêu chuyển đổi số — API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A private site (PORTAL_PUBLIC=false) does not show its API to strangers either.
+    "SERVE_PERMISSIONS": ["kpis.api.permissions.PublicOrAuthenticated"],
 }
 
 LOGGING = {

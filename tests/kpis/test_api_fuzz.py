@@ -81,3 +81,8 @@ def test_forged_cursors_are_refused_without_server_error(demo_aggregates, client
     cursor = base64.b64encode(urlencode(fields).encode()).decode()
     response = client.get(VALUES_URL, {"cursor": cursor})
     assert response.status_code in (200, 404), (fields, response.status_code)
+
+
+def test_schema_of_a_private_site_needs_sign_in(client, settings, db):
+    settings.PORTAL_PUBLIC = False
+    assert client.get(SCHEMA_URL).status_code in (401, 403)
