@@ -253,7 +253,9 @@ class _Loader:
         return _UNRESOLVED
 
     def plain(self, entry: _Entry, field: models.Field, raw: object) -> object:
-        if raw is None:
+        # `valid_from: ""` is a field left blank: a number or date field must not
+        # keep the empty text, which full_clean lets through to the constraint checks.
+        if raw is None or (raw == "" and not isinstance(field, (models.CharField, models.TextField))):
             return field.get_default()
         if isinstance(raw, (list, dict)) and not isinstance(field, models.JSONField):
             self.error(entry, field.name, _("phải là một giá trị đơn, không phải danh sách hay bảng."))

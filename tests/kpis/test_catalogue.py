@@ -496,3 +496,12 @@ def test_nul_character_in_a_field_is_refused_naming_the_field(tmp_path):
 def test_control_character_in_yaml_is_refused_naming_the_line(tmp_path):
     errors = file_errors(tmp_path, "sectors:\n  - {code: S, name: Viễn\x7fthông}\n")
     assert errors == ["dòng 2: YAML không cho phép ký tự điều khiển U+007F; hãy xóa nó."]
+
+
+@pytest.mark.django_db
+def test_a_number_field_written_as_empty_text_is_left_blank():
+    units = [{"code": "HG", "name": "Hậu Giang", "level": "province", "valid_from": "", "valid_to": ""}]
+    catalogue_load(data={"org_units": units})
+    unit = OrgUnit.objects.get(code="HG")
+    assert (unit.valid_from, unit.valid_to) == (None, None)
+
