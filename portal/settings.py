@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "rest_framework",
+    "drf_spectacular",
     "django_tables2",
     "django_filters",
     "csp",
@@ -305,6 +306,15 @@ REST_FRAMEWORK = {
                                  "kpis.api.throttling.SignedInRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_rate("API_THROTTLE_ANON", "60/minute"),
                                "user": env_rate("API_THROTTLE_USER", "600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The OpenAPI document at /api/schema/ (the fuzzing suite reads it; issue 11 adds the docs pages).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cổng chỉ tiêu chuyển đổi số — API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # A private site (PORTAL_PUBLIC=false) does not show its API to strangers either.
+    "SERVE_PERMISSIONS": ["kpis.api.permissions.PublicOrAuthenticated"],
 }
 
 LOGGING = {

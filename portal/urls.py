@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -7,5 +8,6 @@ urlpatterns = [
     path("admin/second-factor/", include("kpis.second_factor.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kpis.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("kpis.urls")),
 ]

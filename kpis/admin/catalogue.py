@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kpis.admin.audit import AuditedAdmin, AuditedUserAdmin
+from kpis.admin.forms import CheckedAutocompleteAdmin
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.second_factor import SecondFactorUserAdminMixin
 from kpis.models import (
@@ -88,7 +89,7 @@ class DefinitionChangeInline(admin.TabularInline):
     extra = 0
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(CheckedAutocompleteAdmin, admin.TabularInline):
     model = Target
     form = CatalogueEntryForm
     extra = 0
@@ -110,7 +111,7 @@ class IndicatorAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(AuditedAdmin, CatalogueWriteAdmin):
+class OrgUnitAdmin(AuditedAdmin, CheckedAutocompleteAdmin, CatalogueWriteAdmin):
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
@@ -125,7 +126,7 @@ class SectorAdmin(AuditedAdmin, CatalogueWriteAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
+class TargetAdmin(AuditedAdmin, CheckedAutocompleteAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
     list_display = ("indicator", "org_unit", "year", "operator", "value", "baseline_year", "source")
     list_filter = ("year", "indicator__sector")
     search_fields = ("indicator__code", "indicator__name", "org_unit__name")
@@ -145,13 +146,13 @@ class ValidationRuleAdmin(AuditedAdmin, CatalogueWriteAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(AuditedAdmin, admin.ModelAdmin):
+class AssignmentAdmin(AuditedAdmin, CheckedAutocompleteAdmin, admin.ModelAdmin):
     list_display = ("user", "sector", "org_unit", "include_descendants")
     list_filter = ("sector",)
     autocomplete_fields = ("user", "org_unit")
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(CheckedAutocompleteAdmin, admin.TabularInline):
     model = Assignment
     extra = 0
     autocomplete_fields = ("org_unit",)

@@ -1,6 +1,9 @@
 from decimal import Decimal
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kpis import permissions
@@ -114,3 +117,32 @@ class ReportCreateForm(forms.ModelForm):
     def validate_unique(self):
         # report_create says it in words a user understands
         pass
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the posted value up to show it again
+    when the form has errors; a value that is not an id (a forged post) would
+    make that query fail. Such a value is shown as nothing selected; the
+    form field has already reported it as an invalid choice."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(getattr(remote, "field_name", remote.model._meta.pk.attname))
+        return super().optgroups(name, [v for v in value if _is_value_of(target, v)], attr)
+
+
+def _is_value_of(field: models.Field, value) -> bool:
+    try:
+        field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class CheckedAutocompleteAdmin:
+    """For a ModelAdmin or inline: autocomplete fields use CheckedAutocompleteSelect."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -6,8 +6,9 @@ checks permissions again on the server."""
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -128,7 +129,11 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
             return HttpResponseRedirect(request.path)
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
-        report = get_object_or_404(YearlyReport.objects.select_related("sector", "org_unit"), pk=object_id)
+        try:
+            report_id = YearlyReport._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None  # not an id at all: a mistyped or forged address
+        report = get_object_or_404(YearlyReport.objects.select_related("sector", "org_unit"), pk=report_id)
         if not permissions.can_view_report(request.user, report):
             raise PermissionDenied
         if request.method == "POST":
@@ -157,12 +162,15 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
             if action in ("save", "save_submit"):
                 if not form.is_valid():
                     return self._render(request, report, form, status=400)
-                report_services.report_values_save(report=report, user=request.user,
-                                                   values=form.values(), comments=form.comments(),
-                                                   base_version=form.cleaned_data["version"])
                 if action == "save_submit":
-                    report_services.report_submit(report=report, user=request.user)
+                    report_services.report_values_save_and_submit(
+                        report=report, user=request.user, values=form.values(), comments=form.comments(),
+                        base_version=form.cleaned_data["version"])
                     action = "submit"
+                else:
+                    report_services.report_values_save(report=report, user=request.user,
+                                                       values=form.values(), comments=form.comments(),
+                                                       base_version=form.cleaned_data["version"])
             elif action == "submit":
                 report_services.report_submit(report=report, user=request.user)
             elif action == "approve":

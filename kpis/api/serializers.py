@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kpis.models import MAX_YEAR, MIN_YEAR, Aggregate, Indicator, OrgUnit
@@ -28,6 +29,14 @@ class ValuesQuerySerializer(serializers.Serializer):
 
 def _rounded(value: Decimal | None, decimals: int) -> float | None:
     return None if value is None else float(round(value, decimals))
+
+
+class TargetSerializer(serializers.Serializer):
+    """The target an aggregate is measured against."""
+
+    operator = serializers.CharField()
+    value = serializers.FloatField()
+    year = serializers.IntegerField()
 
 
 class AggregateSerializer(serializers.ModelSerializer):
@@ -64,6 +73,7 @@ class AggregateSerializer(serializers.ModelSerializer):
     def get_achievement_pct(self, cell: Aggregate) -> float | None:
         return _rounded(cell.achievement_pct, 1)
 
+    @extend_schema_field(TargetSerializer(allow_null=True))
     def get_target(self, cell: Aggregate) -> dict | None:
         if cell.target is None:
             return None

@@ -8,6 +8,7 @@ Objects missing from the file are left alone (never deleted)."""
 
 import copy
 import difflib
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -59,6 +60,11 @@ OUTCOMES = ("created", "updated", "unchanged")
 _UNRESOLVED = object()  # a field whose value could not be used; its error is already recorded
 
 Key = tuple[str, ...]
+# Values quoted in messages are cut short: YAML aliases can make a list of millions.
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel, _BRIEF.maxlist, _BRIEF.maxdict, _BRIEF.maxstring, _BRIEF.maxother = 2, 4, 4, 60, 60
+# Most nodes a JSON field's value may have; also stops a structure that contains itself.
+_JSON_MAX_NODES = 1000
 
 
 class CatalogueError(Exception):
@@ -201,7 +207,7 @@ class _Loader:
                 # YAML reads 01 as 1 and yes as True: a code must be written as text.
                 self.error_at(section, index, (), name,
                               _("%(value)r phải là một mã dạng chữ; hãy đặt nó trong dấu nháy, ví dụ \"%(value)s\".")
-                              % {"value": value})
+                              % {"value": _Brief(value)})
                 ok = False
             else:
                 key.append(str(value))
@@ -245,7 +251,7 @@ class _Loader:
         """The object a reference (a code) in field ``name`` points to, or _UNRESOLVED."""
         section = _SECTION_OF_MODEL[model]
         if not isinstance(raw, str):
-            self.error(entry, name, _("%(value)r phải là một mã dạng chữ.") % {"value": raw})
+            self.error(entry, name, _("%(value)r phải là một mã dạng chữ.") % {"value": _Brief(raw)})
             return _UNRESOLVED
         if (target := self.objects[section].get((raw,))) is not None:
             return target
@@ -256,10 +262,20 @@ class _Loader:
         return _UNRESOLVED
 
     def plain(self, entry: _Entry, field: models.Field, raw: object) -> object:
-        if raw is None:
+        # `valid_from: ""` is a field left blank: a number or date field must not
+        # keep the empty text, which full_clean lets through to the constraint checks.
+        if raw is None or (raw == "" and not isinstance(field, (models.CharField, models.TextField))):
             return field.get_default()
         if isinstance(raw, (list, dict)) and not isinstance(field, models.JSONField):
             self.error(entry, field.name, _("phải là một giá trị đơn, không phải danh sách hay bảng."))
+            return _UNRESOLVED
+        if isinstance(raw, (list, dict)) and not _json_small(raw):
+            self.error(entry, field.name,
+                       _("danh sách quá lớn, hoặc dùng lại chính nó qua tham chiếu YAML (& và *)."))
+            return _UNRESOLVED
+        if isinstance(raw, str) and "\x00" in raw:
+            # PostgreSQL cannot store it; YAML writes it "\0" inside double quotes.
+            self.error(entry, field.name, _("có ký tự NUL (\\0), không lưu được; hãy xóa nó."))
             return _UNRESOLVED
         if isinstance(raw, float) and isinstance(field, models.DecimalField):
             # Via the float's shortest repr: 92.7 must stay 92.7, not 92.700000000000003.
@@ -413,6 +429,33 @@ class _Loader:
         return True
 
 
+class _Brief:
+    """A value quoted in a message, as repr() shows it but cut short."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return _BRIEF.repr(self.value)
+
+    __str__ = __repr__
+
+
+def _json_small(value: object) -> bool:
+    """Whether ``value`` has at most _JSON_MAX_NODES nodes and none of them
+    twice: YAML aliases can build cycles or trees of exponential size."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, dict)):
+            if id(node) in seen or len(seen) >= _JSON_MAX_NODES:
+                return False
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return True
+
+
 def _hint(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
     return _(" (có phải '%(name)s'?)") % {"name": close[0]} if close else ""
@@ -489,7 +532,13 @@ def _read_yaml(path: Path) -> tuple[object, dict[tuple[str, int], int]]:
         line = raw[: error.start].count(b"\n") + 1
         raise CatalogueError([_("Tệp %(path)s không phải UTF-8 (ký tự không hợp lệ ở dòng %(line)d); "
                                 "hãy lưu lại với bảng mã UTF-8.") % {"path": path, "line": line}]) from None
-    loader = _CatalogueYamlLoader(text, aliased_characters_limit=limit)
+    try:
+        loader = _CatalogueYamlLoader(text, aliased_characters_limit=limit)
+    except yaml.reader.ReaderError as error:
+        # Raised for the whole text up front: a control character YAML does not allow.
+        line = text[: error.position].count("\n") + 1
+        raise CatalogueError([_("dòng %(line)d: YAML không cho phép ký tự điều khiển U+%(code)04X; hãy xóa nó.")
+                              % {"line": line, "code": error.character}]) from None
     try:
         node = loader.get_single_node()
         duplicates = _duplicate_keys(node)
@@ -570,8 +619,14 @@ def _duplicate_keys(node: yaml.Node | None) -> list[str]:
     which would hide a typo or a copy-paste slip."""
     errors: list[tuple[int, str]] = []
     stack = [node] if node is not None else []
+    # An alias makes the node tree a graph, possibly with cycles (&a [*a]) or
+    # exponentially many paths (nested aliases): visit each node once.
+    seen: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             first_line: dict[str, int] = {}
             for key_node, value_node in current.value:

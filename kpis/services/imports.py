@@ -109,11 +109,17 @@ class _Row:
 
 def _decode(content: bytes) -> str:
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
         raise _FileError(line, _("Tệp không phải UTF-8 (byte không hợp lệ ở dòng %(line)d). Trong Excel hãy "
                                  "lưu bằng \"CSV UTF-8 (Comma delimited)\".") % {"line": line}) from None
+    if "\x00" in text:
+        # No text column can store it, and a CSV file never holds one: UTF-16 or a binary file does.
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise _FileError(line, _("Tệp có ký tự NUL (byte 0) ở dòng %(line)d: đây không phải tệp CSV văn bản "
+                                 "UTF-8. Trong Excel hãy lưu bằng \"CSV UTF-8 (Comma delimited)\".") % {"line": line})
+    return text
 
 
 def _read_table(content: bytes) -> _Table:

@@ -242,6 +242,17 @@ def report_values_save(
     return counts
 
 
+@transaction.atomic
+def report_values_save_and_submit(
+    *, report: YearlyReport, user, values: Mapping[str, Decimal | None],
+    comments: Mapping[str, str] | None = None, base_version: int | None = None,
+) -> YearlyReport:
+    """Save the figures and send the report for approval, both or neither: a
+    refused submission (no figures left, a rule) leaves the figures as they were."""
+    report_values_save(report=report, user=user, values=values, comments=comments, base_version=base_version)
+    return report_submit(report=report, user=user)
+
+
 def _locked(report: YearlyReport) -> YearlyReport:
     return YearlyReport.objects.select_for_update().select_related("sector", "org_unit").get(pk=report.pk)
 

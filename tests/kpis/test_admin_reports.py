@@ -112,6 +112,22 @@ def test_save_and_submit_then_approver_approves(world, client, draft):
     assert draft.status == ReportStatus.APPROVED and draft.approved_by == world.users.approver
 
 
+def test_save_and_submit_refused_keeps_the_saved_figures(world, client, draft):
+    client.force_login(world.users.staff)
+    entry_post(client, draft, {"v_BTS": "939"})
+    response = entry_post(client, draft, {"v_BTS": ""}, action="save_submit")
+    assert response.status_code == 400
+    assert DataValue.objects.get(report=draft).value == 939
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "_00", "99999999999999999999999"])
+def test_entry_page_of_an_id_that_does_not_exist_is_not_found(world, client, object_id):
+    client.force_login(world.users.staff)
+    url = reverse("admin:kpis_yearlyreport_change", args=[object_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "save"}).status_code == 404
+
+
 def test_approved_report_cannot_be_changed_by_staff(world, client):
     report = approved_report(world, 2020, {"BTS": Decimal(939)})
     client.force_login(world.users.staff)

@@ -1,3 +1,4 @@
+import base64
 from decimal import Decimal
 
 import pytest
@@ -69,3 +70,9 @@ def test_read_only(figures, client):
 def test_fixed_number_of_queries(figures, client, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         client.get(URL)
+
+
+def test_cursor_with_a_forged_position_is_not_found(figures, client):
+    cursor = base64.b64encode(b"p=abc").decode()
+    response = client.get(URL, {"cursor": cursor})
+    assert response.status_code == 404

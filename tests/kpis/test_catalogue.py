@@ -2,6 +2,8 @@ import copy
 import os
 import subprocess
 import sys
+import signal
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -494,3 +496,82 @@ def test_aliases_cannot_repeat_more_text_than_the_size_limit(tmp_path, settings)
         catalogue_load_file(path=path)
     assert caught.value.errors == ["dòng 13: các bí danh (*tên) lặp lại quá nhiều chữ, hơn cả giới hạn kích "
                                    "thước tệp danh mục."]
+@contextmanager
+def ends_within(seconds: int):
+    """Turn a hang into a failure: a guard against an endless loop, not a
+    measure of speed (the work under it takes milliseconds)."""
+    def hung(signum, frame):
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def file_errors(tmp_path, text: str) -> list[str]:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = database_state()
+    with ends_within(120), pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert database_state() == before
+    return caught.value.errors
+
+
+@pytest.mark.django_db
+def test_yaml_list_that_contains_itself_is_refused(tmp_path):
+    errors = file_errors(tmp_path, "org_units: &units [*units]\n")
+    # Aliases may repeat only a text or a number (see test_yaml_aliases_*), so the cycle is refused at the alias.
+    assert errors == ["dòng 1: bí danh *units trỏ tới một danh sách hoặc một bảng; trong tệp danh mục bí danh "
+                      "(&tên, *tên) chỉ được lặp lại một giá trị chữ hoặc số."]
+
+
+NESTED_ALIASES = "".join(f"x{n}: &a{n} [*a{n - 1}, *a{n - 1}]\n" for n in range(1, 60))
+
+
+ALIAS_REFUSED = ("bí danh *%s trỏ tới một danh sách hoặc một bảng; trong tệp danh mục bí danh (&tên, *tên) "
+                 "chỉ được lặp lại một giá trị chữ hoặc số.")
+
+
+@pytest.mark.django_db
+def test_nested_yaml_aliases_are_refused_with_a_short_message(tmp_path):
+    # Each alias doubles the one before: 2**59 paths through 60 lines, refused at the first alias of a list.
+    text = ("x0: &a0 [a, a]\n" + NESTED_ALIASES
+            + "sectors:\n  - {code: *a59, name: Lĩnh vực}\n"
+            + "indicators:\n  - {code: NEW, name: Mới, sector: S, value_type: integer, aggregation: sum,"
+              " entry_levels: *a59}\n")
+    errors = file_errors(tmp_path, text)
+    assert errors == ["dòng 2: " + ALIAS_REFUSED % "a0"]
+
+
+@pytest.mark.django_db
+def test_entry_levels_that_contain_themselves_are_refused(tmp_path):
+    errors = file_errors(tmp_path, "sectors: [{code: S, name: Lĩnh vực}]\nindicators:\n"
+                                   "  - {code: NEW, name: Mới, sector: S, value_type: integer, aggregation: sum,"
+                                   " entry_levels: &levels [province, *levels]}\n")
+    assert errors == ["dòng 3: " + ALIAS_REFUSED % "levels"]
+
+
+@pytest.mark.django_db
+def test_nul_character_in_a_field_is_refused_naming_the_field(tmp_path):
+    errors = file_errors(tmp_path, 'sectors:\n  - {code: S, name: "Viễn\\0thông"}\n')
+    assert errors == ["dòng 2: sectors[0] (S): name: có ký tự NUL (\\0), không lưu được; hãy xóa nó."]
+
+
+@pytest.mark.django_db
+def test_control_character_in_yaml_is_refused_naming_the_line(tmp_path):
+    errors = file_errors(tmp_path, "sectors:\n  - {code: S, name: Viễn\x7fthông}\n")
+    assert errors == ["dòng 2: YAML không cho phép ký tự điều khiển U+007F; hãy xóa nó."]
+
+
+@pytest.mark.django_db
+def test_a_number_field_written_as_empty_text_is_left_blank():
+    units = [{"code": "HG", "name": "Hậu Giang", "level": "province", "valid_from": "", "valid_to": ""}]
+    catalogue_load(data={"org_units": units})
+    unit = OrgUnit.objects.get(code="HG")
+    assert (unit.valid_from, unit.valid_to) == (None, None)
+

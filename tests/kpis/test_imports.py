@@ -273,6 +273,22 @@ def test_file_that_is_not_utf8_names_the_line(catalogue):
 
 
 @pytest.mark.django_db
+def test_file_with_a_nul_character_is_refused_naming_the_line(catalogue):
+    content = csv_bytes("BTS,HG,2021,1200", "BTS,HG,2022,1300,Niên\x00giám",
+                        header="indicator,org_unit,year,value,comment\n")
+    [(line, message)] = import_errors(content)
+    assert line == 3
+    assert "NUL" in message
+
+
+@pytest.mark.django_db
+def test_utf16_file_is_refused_as_not_utf8_text(catalogue):
+    [(line, message)] = import_errors(csv_bytes("BTS,HG,2021,1200", encoding="utf-16-le"))
+    assert line == 1
+    assert "UTF-8" in message
+
+
+@pytest.mark.django_db
 def test_rows_of_a_report_under_review_are_rejected(catalogue, django_user_model):
     admin = django_user_model.objects.create_superuser("quan_tri", password="mật-khẩu-dài-đủ")
     report_create(sector=Sector.objects.get(code="TELECOM"), org_unit=OrgUnit.objects.get(code="HG"), year=2021,

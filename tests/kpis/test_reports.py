@@ -16,6 +16,7 @@ from kpis.services.reports import (
     report_submit,
     report_values_save,
     report_values_version,
+    report_values_save_and_submit,
 )
 from tests.factories import ValidationRuleFactory
 from tests.workers import wait_for
@@ -227,3 +228,12 @@ def waiting_on_a_lock() -> int:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                        "AND wait_event_type = 'Lock'")
         return cursor.fetchone()[0]
+
+
+def test_save_and_submit_refused_leaves_the_figures_as_they_were(world, report):
+    report_values_save(report=report, user=world.users.staff, values={"BTS": Decimal(939)})
+    with pytest.raises(ValidationError):  # clearing the only figure leaves nothing to submit
+        report_values_save_and_submit(report=report, user=world.users.staff, values={"BTS": None})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT
+    assert DataValue.objects.get(report=report).value == 939
