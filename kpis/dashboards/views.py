@@ -16,13 +16,13 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from kpis.aggregation.version import data_version
 from kpis.dashboards import selectors as s
 from kpis.dashboards import tables as t
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.cache import (
     FILTER_PARAMS,
     cached,
-    data_version,
     page_key,
     page_query,
     role_variant,
