@@ -14,8 +14,10 @@ MINUS = "\u2212"  # a real minus sign, not a hyphen
 PERCENT_UNIT = "%"
 
 
-def _rounded(value: Decimal | int | float | str, decimals: int) -> Decimal:
-    """Half up (41,3965 → 41,4), where Django's number_format would cut the digits."""
+def rounded(value: Decimal | int | float | str, decimals: int) -> Decimal:
+    """A figure rounded to ``decimals`` places, half up (41,3965 → 41,4; 2,5 → 3):
+    on pages, in exports and in spreadsheet cells alike. (Django's
+    number_format would cut the digits; Python's round() rounds half to even.)"""
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
 
 
@@ -25,7 +27,7 @@ def number(value: Decimal | int | float | str | None, decimals: int = 0) -> str:
     if value is None or value == "":
         return ""
     places = int(decimals)
-    return number_format(_rounded(value, places), places, use_l10n=True, force_grouping=True)
+    return number_format(rounded(value, places), places, use_l10n=True, force_grouping=True)
 
 
 def figure(value: Decimal | int | float | None, decimals: int = 0, value_type: str = "") -> str:
@@ -43,11 +45,11 @@ def signed(value: Decimal | int | float | None, decimals: int) -> str:
     nothing (never "−0,0")."""
     if value is None:
         return ""
-    rounded = _rounded(value, decimals)
-    text = number(abs(rounded), decimals)
-    if rounded > 0:
+    shown = rounded(value, decimals)
+    text = number(abs(shown), decimals)
+    if shown > 0:
         return f"+{text}"
-    if rounded < 0:
+    if shown < 0:
         return f"{MINUS}{text}"
     return text
 
@@ -69,9 +71,13 @@ def is_percent_unit(unit: str) -> bool:
     return unit == PERCENT_UNIT
 
 
+def unit_gap(unit: str) -> str:
+    """No space before a per cent sign (92,7%), a space before words (939 trạm)."""
+    return "" if is_percent_unit(unit) else " "
+
+
 def with_unit(text: str, unit: str, value_type: str = "") -> str:
-    """A formatted figure and its unit: no space before a per cent sign
-    (92,7%), a space before words (939 trạm); yes/no has no unit."""
+    """A formatted figure and its unit (``unit_gap`` between); yes/no has no unit."""
     if not text or not unit or value_type == ValueType.YES_NO:
         return text
-    return f"{text}{'' if is_percent_unit(unit) else ' '}{unit}"
+    return f"{text}{unit_gap(unit)}{unit}"

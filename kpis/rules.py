@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol, TypeVar
 
+from django.db.models import Q
+
 from kpis.models import Aggregation, Direction, MilestoneStatus, ReportStatus, ValueType
 
 
@@ -79,6 +81,11 @@ def milestone_is_open(status: str) -> bool:
 def milestone_is_overdue(*, status: str, due: date, on: date) -> bool:
     """Open and past its due date on ``on`` (a cancelled milestone is never overdue)."""
     return milestone_is_open(status) and due < on
+
+
+def milestone_overdue_q(on: date) -> Q:
+    """``milestone_is_overdue`` as a filter on Milestone."""
+    return Q(due__lt=on) & Q(status__in=OPEN_MILESTONE_STATUSES)
 
 
 # --- Report statuses --------------------------------------------------------------------------

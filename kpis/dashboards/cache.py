@@ -23,6 +23,7 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 
 from kpis.aggregation.version import DataVersion
+from kpis.permissions import sees_admin_links
 
 TIMEOUT = 24 * 3600
 FILTER_PARAMS = ("year", "unit")
@@ -65,7 +66,7 @@ def page_query(request, params: Iterable[str]) -> QueryDict:
 
 def role_variant(user) -> str:
     """What differs between users inside a cached page: staff get links into the admin."""
-    return "staff" if user.is_authenticated and user.is_staff else "public"
+    return "staff" if sees_admin_links(user) else "public"
 
 
 def page_key(page: str, version: DataVersion, request, *extra: str) -> str:
