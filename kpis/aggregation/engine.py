@@ -245,7 +245,8 @@ def _step_rollup(cursor, scope: Scope) -> int:
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT g.indicator_id, g.org_unit_id, g.year, COALESCE(g.total, g.mean, g.least, g.most),
-                   '{M.ROLLUP.value}', g.children, g.expected, CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
+                   '{M.ROLLUP.value}', g.children, g.expected,
+                   CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
             FROM (
                 -- Each aggregate skips the rows it does not apply to (a NULL-free
                 -- filter), so every row costs one aggregate, not four.

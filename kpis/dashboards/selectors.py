@@ -212,7 +212,8 @@ class Card:
 
     @cached_property
     def change_pct_text(self) -> str:
-        if not self.cell or self.cell.change_pct is None or self.indicator.value_type in (ValueType.YES_NO, ValueType.PERCENT):
+        if (not self.cell or self.cell.change_pct is None
+                or self.indicator.value_type in (ValueType.YES_NO, ValueType.PERCENT)):
             return ""
         return p.signed(self.cell.change_pct, 1) + "%"
 
