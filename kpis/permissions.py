@@ -73,6 +73,19 @@ def is_assigned(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
     )
 
 
+def assigned_units_and_sectors(user: User) -> tuple[set[int] | None, set[int] | None]:
+    """The ids of the units and of the sectors the user is assigned to, for
+    narrowing a choice; None means every one (a superuser, or an assignment to
+    every sector). Whether a pair is allowed is still ``is_assigned``."""
+    if user.is_superuser:
+        return None, None
+    assignments = list(Assignment.objects.filter(user=user))
+    unit_ids = org_unit_descendant_ids([a.org_unit_id for a in assignments if a.include_descendants]) | {
+        a.org_unit_id for a in assignments}
+    sector_ids = {a.sector_id for a in assignments}
+    return unit_ids, (None if None in sector_ids else sector_ids)
+
+
 def assigned_scope(user: User) -> Q | None:
     """A filter on YearlyReport for the user's assignments; None means everything."""
     if user.is_superuser:

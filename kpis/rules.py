@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar
 
 from django.db.models import Q
 
-from kpis.models import Aggregation, Direction, MilestoneStatus, ReportStatus, ValueType
+from kpis.models import Aggregation, Direction, MilestoneStatus, ProgressStatus, ReportStatus, ValueType
 
 
 # --- Which target applies to a year ---------------------------------------------------------
@@ -66,6 +66,16 @@ def higher_is_better(direction: str) -> bool:
 def is_behind(direction: str, value, reference) -> bool:
     """Whether ``value`` is worse than ``reference`` for an indicator of this direction."""
     return value < reference if higher_is_better(direction) else value > reference
+
+
+# --- Progress statuses ----------------------------------------------------------------------
+
+# From best to worst, as pages, tables and the summary list them; "no data" last.
+PROGRESS_ORDER = (
+    ProgressStatus.ACHIEVED, ProgressStatus.ON_TRACK, ProgressStatus.NEEDS_ACCELERATION,
+    ProgressStatus.LIMITED_PROGRESS, ProgressStatus.DETERIORATION, ProgressStatus.NOT_ACHIEVED,
+    ProgressStatus.NO_DATA,
+)
 
 
 # --- Milestones -------------------------------------------------------------------------------

@@ -45,7 +45,6 @@ _PROGRESS_SYMBOLS = {
     ProgressStatus.NOT_ACHIEVED: "✗",
     ProgressStatus.NO_DATA: "?",
 }
-PROGRESS_ORDER = list(_PROGRESS_SYMBOLS)
 
 
 def progress_badge(status: str | None) -> Badge | None:

@@ -11,15 +11,12 @@ from kpis.export.formatting import indicator_value
 from kpis.export.selectors import ReportData, unit_full_name
 from kpis.formatting import figure, is_percent_unit, unit_name
 from kpis.models import MilestoneStatus, ProgressStatus, ValueType
-from kpis.rules import milestone_is_open, milestone_is_overdue
+from kpis.rules import PROGRESS_ORDER, milestone_is_open, milestone_is_overdue
 
 MAX_CHANGES = 3
 MAX_LAGGING = 3
 
-_STATUS_ORDER = (
-    ProgressStatus.ACHIEVED, ProgressStatus.ON_TRACK, ProgressStatus.NEEDS_ACCELERATION,
-    ProgressStatus.LIMITED_PROGRESS, ProgressStatus.DETERIORATION, ProgressStatus.NOT_ACHIEVED,
-)
+_STATUS_ORDER = tuple(status for status in PROGRESS_ORDER if status != ProgressStatus.NO_DATA)
 
 
 def _join(parts: list[str]) -> str:

@@ -98,3 +98,17 @@ def test_report_admin_rules_per_role(world, role, list_reports, work_on_reports,
     assert permissions.can_work_on_reports(user) is work_on_reports
     assert permissions.can_list_values(user) is list_values
     assert not permissions.can_list_reports(AnonymousUser())
+
+
+def test_the_report_form_offers_the_units_and_sectors_of_the_assignments(world):
+    staff_units, staff_sectors = permissions.assigned_units_and_sectors(world.users.staff)
+    assert staff_units == {world.province.pk, world.d1.pk, world.d2.pk} and staff_sectors == {world.telecom.pk}
+    assert permissions.assigned_units_and_sectors(world.users.district_staff) == ({world.d1.pk}, {world.telecom.pk})
+    assert permissions.assigned_units_and_sectors(world.users.approver)[1] is None  # every sector
+    assert permissions.assigned_units_and_sectors(world.users.admin) == (None, None)
+
+    from kpis.admin.forms import ReportCreateForm
+
+    form = ReportCreateForm(user=world.users.district_staff)
+    assert list(form.fields["org_unit"].queryset) == [world.d1]
+    assert list(form.fields["sector"].queryset) == [world.telecom]
