@@ -19,6 +19,9 @@ PERM_SUBMIT = "kpis.submit_yearlyreport"
 PERM_APPROVE = "kpis.approve_yearlyreport"
 PERM_VIEW_APPROVED = "kpis.view_approved_yearlyreport"
 PERM_CHANGE_USER = "auth.change_user"
+PERM_VIEW_REPORTS = "kpis.view_yearlyreport"
+PERM_VIEW_VALUES = "kpis.view_datavalue"
+PERM_EXPORT = "kpis.export_summary"
 
 # Who changes who may do what, or what the figures mean: users, role groups,
 # assignments and the catalogue. Any one of these makes a user an administrator.
@@ -70,6 +73,19 @@ def is_assigned(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
     )
 
 
+def assigned_units_and_sectors(user: User) -> tuple[set[int] | None, set[int] | None]:
+    """The ids of the units and of the sectors the user is assigned to, for
+    narrowing a choice; None means every one (a superuser, or an assignment to
+    every sector). Whether a pair is allowed is still ``is_assigned``."""
+    if user.is_superuser:
+        return None, None
+    assignments = list(Assignment.objects.filter(user=user))
+    unit_ids = org_unit_descendant_ids([a.org_unit_id for a in assignments if a.include_descendants]) | {
+        a.org_unit_id for a in assignments}
+    sector_ids = {a.sector_id for a in assignments}
+    return unit_ids, (None if None in sector_ids else sector_ids)
+
+
 def assigned_scope(user: User) -> Q | None:
     """A filter on YearlyReport for the user's assignments; None means everything."""
     if user.is_superuser:
@@ -98,6 +114,28 @@ def reports_visible_to(user: User) -> QuerySet[YearlyReport]:
     if user.has_perm(PERM_VIEW_APPROVED):
         scope |= Q(status=ReportStatus.APPROVED)
     return reports.filter(scope)
+
+
+def can_list_reports(user: User) -> bool:
+    """Whether the reports list is open to the user at all (which reports it
+    shows is ``reports_visible_to``)."""
+    return any(user.has_perm(permission) for permission in (
+        PERM_VIEW_REPORTS, PERM_VIEW_APPROVED, PERM_ENTER, PERM_APPROVE))
+
+
+def can_create_reports(user: User) -> bool:
+    """Whether the user may create reports somewhere (where: ``can_create_report``)."""
+    return user.has_perm(PERM_CREATE)
+
+
+def can_work_on_reports(user: User) -> bool:
+    """Whether the user may enter figures or review reports somewhere."""
+    return user.has_perm(PERM_ENTER) or user.has_perm(PERM_APPROVE)
+
+
+def can_list_values(user: User) -> bool:
+    """The read-only list of figures (each row still needs ``can_view_report``)."""
+    return user.is_superuser or user.has_perm(PERM_VIEW_VALUES)
 
 
 def can_create_report(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
@@ -208,3 +246,36 @@ def can_reset_second_factor(user: User, target) -> bool:
     if not user.is_authenticated or not user.is_active or not user.has_perm(PERM_CHANGE_USER):
         return False
     return user.is_superuser or not target.is_superuser
+
+
+def can_export_summary(user: User | None) -> bool:
+    """Who may export the leaders' summary (PDF, DOCX, XLSX): whoever holds
+    ``kpis.export_summary`` (leaders and approvers by default). The button, the
+    form, the download and the worker all ask this."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(PERM_EXPORT))
+
+
+def can_see_dashboards(user: User) -> bool:
+    """Approved figures are open to anyone unless the site is set private."""
+    return settings.PORTAL_PUBLIC or (user.is_authenticated and user.is_active)
+
+
+def can_see_completeness(user: User) -> bool:
+    """Report statuses are not secret but internal: open with the dashboards on a
+    public site; on a private one, only to users with a permission on reports."""
+    if settings.PORTAL_PUBLIC:
+        return True
+    return user.is_authenticated and user.is_active and user.has_module_perms("kpis")
+
+
+def sees_admin_links(user: User) -> bool:
+    """Staff (who may sign in to the admin) get links from pages into it."""
+    return user.is_authenticated and user.is_staff
+
+
+def can_see_health_details(user: User, *, database_ok: bool) -> bool:
+    """Error names and the recompute state help an attacker time an attack on a
+    private site: there, only signed-in staff see them (the session needs the database)."""
+    if settings.PORTAL_PUBLIC:
+        return True
+    return database_ok and user.is_authenticated and user.is_staff

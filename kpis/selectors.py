@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from kpis.models import Aggregate, DataValue, Indicator, YearlyReport
+from kpis.models import Aggregate, DataValue, Indicator, ReportStatus, YearlyReport
 from kpis.services.reports import report_entry_indicators
 
 
@@ -41,7 +41,7 @@ def report_entry_rows(report: YearlyReport) -> list[EntryRow]:
     last_year = dict(
         DataValue.objects.filter(
             indicator_id__in=ids, org_unit=report.org_unit, year=report.year - 1,
-            report__status="approved",
+            report__status=ReportStatus.APPROVED,
         ).values_list("indicator_id", "value")
     )
     history = (

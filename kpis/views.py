@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from kpis.aggregation import aggregation_state
+from kpis.permissions import can_see_health_details
 
 IN_PROCESS = "in-process"  # no broker (tasks run in the web process) or no cache server: nothing to fail
 
@@ -30,14 +31,6 @@ def _redis_state(url: str | None, timeout: float) -> str:
         return f"error: {type(error).__name__}"
 
 
-def _may_see_details(request: HttpRequest, database_ok: bool) -> bool:
-    """Error names and the recompute state help an attacker time an attack on a
-    private site: there, only signed-in staff see them (the session needs the database)."""
-    if settings.PORTAL_PUBLIC:
-        return True
-    return database_ok and request.user.is_authenticated and request.user.is_staff
-
-
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database, the broker and the page cache answer; 503 naming
@@ -50,7 +43,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     healthy = {name: state in ("ok", IN_PROCESS) for name, state in parts.items()}
     status = "ok" if all(healthy.values()) else "fail"
-    if not _may_see_details(request, healthy["database"]):
+    if not can_see_health_details(request.user, database_ok=healthy["database"]):
         body = {name: "ok" if fine else "fail" for name, fine in healthy.items()}
         return JsonResponse({"status": status, **body}, status=200 if status == "ok" else 503)
     body = {"status": status, **parts, "failed": [name for name, fine in healthy.items() if not fine]}

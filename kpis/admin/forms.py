@@ -92,14 +92,11 @@ class ReportCreateForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if user is not None and not user.is_superuser:
-            assignments = list(user.assignments.all())
-            unit_ids = permissions.org_unit_descendant_ids(
-                [a.org_unit_id for a in assignments if a.include_descendants]
-            ) | {a.org_unit_id for a in assignments}
-            sector_ids = {a.sector_id for a in assignments}
-            self.fields["org_unit"].queryset = OrgUnit.objects.filter(pk__in=unit_ids)
-            if None not in sector_ids:
+        if user is not None:
+            unit_ids, sector_ids = permissions.assigned_units_and_sectors(user)
+            if unit_ids is not None:
+                self.fields["org_unit"].queryset = OrgUnit.objects.filter(pk__in=unit_ids)
+            if sector_ids is not None:
                 self.fields["sector"].queryset = Sector.objects.filter(pk__in=sector_ids)
 
     def clean(self):

@@ -22,15 +22,9 @@ from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, com
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
+from kpis.rules import report_status_symbol
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
-
-STATUS_SYMBOLS = {
-    ReportStatus.DRAFT: "✎",
-    ReportStatus.SUBMITTED: "➜",
-    ReportStatus.APPROVED: "✔",
-    ReportStatus.RETURNED: "↩",
-}
 
 _REVIEW_ACTIONS = {
     "approve": report_services.report_approve,
@@ -48,7 +42,7 @@ _DONE_MESSAGES = {
 
 def status_badge(report: YearlyReport) -> str:
     return format_html('<span class="report-status report-status--{}">{} {}</span>',
-                       report.status, STATUS_SYMBOLS.get(report.status, ""), report.get_status_display())
+                       report.status, report_status_symbol(report.status), report.get_status_display())
 
 
 def _input_text(indicator: Indicator, value: Decimal | None) -> str:
@@ -85,17 +79,15 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
         user = request.user
         if obj is not None:
             return permissions.can_view_report(user, obj)
-        return any(user.has_perm(p) for p in (
-            "kpis.view_yearlyreport", permissions.PERM_VIEW_APPROVED, permissions.PERM_ENTER,
-            permissions.PERM_APPROVE))
+        return permissions.can_list_reports(user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(permissions.PERM_CREATE)
+        return permissions.can_create_reports(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         user = request.user
         if obj is None:
-            return user.has_perm(permissions.PERM_ENTER) or user.has_perm(permissions.PERM_APPROVE)
+            return permissions.can_work_on_reports(user)
         return (permissions.can_edit_values(user, obj) or permissions.can_submit(user, obj)
                 or permissions.can_review(user, obj))
 
@@ -270,4 +262,4 @@ class DataValueAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         if obj is not None:
             return permissions.can_view_report(request.user, obj.report)
-        return request.user.has_perm("kpis.view_datavalue") or request.user.is_superuser
+        return permissions.can_list_values(request.user)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kpis.aggregation import engine
 from kpis.aggregation.scope import FULL, Scope, scope_for_cells
+from kpis.aggregation.version import data_version
 from kpis.models import Aggregate, RecomputeRun, StaleMark
 
 logger = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class AggregationState:
 
 
 def aggregation_state() -> AggregationState:
-    """When figures were last recomputed and whether changes are still waiting."""
-    last = RecomputeRun.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
-    return AggregationState(last_recompute=last, pending=StaleMark.objects.exists())
+    """When figures were last recomputed and whether changes are still waiting
+    (the data version's rule, kpis.aggregation.version)."""
+    version = data_version()
+    return AggregationState(last_recompute=version.last_recompute, pending=version.pending)

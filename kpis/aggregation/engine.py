@@ -25,10 +25,17 @@ from django.db import connection
 
 from kpis.aggregation.scope import FULL, Scope
 from kpis.formulas import Expr, Number, Ref, Unary, find_cycle, parse_formula, referenced_codes
+from kpis.models import AggregateMethod as M
+from kpis.models import Aggregation as A
+from kpis.models import ComparisonOperator as Op
+from kpis.models import Direction, ReportStatus
+from kpis.models import ProgressStatus as P
+from kpis.rules import applicable_target_year_sql
 
 KEY = "indicator_id, org_unit_id, year"
 # Only approved figures count: every step reads values through this.
-_APPROVED_VALUES = "kpis_datavalue dv JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'"
+_APPROVED_VALUES = ("kpis_datavalue dv JOIN kpis_yearlyreport r ON r.id = dv.report_id "
+                   f"AND r.status = '{ReportStatus.APPROVED.value}'")
 # Derived indicators as (id, parsed formula, {component code: id}), each after those it uses.
 Derived = list[tuple[int, Expr, dict[str, int]]]
 VALUE_COLUMNS = "value, method, children_count, expected_children, is_complete"
@@ -238,7 +245,8 @@ def _step_rollup(cursor, scope: Scope) -> int:
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT g.indicator_id, g.org_unit_id, g.year, COALESCE(g.total, g.mean, g.least, g.most),
-                   'rollup', g.children, g.expected, CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
+                   '{M.ROLLUP.value}', g.children, g.expected,
+                   CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
             FROM (
                 -- Each aggregate skips the rows it does not apply to (a NULL-free
                 -- filter), so every row costs one aggregate, not four.
@@ -250,9 +258,10 @@ def _step_rollup(cursor, scope: Scope) -> int:
                        COUNT(*) AS children, MAX(l.expected) AS expected, MIN(COALESCE(v.is_complete, 1)) AS complete
                 FROM {source} v
                 JOIN agg_links l ON l.child_id = v.org_unit_id AND l.year = v.year AND l.parent_depth = %s
-                JOIN (SELECT id, CASE aggregation WHEN 'sum' THEN 1 WHEN 'average' THEN 2 WHEN 'min' THEN 3
-                                                  WHEN 'max' THEN 4 END AS how
-                      FROM kpis_indicator WHERE aggregation IN ('sum', 'average', 'min', 'max')) i
+                JOIN (SELECT id, CASE aggregation WHEN '{A.SUM.value}' THEN 1 WHEN '{A.AVERAGE.value}' THEN 2
+                                                  WHEN '{A.MIN.value}' THEN 3 WHEN '{A.MAX.value}' THEN 4 END AS how
+                      FROM kpis_indicator WHERE aggregation IN ('{A.SUM.value}', '{A.AVERAGE.value}',
+                                                                '{A.MIN.value}', '{A.MAX.value}')) i
                      ON i.id = v.indicator_id
                 {"" if scope.full else "JOIN agg_scope_indicators si ON si.id = v.indicator_id"}
                 GROUP BY v.indicator_id, l.parent_id, v.year
@@ -324,7 +333,7 @@ def _step_derived(cursor, scope: Scope, derived: Derived) -> int:
         completeness = " * ".join(f"COALESCE({alias[code]}.is_complete, 1)" for code in codes)
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
-            SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), 'derived', 0, 0, {completeness}
+            SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), '{M.DERIVED.value}', 0, 0, {completeness}
             FROM {source} c0 {joins}
             JOIN agg_scope_units su ON su.id = c0.org_unit_id
             JOIN agg_scope_years sy ON sy.year = c0.year
@@ -334,13 +343,15 @@ def _step_derived(cursor, scope: Scope, derived: Derived) -> int:
 
 
 def _step_targets(cursor, scope: Scope) -> None:
-    """The target that applies to a year is the nearest one at or after it;
-    its baseline is the target's baseline year, or the first year with data."""
+    """The target that applies to a year (kpis.rules.applicable_target: the
+    nearest one at or after it); its baseline is the target's baseline year,
+    or the first year with data."""
+    applies = applicable_target_year_sql(target_year="t.year", year="w.year")
     cursor.execute(f"""
         INSERT INTO agg_target_for ({KEY}, target_year)
         SELECT w.indicator_id, w.org_unit_id, w.year, MIN(t.year)
         FROM agg_w w JOIN kpis_target t ON t.indicator_id = w.indicator_id
-            AND t.org_unit_id = w.org_unit_id AND t.year >= w.year
+            AND t.org_unit_id = w.org_unit_id AND {applies}
         GROUP BY w.indicator_id, w.org_unit_id, w.year""")
     source = _values_source(scope)
     cursor.execute(f"""
@@ -357,8 +368,9 @@ def _step_targets(cursor, scope: Scope) -> None:
               AND v.year = agg_baseline.year)""")
 
 
-_AT_TARGET = ("((t.operator = '>=' AND w.value >= t.value) OR (t.operator = '<=' AND w.value <= t.value)"
-              " OR (t.operator = '=' AND w.value = t.value))")
+_AT_TARGET = (f"((t.operator = '{Op.GTE.value}' AND w.value >= t.value)"
+              f" OR (t.operator = '{Op.LTE.value}' AND w.value <= t.value)"
+              f" OR (t.operator = '{Op.EQ.value}' AND w.value = t.value))")
 _NONZERO = "CASE WHEN {0} = 0 THEN 0.001 ELSE {0} END"
 
 
@@ -370,25 +382,25 @@ def _step_status(cursor) -> None:
         INSERT INTO agg_status ({KEY}, target_id, status, achievement_pct)
         SELECT {KEY}, target_id,
                CASE
-                 WHEN at_target = 1 THEN 'achieved'
-                 WHEN year = target_year THEN 'not_achieved'
-                 WHEN cagr_o IS NULL THEN 'no_data'
-                 WHEN cagr_r = 0 THEN 'deterioration'
-                 WHEN direction * cagr_o / ABS(cagr_r) >= 0.95 THEN 'on_track'
-                 WHEN direction * cagr_o / ABS(cagr_r) >= 0.6 THEN 'needs_acceleration'
-                 WHEN direction * cagr_o / ABS(cagr_r) >= 0 THEN 'limited_progress'
-                 ELSE 'deterioration'
+                 WHEN at_target = 1 THEN '{P.ACHIEVED.value}'
+                 WHEN year = target_year THEN '{P.NOT_ACHIEVED.value}'
+                 WHEN cagr_o IS NULL THEN '{P.NO_DATA.value}'
+                 WHEN cagr_r = 0 THEN '{P.DETERIORATION.value}'
+                 WHEN direction * cagr_o / ABS(cagr_r) >= 0.95 THEN '{P.ON_TRACK.value}'
+                 WHEN direction * cagr_o / ABS(cagr_r) >= 0.6 THEN '{P.NEEDS_ACCELERATION.value}'
+                 WHEN direction * cagr_o / ABS(cagr_r) >= 0 THEN '{P.LIMITED_PROGRESS.value}'
+                 ELSE '{P.DETERIORATION.value}'
                END,
                achievement_pct
         FROM (
           SELECT w.indicator_id, w.org_unit_id, w.year, t.id AS target_id, t.year AS target_year,
                  CASE WHEN {_AT_TARGET} THEN 1 ELSE 0 END AS at_target,
-                 CASE WHEN i.direction = 'lower' THEN -1 ELSE 1 END AS direction,
+                 CASE WHEN i.direction = '{Direction.LOWER.value}' THEN -1 ELSE 1 END AS direction,
                  CASE WHEN b.value IS NOT NULL AND b.year < w.year
                       THEN POWER(w.value * 1.0 / {base}, 1.0 / (w.year - b.year)) - 1 END AS cagr_o,
                  CASE WHEN b.value IS NOT NULL AND b.year < t.year
                       THEN POWER({target} * 1.0 / {base}, 1.0 / (t.year - b.year)) - 1 END AS cagr_r,
-                 CASE WHEN i.direction = 'lower' THEN
+                 CASE WHEN i.direction = '{Direction.LOWER.value}' THEN
                            CASE WHEN w.value <> 0 THEN ROUND(t.value * 100.0 / w.value, 8) END
                       ELSE CASE WHEN t.value <> 0 THEN ROUND(w.value * 100.0 / t.value, 8) END
                  END AS achievement_pct
@@ -424,7 +436,7 @@ def final_cells(scope: Scope) -> str:
     the work tables: written straight into kpis_aggregate or compared with
     it, never copied into another ten-million-row table first."""
     return f"""
-        SELECT w.indicator_id, w.org_unit_id, w.year, w.value, COALESCE(w.method, 'entered') AS method,
+        SELECT w.indicator_id, w.org_unit_id, w.year, w.value, COALESCE(w.method, '{M.ENTERED.value}') AS method,
                COALESCE(w.children_count, 0) AS children_count, COALESCE(w.expected_children, 0) AS expected_children,
                COALESCE(w.is_complete, 1) = 1 AS is_complete,
                w.previous AS previous_value, w.value - w.previous AS change,

@@ -1,9 +1,11 @@
-from django.conf import settings
 from rest_framework.permissions import BasePermission
+
+from kpis.permissions import can_see_dashboards
 
 
 class PublicOrAuthenticated(BasePermission):
-    """Approved figures are open to anyone unless the site is set private."""
+    """Approved figures are open to anyone unless the site is set private (the
+    dashboards' rule, kpis.permissions.can_see_dashboards)."""
 
     def has_permission(self, request, view) -> bool:
-        return settings.PORTAL_PUBLIC or bool(request.user and request.user.is_authenticated)
+        return bool(request.user) and can_see_dashboards(request.user)

@@ -8,8 +8,9 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
-from kpis.models import MilestoneStatus, ProgressStatus, ReportStatus
-from kpis.templatetags.kpis_format import number
+from kpis.formatting import figure, number, signed, unit_gap, unit_name, with_unit  # noqa: F401 - pages' formatting
+from kpis.models import ComparisonOperator, MilestoneStatus, ProgressStatus, ReportStatus
+from kpis.rules import REPORT_MISSING_SYMBOL, REPORT_NOT_EXPECTED_SYMBOL, REPORT_STATUS_SYMBOLS
 
 
 def is_english() -> bool:
@@ -44,7 +45,6 @@ _PROGRESS_SYMBOLS = {
     ProgressStatus.NOT_ACHIEVED: "✗",
     ProgressStatus.NO_DATA: "?",
 }
-PROGRESS_ORDER = list(_PROGRESS_SYMBOLS)
 
 
 def progress_badge(status: str | None) -> Badge | None:
@@ -53,22 +53,22 @@ def progress_badge(status: str | None) -> Badge | None:
     return Badge(status, _PROGRESS_SYMBOLS.get(status, "?"), str(ProgressStatus(status).label))
 
 
-_REPORT_SYMBOLS = {
-    ReportStatus.APPROVED: "✓",
-    ReportStatus.SUBMITTED: "↑",
-    ReportStatus.DRAFT: "✎",
-    ReportStatus.RETURNED: "↩",
-}
 MISSING = "missing"
 NOT_EXPECTED = "not_expected"
 
 
+def report_legend() -> list[Badge]:
+    """Every report badge, in the order the completeness page explains them."""
+    return [report_badge(status) for status in (ReportStatus.APPROVED, ReportStatus.SUBMITTED, ReportStatus.DRAFT,
+                                                ReportStatus.RETURNED, MISSING, NOT_EXPECTED)]
+
+
 def report_badge(status: str) -> Badge:
     if status == MISSING:
-        return Badge(MISSING, "○", _("Chưa có báo cáo"))
+        return Badge(MISSING, REPORT_MISSING_SYMBOL, _("Chưa có báo cáo"))
     if status == NOT_EXPECTED:
-        return Badge(NOT_EXPECTED, "–", _("Không phải báo cáo"))
-    return Badge(status, _REPORT_SYMBOLS[status], str(ReportStatus(status).label))
+        return Badge(NOT_EXPECTED, REPORT_NOT_EXPECTED_SYMBOL, _("Không phải báo cáo"))
+    return Badge(status, REPORT_STATUS_SYMBOLS[status], str(ReportStatus(status).label))
 
 
 _MILESTONE_SYMBOLS = {
@@ -87,29 +87,7 @@ def overdue_badge() -> Badge:
     return Badge("overdue", "!", _("Quá hạn"))
 
 
-OPERATOR_SYMBOLS = {">=": "≥", "<=": "≤", "=": "="}
-
-
-def figure(value: Decimal | None, decimals: int, value_type: str = "") -> str:
-    """A figure the way the page shows it: Vietnamese or English grouping and
-    decimals, ``Có``/``Không`` for yes/no; empty for no value."""
-    if value is None:
-        return ""
-    if value_type == "yes_no":
-        return _("Có") if value else _("Không")
-    return number(value, decimals)
-
-
-def signed(value: Decimal | None, decimals: int) -> str:
-    """A change with its sign: +33, −1,5 (a real minus sign), 0."""
-    if value is None:
-        return ""
-    rounded = round(Decimal(value), decimals)
-    if rounded > 0:
-        return "+" + number(rounded, decimals)
-    if rounded < 0:
-        return "−" + number(-rounded, decimals)
-    return number(0, decimals)
+OPERATOR_SYMBOLS = {operator.value: str(operator.label) for operator in ComparisonOperator}
 
 
 def change_arrow(change: Decimal | None) -> tuple[str, str]:

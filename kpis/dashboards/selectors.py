@@ -26,14 +26,16 @@ from kpis.models import (
     DefinitionChange,
     Indicator,
     Milestone,
-    MilestoneStatus,
     OrgUnit,
     OrgUnitLevel,
     ReportStatus,
     Sector,
     Target,
+    ValueType,
     YearlyReport,
 )
+from kpis.rules import applicable_target, milestone_overdue_q
+from kpis.rules import higher_is_better as _higher_is_better
 
 # ---------------------------------------------------------------------------
 # Plain data the templates and tables read (no lazy relations, no queries).
@@ -97,27 +99,24 @@ class IndicatorView:
     def of(cls, indicator: Indicator) -> IndicatorView:
         return cls(
             indicator.pk, indicator.code, p.localized(indicator), indicator.sector_id,
-            p.localized(indicator, "unit"), indicator.decimals, indicator.value_type, indicator.direction,
+            p.unit_name(indicator), indicator.decimals, indicator.value_type, indicator.direction,
             indicator.is_key, indicator.position, p.localized(indicator, "definition"), indicator.source,
             indicator.formula, indicator.aggregation, tuple(indicator.entry_levels or ()),
         )
 
     @property
     def higher_is_better(self) -> bool:
-        return self.direction != "lower"
+        return _higher_is_better(self.direction)
 
     def show(self, value: Decimal | None) -> str:
         return p.figure(value, self.decimals, self.value_type)
 
     @property
     def unit_gap(self) -> str:
-        """No space before a per cent sign (92,7%), a space before words (939 trạm)."""
-        return "" if self.unit == "%" else " "
+        return p.unit_gap(self.unit)
 
     def with_unit(self, text: str) -> str:
-        if not text or not self.unit or self.value_type == "yes_no":
-            return text
-        return f"{text}{self.unit_gap}{self.unit}"
+        return p.with_unit(text, self.unit, self.value_type)
 
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
@@ -180,9 +179,9 @@ def _targets(queryset) -> dict[int, list[TargetView]]:
 
 
 def target_for(targets: list[TargetView], year: int) -> TargetView | None:
-    """The target that applies to ``year``: the nearest one at or after it (the
-    aggregation's rule, so the badge and the target shown always agree)."""
-    return next((t for t in targets if t.year >= year), None)
+    """The target that applies to ``year`` (kpis.rules, the aggregation's rule
+    too, so the badge and the target shown always agree)."""
+    return applicable_target(targets, year)
 
 
 @dataclass
@@ -207,13 +206,14 @@ class Card:
 
     @cached_property
     def change_text(self) -> str:
-        if not self.cell or self.cell.change is None or self.indicator.value_type == "yes_no":
+        if not self.cell or self.cell.change is None or self.indicator.value_type == ValueType.YES_NO:
             return ""
         return p.signed(self.cell.change, self.indicator.decimals)
 
     @cached_property
     def change_pct_text(self) -> str:
-        if not self.cell or self.cell.change_pct is None or self.indicator.value_type in ("yes_no", "percent"):
+        if (not self.cell or self.cell.change_pct is None
+                or self.indicator.value_type in (ValueType.YES_NO, ValueType.PERCENT)):
             return ""
         return p.signed(self.cell.change_pct, 1) + "%"
 
@@ -392,15 +392,12 @@ class MilestoneRow:
         return p.overdue_badge() if self.overdue else None
 
 
-OPEN_MILESTONE = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
-
-
 def milestones_annotated(queryset=None):
     """Milestones with ``overdue`` (open and past due), overdue ones first, then by due date."""
     today = timezone.localdate()
     queryset = queryset if queryset is not None else Milestone.objects.all()
     return (queryset.select_related("sector", "org_unit")
-            .annotate(overdue=Case(When(Q(due__lt=today) & Q(status__in=OPEN_MILESTONE), then=Value(1)),
+            .annotate(overdue=Case(When(milestone_overdue_q(today), then=Value(1)),
                                    default=Value(0), output_field=IntegerField()))
             .order_by("-overdue", "due", "code"))
 
@@ -574,7 +571,7 @@ class IndicatorPage:
         """The target that applies to each year of the chart (a step line)."""
         line = []
         for year in self.chart_years:
-            target = next((t for t in self.targets if t.year >= year), None)
+            target = target_for(self.targets, year)
             line.append(target.value if target else None)
         return line
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.export import TableExport
 
 from kpis.dashboards import presentation as p
+from kpis.formatting import rounded
+from kpis.models import ValueType
 from kpis.spreadsheets import dataset_xlsx, safe_row
 
 TEMPLATE = "kpis/dashboards/_table.html"
@@ -27,10 +29,10 @@ def url_with(name: str, *args, **params) -> str:
 
 
 def plain(value: Decimal | None, decimals: int) -> Decimal | str:
-    """A figure for an export: rounded to the indicator's decimals, no grouping."""
+    """A figure for an export: rounded to the indicator's decimals (half up), no grouping."""
     if value is None:
         return ""
-    return Decimal(value).quantize(Decimal(1).scaleb(-decimals))
+    return rounded(value, decimals)
 
 
 def badge_html(badge: p.Badge | None):
@@ -67,14 +69,14 @@ class FigureColumn(tables.Column):
         return p.figure(value, record["decimals"], record.get("value_type", ""))
 
     def value(self, value, record):
-        if record.get("value_type") == "yes_no":
+        if record.get("value_type") == ValueType.YES_NO:
             return int(value)
         return plain(value, record["decimals"])
 
 
 class ChangeColumn(FigureColumn):
     def render(self, value, record):
-        if record.get("value_type") == "yes_no":
+        if record.get("value_type") == ValueType.YES_NO:
             return "—"
         symbol, word = p.change_arrow(value)
         return format_html('<span class="change"><span aria-hidden="true">{}</span> <span class="visually-hidden">{}</span>{}</span>',

@@ -4,7 +4,6 @@ the data changes (see ``kpis.dashboards.cache``)."""
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -16,25 +15,26 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from kpis.aggregation.version import data_version
+from kpis.dashboards import presentation as p
 from kpis.dashboards import selectors as s
 from kpis.dashboards import tables as t
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.cache import (
     FILTER_PARAMS,
     cached,
-    data_version,
     page_key,
     page_query,
     role_variant,
     table_params,
 )
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
-from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector
+from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
+from kpis.permissions import can_export_summary, can_see_completeness, can_see_dashboards
 
 EXPORT_BUTTON = "kpis/export/_button.html"
 # Where a page's per-user actions (the export button) go, between its cached head and body.
 ACTIONS_SLOT = "<!-- page-actions -->"
-PERM_EXPORT = "kpis.export_summary"
 
 
 @dataclass
@@ -74,18 +74,6 @@ class Export(Exception):
 # --- access ---------------------------------------------------------------------
 
 
-def can_see_dashboards(user) -> bool:
-    return settings.PORTAL_PUBLIC or (user.is_authenticated and user.is_active)
-
-
-def can_see_completeness(user) -> bool:
-    """Report statuses are not secret but internal: open with the dashboards on a
-    public site; on a private one, only to users with a permission on reports."""
-    if settings.PORTAL_PUBLIC:
-        return True
-    return user.is_authenticated and user.is_active and user.has_module_perms("kpis")
-
-
 def _denied(request: HttpRequest, allowed: bool) -> HttpResponse | None:
     if allowed:
         return None
@@ -97,7 +85,7 @@ def _denied(request: HttpRequest, allowed: bool) -> HttpResponse | None:
 
 def export_enabled(user) -> bool:
     """The PDF export button (issue 5) shows to those who may export, once its template exists."""
-    if not user.has_perm(PERM_EXPORT):
+    if not can_export_summary(user):
         return False
     try:
         select_template([EXPORT_BUTTON])
@@ -316,7 +304,7 @@ def _trend_chart(data: s.IndicatorPage) -> dict:
     own = data.matrix[0].cells
     chart = {
         "kind": "line", "labels": [str(y) for y in data.chart_years], "decimals": data.indicator.decimals,
-        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == "yes_no", "yes": _("Có"),
+        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == ValueType.YES_NO, "yes": _("Có"),
         "no": _("Không"),
         "series": [{"label": data.unit.name, "data": [_number(own[y].value) if y in own else None
                                                       for y in data.chart_years]}],
@@ -330,7 +318,7 @@ def _trend_chart(data: s.IndicatorPage) -> dict:
 def _bar_chart(data: s.IndicatorPage) -> dict:
     return {
         "kind": "bar", "labels": [bar.unit.name for bar in data.bars], "decimals": data.indicator.decimals,
-        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == "yes_no", "yes": _("Có"),
+        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == ValueType.YES_NO, "yes": _("Có"),
         "no": _("Không"),
         "series": [{"label": str(data.year), "data": [_number(bar.value) for bar in data.bars]}],
     }
@@ -410,6 +398,7 @@ def _build_completeness(request, export):
     to_approve = _configure(request, t.ChaseTable(t.chase_records(data.to_approve, year=data.year), prefix="c2-",
                                                   caption=_("Đang chờ duyệt")), per_page=10)
     context = {"data": data, "table": table, "rates": rates, "to_submit": to_submit, "to_approve": to_approve,
+               "legend": p.report_legend(),
                "year_choices": data.years, "unit_options": s.unit_options(scope.unit),
                "selected_year": data.year, "selected_unit": scope.unit.code}
     title = _("Tiến độ báo cáo năm %(year)s — %(unit)s") % {"year": data.year, "unit": data.unit.name}

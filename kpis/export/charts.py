@@ -26,8 +26,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kpis.export import fonts
-from kpis.export.formatting import figure, significant_decimals, target_text
+from kpis.export.formatting import target_text
 from kpis.export.selectors import TrendSeries, UnitComparison, unit_full_name
+from kpis.formatting import figure, is_percent_unit, significant_decimals, unit_name
+from kpis.rules import higher_is_better, indicator_is_level
 
 VALUE_COLOUR = "#1f3b73"
 TARGET_COLOUR = "#a11d21"
@@ -117,9 +119,9 @@ def trend_chart(series: TrendSeries, *, fmt: str = "svg") -> bytes:
         ax.yaxis.set_major_formatter(_axis_formatter(indicator.decimals))
         bottom, top = float(min(all_values)), float(max(all_values))
         pad = (top - bottom) * 0.25 or abs(top) * 0.1 or 1
-        ax.set_ylim(min(0.0, bottom) if indicator.unit == "%" else bottom - pad, top + pad)
-        if indicator.unit:
-            ax.set_ylabel(indicator.unit)
+        ax.set_ylim(min(0.0, bottom) if is_percent_unit(indicator.unit) else bottom - pad, top + pad)
+        if unit_name(indicator):
+            ax.set_ylabel(unit_name(indicator))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.legend(loc="lower right", frameon=False, fontsize=8.5)
         return _output(fig, fmt)
@@ -130,7 +132,7 @@ def comparison_chart(comparison: UnitComparison, *, fmt: str = "svg") -> bytes:
     _register_fonts()
     indicator = comparison.indicator
     rows = sorted(comparison.values, key=lambda item: (item[1], item[0].code),
-                  reverse=indicator.direction == "lower")
+                  reverse=not higher_is_better(indicator.direction))
     names = [unit_full_name(unit) for unit, _value in rows]
     values = [float(value) for _unit, value in rows]
     with matplotlib.rc_context(_style()):
@@ -144,7 +146,8 @@ def comparison_chart(comparison: UnitComparison, *, fmt: str = "svg") -> bytes:
         for bar, (_unit, value) in zip(bars, rows):
             ax.annotate(figure(value, indicator.decimals), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                         textcoords="offset points", xytext=(3, 0), va="center", fontsize=8)
-        if comparison.parent_value is not None and indicator.aggregation != "sum":
+        # The parent's figure is a yardstick only for a level: a count grows with the unit's size.
+        if comparison.parent_value is not None and indicator_is_level(indicator):
             ax.axvline(float(comparison.parent_value), color=PARENT_COLOUR, linestyle=(0, (4, 2)), linewidth=1.2,
                        label=_("Mức chung: %(value)s") % {"value": figure(comparison.parent_value,
                                                                          indicator.decimals)})
@@ -152,7 +155,7 @@ def comparison_chart(comparison: UnitComparison, *, fmt: str = "svg") -> bytes:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.xaxis.set_major_formatter(_axis_formatter(indicator.decimals))
         ax.set_xlim(0, max(values) * 1.15 or 1)
-        if indicator.unit:
-            ax.set_xlabel(indicator.unit)
+        if unit_name(indicator):
+            ax.set_xlabel(unit_name(indicator))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         return _output(fig, fmt)

@@ -18,7 +18,7 @@ from kpis.export.selectors import (
     unit_full_name,
 )
 from kpis.export.summary import summary_paragraphs
-from kpis.models import Milestone
+from kpis.models import Milestone, ProgressStatus
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _row(number: int, row: IndicatorRow, marks: str) -> Row:
         target=fmt.target_text(indicator, row.target),
         target_year=f"({fmt.target_year_text(row.target)})" if row.target else "",
         status=fmt.status_label(row.status, row.has_value),
-        achievement=fmt.achievement_text(row.achievement_pct) if row.status != "achieved" else "",
+        achievement=fmt.achievement_text(row.achievement_pct) if row.status != ProgressStatus.ACHIEVED else "",
     )
 
 
@@ -159,11 +159,11 @@ def build_document(data: ReportData) -> Document:
               for number, section in enumerate(data.sections, start=1)]
     charts = []
     for series in data.trends:
-        unit = f" ({series.indicator.unit})" if series.indicator.unit else ""
+        unit = f" ({fmt.unit_label(series.indicator)})" if fmt.unit_label(series.indicator) else ""
         charts.append(Chart(caption=_("%(name)s%(unit)s, %(years)s") % {
             "name": series.indicator.name, "unit": unit, "years": _years(series)}, kind="trend", data=series))
     for comparison in data.comparisons:
-        unit = f" ({comparison.indicator.unit})" if comparison.indicator.unit else ""
+        unit = f" ({fmt.unit_label(comparison.indicator)})" if fmt.unit_label(comparison.indicator) else ""
         charts.append(Chart(caption=_("%(name)s%(unit)s theo đơn vị, năm %(year)s") % {
             "name": comparison.indicator.name, "unit": unit, "year": data.year},
             kind="comparison", data=comparison))

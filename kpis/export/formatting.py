@@ -2,48 +2,16 @@
 language (Vietnamese: 9.391, 92,7, "ngày 13 tháng 01 năm 2021")."""
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from kpis.formatting import figure, is_percent_unit, signed, significant_decimals, unit_name
 from kpis.models import ComparisonOperator, Indicator, ProgressStatus, ValueType
-from kpis.templatetags.kpis_format import number
-
-MINUS = "\u2212"
-
-
-def figure(value: Decimal | int | float | None, decimals: int = 0) -> str:
-    """9.391 and 92,7; an empty string for no value."""
-    if value is None:
-        return ""
-    # Round half up first: Django's number_format truncates (41.3965 would print 41,3).
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = number(rounded, decimals)
-    return text.replace("-", MINUS)
-
-
-def significant_decimals(value: Decimal) -> int:
-    """60.000000 → 0, 92.50 → 1: a target reads as it was set."""
-    return max(0, -Decimal(value).normalize().as_tuple().exponent)
 
 
 def indicator_value(indicator: Indicator, value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    if indicator.value_type == ValueType.YES_NO:
-        return _("Có") if value else _("Không")
-    return figure(value, indicator.decimals)
-
-
-def signed(value: Decimal | None, decimals: int) -> str:
-    if value is None:
-        return ""
-    text = figure(abs(value), decimals)
-    if value > 0:
-        return f"+{text}"
-    if value < 0:
-        return f"{MINUS}{text}"
-    return text
+    return figure(value, indicator.decimals, indicator.value_type)
 
 
 def change_text(indicator: Indicator, change: Decimal | None, change_pct: Decimal | None) -> str:
@@ -57,7 +25,7 @@ def change_text(indicator: Indicator, change: Decimal | None, change_pct: Decima
 
 
 def unit_label(indicator: Indicator) -> str:
-    return indicator.unit or ""
+    return unit_name(indicator)
 
 
 def target_text(indicator: Indicator, target) -> str:
@@ -67,8 +35,8 @@ def target_text(indicator: Indicator, target) -> str:
         return ""
     value = indicator_value(indicator, target.value) if indicator.value_type == ValueType.YES_NO \
         else figure(target.value, min(indicator.decimals, significant_decimals(target.value)))
-    if indicator.unit == "%":
-        value += "%"
+    if is_percent_unit(indicator.unit):
+        value += indicator.unit
     words = {
         ComparisonOperator.GTE: _("tối thiểu %(value)s"),
         ComparisonOperator.LTE: _("tối đa %(value)s"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kpis.models import (
@@ -22,10 +22,12 @@ from kpis.models import (
     MilestoneStatus,
     OrgUnit,
     OrgUnitLevel,
-    RecomputeRun,
+    ProgressStatus,
     Sector,
     Target,
 )
+from kpis.aggregation.version import data_version as _data_version
+from kpis.rules import applicable_target, indicator_is_level, is_behind, milestone_is_open
 
 TREND_YEARS = 5  # the report year and the four before it
 MAX_TRENDS = 6
@@ -190,13 +192,13 @@ def _target_info(target: Target | None) -> TargetInfo | None:
 
 
 def _applicable_targets(targets: list[Target], year: int) -> dict[int, Target]:
-    """Per indicator, the nearest target at or after the year (the rule of the
-    aggregation engine), for indicators that have no aggregate that year."""
-    chosen: dict[int, Target] = {}
-    for target in sorted(targets, key=lambda t: t.year, reverse=True):
-        if target.year >= year:
-            chosen[target.indicator_id] = target
-    return chosen
+    """Per indicator, the target that applies to the year (kpis.rules), for
+    indicators that have no aggregate that year."""
+    by_indicator: dict[int, list[Target]] = {}
+    for target in targets:
+        by_indicator.setdefault(target.indicator_id, []).append(target)
+    chosen = {pk: applicable_target(own, year) for pk, own in by_indicator.items()}
+    return {pk: target for pk, target in chosen.items() if target is not None}
 
 
 def _rows_for(indicators: list[Indicator], cells: dict[tuple[int, int], Aggregate], year: int,
@@ -217,7 +219,7 @@ def _rows_for(indicators: list[Indicator], cells: dict[tuple[int, int], Aggregat
         else:
             continue
         if row.target is not None and row.status is None:
-            row.status = "no_data"
+            row.status = ProgressStatus.NO_DATA
         row.definition_note = notes.get(indicator.pk, "")
         rows.append(row)
     return rows
@@ -234,30 +236,10 @@ def _sections(sectors: list[Sector], by_sector: dict[int, list[Indicator]], cell
     return sections
 
 
-def _comparable(indicator: Indicator) -> bool:
-    """Whether a child unit can be compared with its parent on this indicator:
-    a level (share, ratio, score), not a count that grows with the unit's size."""
-    if indicator.value_type == "percent":
-        return True
-    if indicator.formula:
-        return "/" in indicator.formula
-    return indicator.aggregation != "sum"
-
-
-def _behind(indicator: Indicator, value: Decimal, reference: Decimal) -> bool:
-    return value < reference if indicator.direction == "higher" else value > reference
-
-
 def data_version() -> str:
-    """What the report content depends on besides its parameters: the last
-    recompute (figures, targets' statuses) and the last catalogue change of
-    indicators, targets and milestones. Four small queries."""
-    run = RecomputeRun.objects.order_by("-finished_at", "-id").values_list("id", flat=True).first() or 0
-    stamps = [
-        model.history.aggregate(last=Max("history_date"))["last"]
-        for model in (Indicator, Target, Milestone)
-    ]
-    return f"run{run}|" + "|".join(stamp.isoformat() if stamp else "-" for stamp in stamps)
+    """What the report content depends on besides its parameters: the data
+    version of every page (kpis.aggregation.version), as text."""
+    return _data_version().token
 
 
 def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
@@ -303,11 +285,9 @@ def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, d
         .filter(milestone_filter, **({"sector": sector} if sector else {})).order_by("due", "code")
         if milestone.due.year == year
         or (milestone.due.year > year and milestone.status != MilestoneStatus.CANCELLED)
-        or (milestone.due.year < year and milestone.status in (MilestoneStatus.NOT_STARTED,
-                                                               MilestoneStatus.IN_PROGRESS))
+        or (milestone.due.year < year and milestone_is_open(milestone.status))
     ]
-    last_recompute = RecomputeRun.objects.order_by("-finished_at").values_list(      # 9
-        "finished_at", flat=True).first()
+    last_recompute = _data_version().finished_at                                      # 9
 
     sections = _sections(sectors, by_sector, cells, year, targets, notes, keep_empty_with_target=True)
 
@@ -327,10 +307,10 @@ def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, d
             continue
         if row.indicator.is_key or row.target:
             comparisons.append(UnitComparison(indicator=row.indicator, parent_value=row.value, values=values))
-        if _comparable(row.indicator) and row.value is not None:
+        if indicator_is_level(row.indicator) and row.value is not None:
             for child, value in values:
                 compared[child.pk] = compared.get(child.pk, 0) + 1
-                if _behind(row.indicator, value, row.value):
+                if is_behind(row.indicator.direction, value, row.value):
                     behind[child.pk] = behind.get(child.pk, 0) + 1
     unit_gaps = sorted(((units[pk], behind.get(pk, 0), count) for pk, count in compared.items()),
                        key=lambda item: (-item[1] / item[2], -item[1], item[0].code))

@@ -29,10 +29,10 @@ from django.utils.translation import gettext as _
 
 from kpis.export.selectors import data_version, report_data
 from kpis.models import MAX_YEAR, MIN_YEAR, DocumentSettings, ExportFormat, ExportJob, ExportStatus, OrgUnit, Sector
+from kpis.permissions import can_export_summary
 
 logger = logging.getLogger(__name__)
 
-PERM_EXPORT = "kpis.export_summary"
 RENDER_VERSION = "1"  # bump when the layout changes, so stored files are not reused
 EXPORTS_FOLDER = "exports"
 ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
@@ -42,10 +42,6 @@ CONTENT_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 Progress = Callable[[int], None]
-
-
-def can_export(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm(PERM_EXPORT))
 
 
 def summary_export_validate(*, year: int, org_unit: OrgUnit, fmt: str) -> None:
@@ -132,7 +128,7 @@ def summary_export_request(*, user, year: int, org_unit: OrgUnit, sector: Sector
                            districts: bool = False, issued_on: date | None = None) -> ExportJob:
     """The job for this report: a stored one when nothing it shows has changed,
     otherwise a new one (queued; heavy ones are handed to a worker on commit)."""
-    if not can_export(user):
+    if not can_export_summary(user):
         raise PermissionDenied(_("Bạn không có quyền xuất báo cáo tổng hợp."))
     summary_export_validate(year=year, org_unit=org_unit, fmt=fmt)
     issued_on = issued_on or timezone.localdate()
@@ -155,7 +151,7 @@ def summary_export_retry(*, user, job: ExportJob) -> ExportJob:
     """Ask again for the report of a failed job (its worker died, the broker
     was down, the render failed): the same parameters, today's data and date,
     through the same checks and queue as a new request."""
-    if not can_export(user):
+    if not can_export_summary(user):
         raise PermissionDenied(_("Bạn không có quyền xuất báo cáo tổng hợp."))
     if job.status != ExportStatus.FAILED:
         raise ValidationError(_("Chỉ thử lại được yêu cầu đã bị lỗi; yêu cầu này đang ở trạng thái "

@@ -2,20 +2,21 @@
 achieved (and where the others stand), the largest changes on last year, the
 units that lag, and the milestones. Every sentence is a translatable string."""
 
+from datetime import date
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kpis.export.formatting import figure, indicator_value
+from kpis.export.formatting import indicator_value
 from kpis.export.selectors import ReportData, unit_full_name
-from kpis.models import MilestoneStatus, ProgressStatus
+from kpis.formatting import figure, is_percent_unit, unit_name
+from kpis.models import MilestoneStatus, ProgressStatus, ValueType
+from kpis.rules import PROGRESS_ORDER, milestone_is_open, milestone_is_overdue
 
 MAX_CHANGES = 3
 MAX_LAGGING = 3
 
-_STATUS_ORDER = (
-    ProgressStatus.ACHIEVED, ProgressStatus.ON_TRACK, ProgressStatus.NEEDS_ACCELERATION,
-    ProgressStatus.LIMITED_PROGRESS, ProgressStatus.DETERIORATION, ProgressStatus.NOT_ACHIEVED,
-)
+_STATUS_ORDER = tuple(status for status in PROGRESS_ORDER if status != ProgressStatus.NO_DATA)
 
 
 def _join(parts: list[str]) -> str:
@@ -76,15 +77,16 @@ def _targets_sentence(data: ReportData) -> str:
 
 def _changes_sentence(data: ReportData) -> str:
     changed = [row for row in data.rows if row.change is not None and row.change != 0
-               and row.change_pct is not None and row.indicator.value_type != "yes_no"]
+               and row.change_pct is not None and row.indicator.value_type != ValueType.YES_NO]
     if not changed:
         return _("Chưa có chỉ tiêu nào có số liệu của cả hai năm %(last)s và %(year)s để so sánh.") % {
             "last": data.year - 1, "year": data.year}
     changed.sort(key=lambda row: (-abs(row.change_pct), row.indicator.code))
     parts = []
     for row in changed[:MAX_CHANGES]:
-        unit = f" {row.indicator.unit}" if row.indicator.unit and row.indicator.unit != "%" else ""
-        percent_sign = "%" if row.indicator.unit == "%" else ""
+        percent = is_percent_unit(row.indicator.unit)
+        unit = f" {unit_name(row.indicator)}" if unit_name(row.indicator) and not percent else ""
+        percent_sign = row.indicator.unit if percent else ""
         values = {
             "name": row.indicator.name,
             "change": figure(abs(row.change), row.indicator.decimals) + (percent_sign and _(" điểm %")) + unit,
@@ -119,8 +121,10 @@ def _milestones_sentence(data: ReportData) -> str | None:
     if not data.milestones:
         return None
     done = sum(1 for m in data.milestones if m.status == MilestoneStatus.DONE and m.due.year <= data.year)
-    open_ = sum(1 for m in data.milestones if m.status in (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS))
-    overdue = sum(1 for m in data.milestones if m.due.year < data.year and m.status != MilestoneStatus.DONE)
+    open_ = sum(1 for m in data.milestones if milestone_is_open(m.status))
+    # Overdue as the report's year begins: open and due in an earlier year.
+    overdue = sum(1 for m in data.milestones
+                  if milestone_is_overdue(status=m.status, due=m.due, on=date(data.year, 1, 1)))
     parts = []
     if done:
         parts.append(ngettext("%(n)s nhiệm vụ đã hoàn thành", "%(n)s nhiệm vụ đã hoàn thành", done) % {"n": done})

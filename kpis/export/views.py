@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kpis.export.services import (
     CONTENT_TYPES,
-    can_export,
     export_file_name,
     summary_export_is_heavy,
     summary_export_render,
@@ -37,6 +36,7 @@ from kpis.models import (
     OrgUnitLevel,
     Sector,
 )
+from kpis.permissions import can_export_summary
 from kpis.services.audit import audit_record
 
 
@@ -46,7 +46,7 @@ def export_permission_required(view=None, *, api: bool = False):
     def decorator(func):
         @wraps(func)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            if not can_export(request.user):
+            if not can_export_summary(request.user):
                 if api:
                     return JsonResponse({"error": _("Bạn không có quyền xuất báo cáo tổng hợp.")}, status=403)
                 if not request.user.is_authenticated:

@@ -15,6 +15,8 @@ from openpyxl.utils import get_column_letter
 from kpis.export import formatting as fmt
 from kpis.export.document import Document
 from kpis.export.selectors import IndicatorRow, SectorSection, unit_full_name
+from kpis.formatting import rounded
+from kpis.models import ValueType
 from kpis.spreadsheets import write_cell
 
 Progress = Callable[[int], None]
@@ -32,7 +34,7 @@ def _number_format(decimals: int) -> str:
 def _number(value: Decimal | None, decimals: int):
     if value is None:
         return None
-    return round(float(value), decimals) if decimals else int(round(value))
+    return float(rounded(value, decimals)) if decimals else int(rounded(value, 0))
 
 
 def _columns(year: int, *, with_unit: bool) -> list[tuple[str, float]]:
@@ -55,11 +57,11 @@ def _header(sheet, row: int, columns) -> None:
 def _values(section: SectorSection, row: IndicatorRow) -> list:
     indicator = row.indicator
     decimals = indicator.decimals
-    is_yes_no = indicator.value_type == "yes_no"
+    is_yes_no = indicator.value_type == ValueType.YES_NO
     value = fmt.indicator_value(indicator, row.value) if is_yes_no else _number(row.value, decimals)
     previous = fmt.indicator_value(indicator, row.previous) if is_yes_no else _number(row.previous, decimals)
     return [
-        section.sector.name, indicator.code, indicator.name, indicator.unit, value, previous,
+        section.sector.name, indicator.code, indicator.name, fmt.unit_label(indicator), value, previous,
         None if is_yes_no else _number(row.change, decimals),
         _number(row.change_pct, 1),
         fmt.target_text(indicator, row.target) or None,

@@ -1,7 +1,8 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+
+from kpis import formatting
 
 register = template.Library()
 
@@ -9,10 +10,6 @@ register = template.Library()
 @register.filter
 def number(value: Decimal | int | float | None, decimals: int = 0) -> str:
     """A figure in the active language's format with grouping: 9.391 and 92,7
-    in Vietnamese, 9,391 and 92.7 in English. Empty for no value. Rounds half
-    up (41,3965 → 41,4), where Django's number_format would cut the digits."""
-    if value is None or value == "":
-        return ""
-    places = int(decimals)
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return number_format(rounded, places, use_l10n=True, force_grouping=True)
+    in Vietnamese, 9,391 and 92.7 in English; empty for no value. The rule
+    lives in ``kpis.formatting.number`` (rounds half up)."""
+    return formatting.number(value, decimals)

@@ -12,7 +12,16 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from kpis.models import Indicator, OrgUnit, Sector
+from kpis.models import (
+    Aggregation,
+    ComparisonOperator,
+    Indicator,
+    OrgUnit,
+    OrgUnitLevel,
+    ReportStatus,
+    Sector,
+    ValueType,
+)
 
 SIZES = {
     # provinces, districts per province, communes per district, indicators, years
@@ -97,21 +106,23 @@ def scale_data_delete() -> None:
     Indicator.objects.filter(_SYNTHETIC_INDICATORS).exclude(formula="").delete()
     Indicator.objects.filter(_SYNTHETIC_INDICATORS).delete()
     Sector.objects.filter(code__startswith="SYN_S").delete()
-    for level in ("commune", "district", "province", "country"):
+    for level in (OrgUnitLevel.COMMUNE, OrgUnitLevel.DISTRICT, OrgUnitLevel.PROVINCE, OrgUnitLevel.COUNTRY):
         OrgUnit.objects.filter(_SYNTHETIC_UNITS, level=level).delete()
 
 
 def _tree(provinces: int, districts: int, communes: int) -> list[OrgUnit]:
-    root = OrgUnit.objects.create(code="SYN", name="Quốc gia giả lập", level="country", note=SOURCE)
+    root = OrgUnit.objects.create(code="SYN", name="Quốc gia giả lập", level=OrgUnitLevel.COUNTRY, note=SOURCE)
     province_rows = OrgUnit.objects.bulk_create(
-        OrgUnit(code=f"SYN-{p:02d}", name=f"Tỉnh giả lập {p:02d}", level="province", parent=root)
+        OrgUnit(code=f"SYN-{p:02d}", name=f"Tỉnh giả lập {p:02d}", level=OrgUnitLevel.PROVINCE, parent=root)
         for p in range(1, provinces + 1))
     district_rows = OrgUnit.objects.bulk_create(
-        OrgUnit(code=f"{prov.code}-{d:02d}", name=f"Huyện giả lập {prov.code[4:]}.{d:02d}", level="district",
+        OrgUnit(code=f"{prov.code}-{d:02d}", name=f"Huyện giả lập {prov.code[4:]}.{d:02d}",
+                level=OrgUnitLevel.DISTRICT,
                 parent=prov)
         for prov in province_rows for d in range(1, districts + 1))
     OrgUnit.objects.bulk_create(
-        (OrgUnit(code=f"{dist.code}-{c:02d}", name=f"Xã giả lập {dist.code[4:]}.{c:02d}", level="commune",
+        (OrgUnit(code=f"{dist.code}-{c:02d}", name=f"Xã giả lập {dist.code[4:]}.{c:02d}",
+                 level=OrgUnitLevel.COMMUNE,
                  parent=dist)
          for dist in district_rows for c in range(1, communes + 1)), batch_size=5000)
     return province_rows
@@ -122,17 +133,17 @@ def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
         Sector(code=f"SYN_S{s:02d}", name=f"Lĩnh vực giả lập {s:02d}", position=100 + s) for s in range(1, 11))
     derived_count, province_only = count // 10, max(count // 20, 0)
     entered_count = count - derived_count
-    aggregations = ["sum"] * 7 + ["average", "max", "min"]
+    aggregations = [Aggregation.SUM] * 7 + [Aggregation.AVERAGE, Aggregation.MAX, Aggregation.MIN]
     entered = Indicator.objects.bulk_create(
         Indicator(code=f"SYN_I{n:03d}", name=f"Chỉ tiêu giả lập {n:03d}", sector=sectors[n % len(sectors)],
-                  unit="đơn vị", value_type="integer", source=SOURCE,
-                  aggregation="none" if n < province_only else aggregations[n % len(aggregations)],
-                  entry_levels=["province"] if n < province_only else ["commune"])
+                  unit="đơn vị", value_type=ValueType.INTEGER, source=SOURCE,
+                  aggregation=Aggregation.NONE if n < province_only else aggregations[n % len(aggregations)],
+                  entry_levels=[OrgUnitLevel.PROVINCE.value] if n < province_only else [OrgUnitLevel.COMMUNE.value])
         for n in range(entered_count))
-    rolling = [i for i in entered if i.aggregation == "sum"]
+    rolling = [i for i in entered if i.aggregation == Aggregation.SUM]
     derived = Indicator.objects.bulk_create(
         Indicator(code=f"SYN_D{n:03d}", name=f"Tỷ lệ giả lập {n:03d}", sector=sectors[n % len(sectors)],
-                  unit="%", value_type="decimal", decimals=1, source=SOURCE,
+                  unit="%", value_type=ValueType.DECIMAL, decimals=1, source=SOURCE,
                   formula=f"{rolling[n % len(rolling)].code} / {rolling[(n + 1) % len(rolling)].code} * 100")
         for n in range(derived_count)) if len(rolling) >= 2 else []
     return entered, derived
@@ -157,14 +168,14 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
         cursor.execute("""
             INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, status, created_at, submitted_at,
                                            approved_at, return_reason)
-            SELECT DISTINCT i.sector_id, u.id, y.year, 'approved', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
+            SELECT DISTINCT i.sector_id, u.id, y.year, %s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
                    CURRENT_TIMESTAMP, ''
             FROM kpis_indicator i
             JOIN kpis_orgunit u ON u.code LIKE 'SYN-%%'
                  AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
-            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [])
+            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [ReportStatus.APPROVED.value])
         cursor.execute("""
             INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, value, comment, source,
                                         updated_at)
@@ -185,9 +196,10 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
         last_year = FIRST_YEAR + years - 1
         cursor.executemany(
             "INSERT INTO kpis_target (indicator_id, org_unit_id, year, operator, value, source) "
-            "VALUES (%s, %s, %s, '>=', %s, %s)",
-            [(indicator.pk, province.pk, last_year + 2, 600 * communes * districts, SOURCE)
-             for indicator in entered[:10] if indicator.aggregation == "sum" for province in province_rows])
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(indicator.pk, province.pk, last_year + 2, ComparisonOperator.GTE.value, 600 * communes * districts,
+              SOURCE)
+             for indicator in entered[:10] if indicator.aggregation == Aggregation.SUM for province in province_rows])
         cursor.execute("DROP TABLE syn_years")
         if postgres:  # fresh statistics, or every plan over these tables guesses wrong
             for table in ("kpis_orgunit", "kpis_indicator", "kpis_yearlyreport", "kpis_datavalue", "kpis_target"):

@@ -1,0 +1,83 @@
+"""How a figure and its unit read, in the active language: 9.391 and 92,7 in
+Vietnamese, 9,391 and 92.7 in English. The one home of these rules: pages,
+template filters, exports, charts and the summary text all call these."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kpis.models import ValueType
+
+MINUS = "\u2212"  # a real minus sign, not a hyphen
+PERCENT_UNIT = "%"
+
+
+def rounded(value: Decimal | int | float | str, decimals: int) -> Decimal:
+    """A figure rounded to ``decimals`` places, half up (41,3965 → 41,4; 2,5 → 3):
+    on pages, in exports and in spreadsheet cells alike. (Django's
+    number_format would cut the digits; Python's round() rounds half to even.)"""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
+
+
+def number(value: Decimal | int | float | str | None, decimals: int = 0) -> str:
+    """A figure with grouping, rounded half up; empty for no value. Keeps
+    Django's hyphen-minus (for input fields and scripts)."""
+    if value is None or value == "":
+        return ""
+    places = int(decimals)
+    return number_format(rounded(value, places), places, use_l10n=True, force_grouping=True)
+
+
+def figure(value: Decimal | int | float | None, decimals: int = 0, value_type: str = "") -> str:
+    """A figure as a reader sees it: 9.391, 92,7, −1,5 with a real minus sign,
+    ``Có``/``Không`` for a yes/no indicator; empty for no value."""
+    if value is None:
+        return ""
+    if value_type == ValueType.YES_NO:
+        return _("Có") if value else _("Không")
+    return number(value, decimals).replace("-", MINUS)
+
+
+def signed(value: Decimal | int | float | None, decimals: int) -> str:
+    """A change with its sign: +33, −1,5, and 0 for a change that rounds to
+    nothing (never "−0,0")."""
+    if value is None:
+        return ""
+    shown = rounded(value, decimals)
+    text = number(abs(shown), decimals)
+    if shown > 0:
+        return f"+{text}"
+    if shown < 0:
+        return f"{MINUS}{text}"
+    return text
+
+
+def significant_decimals(value: Decimal | int | float) -> int:
+    """60.000000 → 0, 92.50 → 1: a target reads as it was set."""
+    return max(0, -Decimal(str(value)).normalize().as_tuple().exponent)
+
+
+def unit_name(indicator) -> str:
+    """The indicator's unit in the active language (``unit_en`` in English
+    when it is filled in)."""
+    if (get_language() or "vi").startswith("en") and getattr(indicator, "unit_en", ""):
+        return indicator.unit_en
+    return indicator.unit or ""
+
+
+def is_percent_unit(unit: str) -> bool:
+    return unit == PERCENT_UNIT
+
+
+def unit_gap(unit: str) -> str:
+    """No space before a per cent sign (92,7%), a space before words (939 trạm)."""
+    return "" if is_percent_unit(unit) else " "
+
+
+def with_unit(text: str, unit: str, value_type: str = "") -> str:
+    """A formatted figure and its unit (``unit_gap`` between); yes/no has no unit."""
+    if not text or not unit or value_type == ValueType.YES_NO:
+        return text
+    return f"{text}{unit_gap(unit)}{unit}"
