@@ -358,23 +358,24 @@ def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
         cells[cell.indicator_id].append(cell)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys]))
-    unit_view = UnitView.of(unit)
     milestone_units = [a.id for a in ancestors_of(unit)] + [unit.pk]
     milestones = milestone_rows(milestones_annotated(
         Milestone.objects.filter(due__year=year).filter(Q(org_unit__isnull=True)
                                                         | Q(org_unit_id__in=milestone_units))))
-    counts: dict[int, int] = defaultdict(int)
-    for indicator in indicators:
-        counts[indicator.sector_id] += 1
-    blocks, others = [], []
-    for sector in sectors:
+    blocks = _sector_blocks(sectors, indicators, [
         # A key indicator that has neither a figure nor a target at this unit does not apply to it
         # (a province-only ratio on a district's overview): no empty card for it.
-        cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, []))
-                 for i in keys if i.sector_id == sector.id and (i.id in cells or i.id in targets)]
-        block = SectorBlock(sector, cards, counts[sector.id])
-        (blocks if cards else others).append(block)
-    return Overview(unit_view, year, blocks, [b for b in others if b.indicator_count], milestones)
+        _card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, []))
+        for i in keys if i.id in cells or i.id in targets])
+    return Overview(UnitView.of(unit), year, [b for b in blocks if b.cards],
+                    [b for b in blocks if not b.cards and b.indicator_count], milestones)
+
+
+def _sector_blocks(sectors: list[SectorView], indicators: list[IndicatorView], cards: list[Card]) -> list[SectorBlock]:
+    """Every sector with its cards and its number of indicators."""
+    counts = Counter(indicator.sector_id for indicator in indicators)
+    return [SectorBlock(sector, [card for card in cards if card.indicator.sector_id == sector.id], counts[sector.id])
+            for sector in sectors]
 
 
 @dataclass
@@ -695,6 +696,28 @@ class Completeness:
     to_approve: list[Chase]  # submitted, waiting for an approver
 
 
+def _completeness_cells(unit: UnitView, sectors: list[SectorView], indicators: list[IndicatorView],
+                        reports: dict[tuple[int, int], tuple[str, int]], year: int) -> list[CompletenessCell]:
+    """Each sector's report at the unit; a sector without one is missing if the
+    unit enters figures for it that year, else not expected."""
+    expected = _expected_sectors(indicators, unit.level) if unit.is_active_in(year) else set()
+    cells = []
+    for sector in sectors:
+        status, report_id = reports.get((unit.id, sector.id), (None, None))
+        if status is None:
+            status = p.MISSING if sector.id in expected else p.NOT_EXPECTED
+        cells.append(CompletenessCell(sector, status, report_id))
+    return cells
+
+
+def _chases(unit: UnitView, cells: list[CompletenessCell]) -> tuple[list[Chase], list[Chase]]:
+    """The unit's reports to submit (none, a draft or returned) and to approve (submitted)."""
+    to_submit = [Chase(unit, c.sector, c.status, c.report_id) for c in cells
+                 if c.status in (p.MISSING, ReportStatus.DRAFT, ReportStatus.RETURNED)]
+    to_approve = [Chase(unit, c.sector, c.status, c.report_id) for c in cells if c.status == ReportStatus.SUBMITTED]
+    return to_submit, to_approve
+
+
 def completeness(unit: OrgUnit, year: int | None) -> Completeness:
     """For a year, each sector's report at ``unit`` and at each unit directly
     below it. Five queries (units below, sectors, indicators, years, reports)."""
@@ -716,19 +739,13 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
     per_sector = {s.id: Rate() for s in sectors}
     to_submit, to_approve = [], []
     for u in row_units:
-        expected = _expected_sectors(indicators, u.level) if u.is_active_in(year) else set()
-        cells, rate = [], Rate()
-        for sector in sectors:
-            status, report_id = reports.get((u.id, sector.id), (None, None))
-            if status is None:
-                status = p.MISSING if sector.id in expected else p.NOT_EXPECTED
-            cells.append(CompletenessCell(sector, status, report_id))
-            for counter in (rate, per_sector[sector.id], total):
-                counter.add(status)
-            if status in (p.MISSING, ReportStatus.DRAFT, ReportStatus.RETURNED):
-                to_submit.append(Chase(u, sector, status, report_id))
-            elif status == ReportStatus.SUBMITTED:
-                to_approve.append(Chase(u, sector, status, report_id))
+        cells, rate = _completeness_cells(u, sectors, indicators, reports, year), Rate()
+        for cell in cells:
+            for counter in (rate, per_sector[cell.sector.id], total):
+                counter.add(cell.status)
+        submit, approve = _chases(u, cells)
+        to_submit += submit
+        to_approve += approve
         rows.append(CompletenessRow(u, u.id == unit.pk, u.id in grandchildren_parents, cells, rate))
     if year not in years:
         years = sorted({*years, year}, reverse=True)
