@@ -6,7 +6,17 @@ from datetime import datetime
 from decimal import Decimal
 
 from kpis.models import Aggregate, DataValue, Indicator, ReportStatus, YearlyReport
-from kpis.services.reports import report_entry_indicators
+
+
+def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
+    """The indicators staff enter in this report: the sector's entered
+    indicators declared for the report's org-unit level."""
+    level = report.org_unit.level
+    return [
+        indicator
+        for indicator in Indicator.objects.filter(sector=report.sector, formula="")
+        if level in indicator.entry_levels
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,20 @@
 """How the dashboards say things: localized names, status badges (a symbol and a
-word, never colour alone), formulas in words, sparkline geometry. No queries."""
+word, never colour alone), formulas in words, sparkline geometry. No queries.
+
+The selectors return plain data; the ``*Text`` mixins at the end of this module
+give their data classes the text the templates and tables show, so every
+wording and format of the dashboards lives here."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
 from kpis.formatting import figure, number, signed, unit_gap, unit_name, with_unit  # noqa: F401 - pages' formatting
-from kpis.models import ComparisonOperator, MilestoneStatus, ProgressStatus, ReportStatus
+from kpis.models import ComparisonOperator, MilestoneStatus, OrgUnitLevel, ProgressStatus, ReportStatus, ValueType
 from kpis.rules import REPORT_MISSING_SYMBOL, REPORT_NOT_EXPECTED_SYMBOL, REPORT_STATUS_SYMBOLS
 
 
@@ -153,3 +158,161 @@ def sparkline(values: list[tuple[int, Decimal]], *, width: int = 120, height: in
         "points": " ".join(f"{x},{y}" for x, y in points),
         "last_x": points[-1][0], "last_y": points[-1][1],
     }
+
+
+def no_data_message(year: int) -> str:
+    return _("Chưa có số liệu năm %(year)s") % {"year": year}
+
+
+# ---------------------------------------------------------------------------
+# The text of the selectors' data classes. Each mixin reads only the fields
+# its class declares (named in its docstring).
+
+
+def level_label(level: str) -> str:
+    return str(OrgUnitLevel(level).label) if level in OrgUnitLevel.values else level
+
+
+class UnitText:
+    """For ``UnitView`` (``level``)."""
+
+    @property
+    def level_label(self) -> str:
+        return level_label(self.level)
+
+
+class IndicatorText:
+    """For ``IndicatorView`` (``unit``, ``decimals``, ``value_type``)."""
+
+    def show(self, value: Decimal | None) -> str:
+        return figure(value, self.decimals, self.value_type)
+
+    @property
+    def unit_gap(self) -> str:
+        return unit_gap(self.unit)
+
+    def with_unit(self, text: str) -> str:
+        return with_unit(text, self.unit, self.value_type)
+
+    def shown_with_unit(self, value: Decimal | None) -> str:
+        return self.with_unit(self.show(value))
+
+
+class TargetText:
+    """For ``TargetView`` (``operator``)."""
+
+    @property
+    def symbol(self) -> str:
+        return OPERATOR_SYMBOLS.get(self.operator, self.operator)
+
+
+class ProgressText:
+    """A progress badge for a row with a ``cell`` (or None)."""
+
+    @property
+    def badge(self) -> Badge | None:
+        return progress_badge(self.cell.status) if self.cell else None
+
+
+class CardText(ProgressText):
+    """For ``Card`` (``indicator``, ``cell``, ``latest``, ``series``, ``target``)."""
+
+    @cached_property
+    def value_text(self) -> str:
+        return self.indicator.show(self.cell.value) if self.cell else ""
+
+    @cached_property
+    def latest_text(self) -> str:
+        return self.indicator.shown_with_unit(self.latest.value) if self.latest else ""
+
+    @cached_property
+    def change_text(self) -> str:
+        if not self.cell or self.cell.change is None or self.indicator.value_type == ValueType.YES_NO:
+            return ""
+        return signed(self.cell.change, self.indicator.decimals)
+
+    @cached_property
+    def change_pct_text(self) -> str:
+        if (not self.cell or self.cell.change_pct is None
+                or self.indicator.value_type in (ValueType.YES_NO, ValueType.PERCENT)):
+            return ""
+        return signed(self.cell.change_pct, 1) + "%"
+
+    @cached_property
+    def arrow(self) -> tuple[str, str]:
+        if not self.change_text:
+            return "", ""
+        return change_arrow(self.cell.change)
+
+    @cached_property
+    def change_is_good(self) -> bool | None:
+        if not self.cell or not self.cell.change:
+            return None
+        return (self.cell.change > 0) == self.indicator.higher_is_better
+
+    @cached_property
+    def target_text(self) -> str:
+        if not self.target:
+            return ""
+        return f"{self.target.symbol} {self.indicator.shown_with_unit(self.target.value)}"
+
+    @cached_property
+    def achievement_text(self) -> str:
+        if not self.cell or self.cell.achievement_pct is None:
+            return ""
+        return number(self.cell.achievement_pct, 0) + "%"
+
+    @cached_property
+    def spark(self) -> dict | None:
+        return sparkline(self.series)
+
+    @cached_property
+    def series_rows(self) -> list[tuple[int, str]]:
+        return [(year, self.indicator.show(value)) for year, value in self.series]
+
+
+class OptionText:
+    """For ``UnitOption`` (``depth``)."""
+
+    @property
+    def indent(self) -> str:
+        return "— " * self.depth
+
+
+class MilestoneText:
+    """For ``MilestoneRow`` (``status``, ``overdue``)."""
+
+    @property
+    def badge(self) -> Badge:
+        return milestone_badge(self.status)
+
+    @property
+    def overdue_badge(self) -> Badge | None:
+        return overdue_badge() if self.overdue else None
+
+
+class ReportText:
+    """A report-status badge for a row with a ``status``."""
+
+    @property
+    def badge(self) -> Badge:
+        return report_badge(self.status)
+
+
+class IndicatorPageText:
+    """For ``IndicatorPage`` (``indicator``, ``targets``, ``components``)."""
+
+    @property
+    def target_rows(self) -> list:
+        return [(t, f"{t.symbol} {self.indicator.shown_with_unit(t.value)}") for t in self.targets]
+
+    @property
+    def entry_levels_text(self) -> str:
+        return ", ".join(level_label(level).lower() if level in OrgUnitLevel.values else level
+                         for level in self.indicator.entry_levels)
+
+    @property
+    def formula_words(self) -> str:
+        if not self.indicator.formula:
+            return ""
+        return formula_in_words(self.indicator.formula, dict(self.components))

@@ -13,11 +13,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kpis.dashboards import presentation as p
 from kpis.models import (
@@ -42,7 +40,7 @@ from kpis.rules import higher_is_better as _higher_is_better
 
 
 @dataclass(frozen=True)
-class UnitView:
+class UnitView(p.UnitText):
     id: int
     code: str
     name: str
@@ -55,10 +53,6 @@ class UnitView:
     def of(cls, unit: OrgUnit) -> UnitView:
         return cls(unit.pk, unit.code, p.localized(unit), unit.level, unit.parent_id, unit.valid_from,
                    unit.valid_to)
-
-    @property
-    def level_label(self) -> str:
-        return str(OrgUnitLevel(self.level).label) if self.level in OrgUnitLevel.values else self.level
 
     def is_active_in(self, year: int) -> bool:
         return (self.valid_from is None or self.valid_from <= year) and (
@@ -78,7 +72,7 @@ class SectorView:
 
 
 @dataclass(frozen=True)
-class IndicatorView:
+class IndicatorView(p.IndicatorText):
     id: int
     code: str
     name: str
@@ -108,15 +102,6 @@ class IndicatorView:
     def higher_is_better(self) -> bool:
         return _higher_is_better(self.direction)
 
-    def show(self, value: Decimal | None) -> str:
-        return p.figure(value, self.decimals, self.value_type)
-
-    @property
-    def unit_gap(self) -> str:
-        return p.unit_gap(self.unit)
-
-    def with_unit(self, text: str) -> str:
-        return p.with_unit(text, self.unit, self.value_type)
 
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
@@ -154,7 +139,7 @@ def _cells(queryset) -> list[Cell]:
 
 
 @dataclass(frozen=True)
-class TargetView:
+class TargetView(p.TargetText):
     id: int
     indicator_id: int
     org_unit_id: int
@@ -163,10 +148,6 @@ class TargetView:
     value: Decimal
     baseline_year: int | None
     source: str
-
-    @property
-    def symbol(self) -> str:
-        return p.OPERATOR_SYMBOLS.get(self.operator, self.operator)
 
 
 def _targets(queryset) -> dict[int, list[TargetView]]:
@@ -185,7 +166,7 @@ def target_for(targets: list[TargetView], year: int) -> TargetView | None:
 
 
 @dataclass
-class Card:
+class Card(p.CardText):
     """An indicator at one unit in one year, with its trend and target."""
 
     indicator: IndicatorView
@@ -195,63 +176,6 @@ class Card:
     latest: Cell | None  # the most recent earlier figure when ``year`` has none
     series: list[tuple[int, Decimal]]
     target: TargetView | None
-
-    @cached_property
-    def value_text(self) -> str:
-        return self.indicator.show(self.cell.value) if self.cell else ""
-
-    @cached_property
-    def latest_text(self) -> str:
-        return self.indicator.with_unit(self.indicator.show(self.latest.value)) if self.latest else ""
-
-    @cached_property
-    def change_text(self) -> str:
-        if not self.cell or self.cell.change is None or self.indicator.value_type == ValueType.YES_NO:
-            return ""
-        return p.signed(self.cell.change, self.indicator.decimals)
-
-    @cached_property
-    def change_pct_text(self) -> str:
-        if (not self.cell or self.cell.change_pct is None
-                or self.indicator.value_type in (ValueType.YES_NO, ValueType.PERCENT)):
-            return ""
-        return p.signed(self.cell.change_pct, 1) + "%"
-
-    @cached_property
-    def arrow(self) -> tuple[str, str]:
-        if not self.change_text:
-            return "", ""
-        return p.change_arrow(self.cell.change)
-
-    @cached_property
-    def change_is_good(self) -> bool | None:
-        if not self.cell or not self.cell.change:
-            return None
-        return (self.cell.change > 0) == self.indicator.higher_is_better
-
-    @cached_property
-    def target_text(self) -> str:
-        if not self.target:
-            return ""
-        return f"{self.target.symbol} {self.indicator.with_unit(self.indicator.show(self.target.value))}"
-
-    @cached_property
-    def badge(self) -> p.Badge | None:
-        return p.progress_badge(self.cell.status) if self.cell else None
-
-    @cached_property
-    def achievement_text(self) -> str:
-        if not self.cell or self.cell.achievement_pct is None:
-            return ""
-        return p.number(self.cell.achievement_pct, 0) + "%"
-
-    @cached_property
-    def spark(self) -> dict | None:
-        return p.sparkline(self.series)
-
-    @cached_property
-    def series_rows(self) -> list[tuple[int, str]]:
-        return [(year, self.indicator.show(value)) for year, value in self.series]
 
 
 def _card(indicator: IndicatorView, unit_code: str, year: int, cells: list[Cell],
@@ -300,14 +224,10 @@ def ancestors_of(unit: OrgUnit) -> list[UnitView]:
 
 
 @dataclass(frozen=True)
-class UnitOption:
+class UnitOption(p.OptionText):
     code: str
     label: str
     depth: int
-
-    @property
-    def indent(self) -> str:
-        return "— " * self.depth
 
 
 def unit_options(unit: OrgUnit) -> list[UnitOption]:
@@ -371,7 +291,7 @@ def _pick_year(requested: int | None, data_years, fallback=()) -> int:
 
 
 @dataclass(frozen=True)
-class MilestoneRow:
+class MilestoneRow(p.MilestoneText):
     code: str
     title: str
     sector: str
@@ -382,14 +302,6 @@ class MilestoneRow:
     evidence: str
     source: str
     overdue: bool
-
-    @property
-    def badge(self) -> p.Badge:
-        return p.milestone_badge(self.status)
-
-    @property
-    def overdue_badge(self) -> p.Badge | None:
-        return p.overdue_badge() if self.overdue else None
 
 
 def milestones_annotated(queryset=None):
@@ -445,23 +357,24 @@ def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
         cells[cell.indicator_id].append(cell)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys]))
-    unit_view = UnitView.of(unit)
     milestone_units = [a.id for a in ancestors_of(unit)] + [unit.pk]
     milestones = milestone_rows(milestones_annotated(
         Milestone.objects.filter(due__year=year).filter(Q(org_unit__isnull=True)
                                                         | Q(org_unit_id__in=milestone_units))))
-    counts: dict[int, int] = defaultdict(int)
-    for indicator in indicators:
-        counts[indicator.sector_id] += 1
-    blocks, others = [], []
-    for sector in sectors:
+    blocks = _sector_blocks(sectors, indicators, [
         # A key indicator that has neither a figure nor a target at this unit does not apply to it
         # (a province-only ratio on a district's overview): no empty card for it.
-        cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, []))
-                 for i in keys if i.sector_id == sector.id and (i.id in cells or i.id in targets)]
-        block = SectorBlock(sector, cards, counts[sector.id])
-        (blocks if cards else others).append(block)
-    return Overview(unit_view, year, blocks, [b for b in others if b.indicator_count], milestones)
+        _card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, []))
+        for i in keys if i.id in cells or i.id in targets])
+    return Overview(UnitView.of(unit), year, [b for b in blocks if b.cards],
+                    [b for b in blocks if not b.cards and b.indicator_count], milestones)
+
+
+def _sector_blocks(sectors: list[SectorView], indicators: list[IndicatorView], cards: list[Card]) -> list[SectorBlock]:
+    """Every sector with its cards and its number of indicators."""
+    counts = Counter(indicator.sector_id for indicator in indicators)
+    return [SectorBlock(sector, [card for card in cards if card.indicator.sector_id == sector.id], counts[sector.id])
+            for sector in sectors]
 
 
 @dataclass
@@ -531,7 +444,7 @@ class Bar:
 
 
 @dataclass
-class IndicatorPage:
+class IndicatorPage(p.IndicatorPageText):
     indicator: IndicatorView
     sector: SectorView
     unit: UnitView
@@ -543,21 +456,11 @@ class IndicatorPage:
     children_count: int
     targets: list[TargetView]
     definition_changes: list[DefinitionChangeView]
-    formula_words: str
-    components: list[tuple[str, str]] = field(default_factory=list)
+    components: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of a formula's indicators
 
     @property
     def has_partial(self) -> bool:
         return any(cell.partial for row in self.matrix for cell in row.cells.values())
-
-    @property
-    def target_rows(self) -> list[tuple[TargetView, str]]:
-        return [(t, f"{t.symbol} {self.indicator.with_unit(self.indicator.show(t.value))}") for t in self.targets]
-
-    @property
-    def entry_levels_text(self) -> str:
-        return ", ".join(str(OrgUnitLevel(level).label).lower() if level in OrgUnitLevel.values else level
-                         for level in self.indicator.entry_levels)
 
     @property
     def chart_years(self) -> list[int]:
@@ -598,7 +501,6 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
     changes = [DefinitionChangeView(c.year, p.localized(c, "description"), c.source)
                for c in DefinitionChange.objects.filter(indicator=indicator).order_by("year")]
     components: list[tuple[str, str]] = []
-    words = ""
     if indicator.formula:
         from kpis.formulas import parse_formula, referenced_codes
 
@@ -608,7 +510,6 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
             codes = frozenset()
         names = {i.code: p.localized(i) for i in Indicator.objects.filter(code__in=codes)}
         components = sorted(names.items())
-        words = p.formula_in_words(indicator.formula, names)
     bars = sorted(
         (Bar(row.unit, row.cells[year].value, row.cells[year].partial) for row in rows[1:] if year in row.cells),
         key=lambda bar: (-bar.value if view.higher_is_better else bar.value, bar.unit.name),
@@ -617,7 +518,7 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
     return IndicatorPage(
         indicator=view, sector=SectorView.of(indicator.sector), unit=unit_view, year=year, headline=headline,
         years=years, matrix=rows, bars=bars, children_count=len(children), targets=targets,
-        definition_changes=changes, formula_words=words, components=components,
+        definition_changes=changes, components=components,
     )
 
 
@@ -626,7 +527,7 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
 
 
 @dataclass
-class ProfileRow:
+class ProfileRow(p.ProgressText):
     indicator: IndicatorView
     sector: SectorView
     cell: Cell | None
@@ -634,21 +535,13 @@ class ProfileRow:
     rank: int | None
     ranked: int  # units at this level with a figure
 
-    @property
-    def badge(self) -> p.Badge | None:
-        return p.progress_badge(self.cell.status) if self.cell else None
-
 
 @dataclass(frozen=True)
-class ReportLine:
+class ReportLine(p.ReportText):
     sector: SectorView
     status: str
     report_id: int | None
     when: datetime | None
-
-    @property
-    def badge(self) -> p.Badge:
-        return p.report_badge(self.status)
 
 
 @dataclass
@@ -679,6 +572,38 @@ def _expected_sectors(indicators: list[IndicatorView], level: str) -> set[int]:
     return {i.sector_id for i in indicators if not i.formula and level in i.entry_levels}
 
 
+def _profile_rows(unit: OrgUnit, peers: list[UnitView], indicators: list[IndicatorView],
+                  sectors: dict[int, SectorView], by_key: dict[tuple[int, int], Cell]) -> list[ProfileRow]:
+    """Indicators with a figure at the unit or its parent; ``by_key``: cells by (indicator, unit)."""
+    rows = []
+    for indicator in indicators:
+        own = by_key.get((indicator.id, unit.pk))
+        parent_cell = by_key.get((indicator.id, unit.parent_id)) if unit.parent_id else None
+        if own is None and parent_cell is None:
+            continue
+        peer_values = [(u.id, by_key[(indicator.id, u.id)].value) for u in peers if (indicator.id, u.id) in by_key]
+        ranks = _competition_rank(peer_values, indicator.higher_is_better) if len(peer_values) > 1 else {}
+        rows.append(ProfileRow(indicator, sectors[indicator.sector_id], own, parent_cell,
+                               ranks.get(unit.pk), len(peer_values)))
+    return rows
+
+
+def _report_lines(unit: OrgUnit, year: int, sectors: dict[int, SectorView],
+                  indicators: list[IndicatorView]) -> list[ReportLine]:
+    """Each sector's report at the unit, and the ones it should have sent but has not. One query."""
+    reports = {r.sector_id: r for r in YearlyReport.objects.filter(org_unit=unit, year=year)}
+    expected = _expected_sectors(indicators, unit.level) if UnitView.of(unit).is_active_in(year) else set()
+    lines = []
+    for sector in sectors.values():
+        report = reports.get(sector.id)
+        if report is not None:
+            lines.append(ReportLine(sector, report.status, report.pk,
+                                    report.approved_at or report.submitted_at or report.created_at))
+        elif sector.id in expected:
+            lines.append(ReportLine(sector, p.MISSING, None, None))
+    return lines
+
+
 def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile:
     """A unit's figures for a year beside its parent's and its siblings' (rank),
     and its reports' status. Six queries (units around it, sectors,
@@ -691,33 +616,13 @@ def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile
     sectors = {s.pk: SectorView.of(s) for s in Sector.objects.all()}
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     unit_ids = [u.id for u in peers] + ([unit.parent_id] if unit.parent_id else [])
-    by_key: dict[tuple[int, int], Cell] = {}
-    for cell in _cells(Aggregate.objects.filter(year=year, org_unit_id__in=unit_ids)):
-        by_key[(cell.indicator_id, cell.org_unit_id)] = cell
-    rows = []
-    for indicator in indicators:
-        own = by_key.get((indicator.id, unit.pk))
-        parent_cell = by_key.get((indicator.id, unit.parent_id)) if unit.parent_id else None
-        if own is None and parent_cell is None:
-            continue
-        peer_values = [(u.id, by_key[(indicator.id, u.id)].value) for u in peers if (indicator.id, u.id) in by_key]
-        ranks = _competition_rank(peer_values, indicator.higher_is_better) if len(peer_values) > 1 else {}
-        rows.append(ProfileRow(indicator, sectors[indicator.sector_id], own, parent_cell,
-                               ranks.get(unit.pk), len(peer_values)))
-    reports = {r.sector_id: r for r in YearlyReport.objects.filter(org_unit=unit, year=year)}
-    expected = _expected_sectors(indicators, unit.level) if UnitView.of(unit).is_active_in(year) else set()
-    lines = []
-    for sector in sectors.values():
-        report = reports.get(sector.id)
-        if report is not None:
-            lines.append(ReportLine(sector, report.status, report.pk,
-                                    report.approved_at or report.submitted_at or report.created_at))
-        elif sector.id in expected:
-            lines.append(ReportLine(sector, p.MISSING, None, None))
+    by_key = {(cell.indicator_id, cell.org_unit_id): cell
+              for cell in _cells(Aggregate.objects.filter(year=year, org_unit_id__in=unit_ids))}
     ancestors = ancestors_of(unit)
     return UnitProfile(
         unit=UnitView.of(unit), parent=ancestors[-1] if ancestors else None, ancestors=ancestors,
-        peers=peers, children=children, year=year, rows=rows, reports=lines,
+        peers=peers, children=children, year=year, rows=_profile_rows(unit, peers, indicators, sectors, by_key),
+        reports=_report_lines(unit, year, sectors, indicators),
     )
 
 
@@ -726,14 +631,10 @@ def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile
 
 
 @dataclass
-class CompletenessCell:
+class CompletenessCell(p.ReportText):
     sector: SectorView
     status: str  # a ReportStatus, MISSING or NOT_EXPECTED
     report_id: int | None
-
-    @property
-    def badge(self) -> p.Badge:
-        return p.report_badge(self.status)
 
     @property
     def expected(self) -> bool:
@@ -774,15 +675,11 @@ class CompletenessRow:
 
 
 @dataclass
-class Chase:
+class Chase(p.ReportText):
     unit: UnitView
     sector: SectorView
     status: str
     report_id: int | None
-
-    @property
-    def badge(self) -> p.Badge:
-        return p.report_badge(self.status)
 
 
 @dataclass
@@ -796,6 +693,28 @@ class Completeness:
     total: Rate
     to_submit: list[Chase]  # no report, draft or returned: the staff to chase
     to_approve: list[Chase]  # submitted, waiting for an approver
+
+
+def _completeness_cells(unit: UnitView, sectors: list[SectorView], indicators: list[IndicatorView],
+                        reports: dict[tuple[int, int], tuple[str, int]], year: int) -> list[CompletenessCell]:
+    """Each sector's report at the unit; a sector without one is missing if the
+    unit enters figures for it that year, else not expected."""
+    expected = _expected_sectors(indicators, unit.level) if unit.is_active_in(year) else set()
+    cells = []
+    for sector in sectors:
+        status, report_id = reports.get((unit.id, sector.id), (None, None))
+        if status is None:
+            status = p.MISSING if sector.id in expected else p.NOT_EXPECTED
+        cells.append(CompletenessCell(sector, status, report_id))
+    return cells
+
+
+def _chases(unit: UnitView, cells: list[CompletenessCell]) -> tuple[list[Chase], list[Chase]]:
+    """The unit's reports to submit (none, a draft or returned) and to approve (submitted)."""
+    to_submit = [Chase(unit, c.sector, c.status, c.report_id) for c in cells
+                 if c.status in (p.MISSING, ReportStatus.DRAFT, ReportStatus.RETURNED)]
+    to_approve = [Chase(unit, c.sector, c.status, c.report_id) for c in cells if c.status == ReportStatus.SUBMITTED]
+    return to_submit, to_approve
 
 
 def completeness(unit: OrgUnit, year: int | None) -> Completeness:
@@ -819,19 +738,13 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
     per_sector = {s.id: Rate() for s in sectors}
     to_submit, to_approve = [], []
     for u in row_units:
-        expected = _expected_sectors(indicators, u.level) if u.is_active_in(year) else set()
-        cells, rate = [], Rate()
-        for sector in sectors:
-            status, report_id = reports.get((u.id, sector.id), (None, None))
-            if status is None:
-                status = p.MISSING if sector.id in expected else p.NOT_EXPECTED
-            cells.append(CompletenessCell(sector, status, report_id))
-            for counter in (rate, per_sector[sector.id], total):
-                counter.add(status)
-            if status in (p.MISSING, ReportStatus.DRAFT, ReportStatus.RETURNED):
-                to_submit.append(Chase(u, sector, status, report_id))
-            elif status == ReportStatus.SUBMITTED:
-                to_approve.append(Chase(u, sector, status, report_id))
+        cells, rate = _completeness_cells(u, sectors, indicators, reports, year), Rate()
+        for cell in cells:
+            for counter in (rate, per_sector[cell.sector.id], total):
+                counter.add(cell.status)
+        submit, approve = _chases(u, cells)
+        to_submit += submit
+        to_approve += approve
         rows.append(CompletenessRow(u, u.id == unit.pk, u.id in grandchildren_parents, cells, rate))
     if year not in years:
         years = sorted({*years, year}, reverse=True)
@@ -840,7 +753,3 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
         by_sector=[(s, per_sector[s.id]) for s in sectors if per_sector[s.id].expected], total=total,
         to_submit=to_submit, to_approve=to_approve,
     )
-
-
-def no_data_message(year: int) -> str:
-    return _("Chưa có số liệu năm %(year)s") % {"year": year}

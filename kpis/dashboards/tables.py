@@ -35,6 +35,15 @@ def plain(value: Decimal | None, decimals: int) -> Decimal | str:
     return rounded(value, decimals)
 
 
+def record_link(record) -> str | None:
+    """The cell's link (django-tables2's ``linkify``): the record's ``link``, none when it is empty."""
+    return record.get("link") or None
+
+
+def report_admin_url(report_id: int | None) -> str | None:
+    return reverse("admin:kpis_yearlyreport_change", args=[report_id]) if report_id else None
+
+
 def badge_html(badge: p.Badge | None):
     if badge is None:
         return "—"
@@ -122,7 +131,7 @@ def card_records(cards, *, unit_code: str) -> list[dict]:
 class IndicatorValuesTable(BaseTable):
     stack = True
     code = tables.Column(verbose_name=_("Mã"), visible=False)
-    indicator = tables.Column(verbose_name=_("Chỉ tiêu"))
+    indicator = tables.Column(verbose_name=_("Chỉ tiêu"), linkify=record_link)
     unit = tables.Column(verbose_name=_("Đơn vị tính"))
     value = FigureColumn(verbose_name=_("Giá trị"))
     previous = FigureColumn(verbose_name=_("Năm trước"))
@@ -130,12 +139,6 @@ class IndicatorValuesTable(BaseTable):
     target = tables.Column(verbose_name=_("Mục tiêu"))
     status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)
     achievement = tables.Column(verbose_name=_("% mục tiêu"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-
-    def render_indicator(self, value, record):
-        return format_html('<a href="{}">{}</a>', record["link"], value)
-
-    def value_indicator(self, value):
-        return value
 
     def render_achievement(self, value):
         return p.number(value, 0) + "%"
@@ -153,7 +156,7 @@ def matrix_records(page) -> list[dict]:
         record = {
             "code": row.unit.code, "unit_name": row.unit.name, "is_self": row.is_self,
             "decimals": page.indicator.decimals, "value_type": page.indicator.value_type,
-            "link": url_with("kpis:unit", row.unit.code, year=page.year),
+            "link": None if row.is_self else url_with("kpis:unit", row.unit.code, year=page.year),
         }
         for year in page.years:
             cell = row.cells.get(year)
@@ -178,16 +181,14 @@ class YearColumn(FigureColumn):
 
 class MatrixTable(BaseTable):
     code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
-    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
 
     def __init__(self, data, *, years: list[int], **kwargs):
         extra = [(f"y{year}", YearColumn(year)) for year in years]
         super().__init__(data, extra_columns=extra, **kwargs)
 
     def render_unit_name(self, value, record):
-        if record["is_self"]:
-            return format_html("<strong>{}</strong>", value)
-        return format_html('<a href="{}">{}</a>', record["link"], value)
+        return format_html("<strong>{}</strong>", value) if record["is_self"] else value
 
     def value_unit_name(self, value):
         return value
@@ -224,17 +225,11 @@ def bar_records(page) -> list[dict]:
 class BarTable(BaseTable):
     rank = tables.Column(verbose_name=_("Thứ tự"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
-    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
     value = FigureColumn(verbose_name=_("Giá trị"))
 
     class Meta(BaseTable.Meta):
         orderable = False
-
-    def render_unit_name(self, value, record):
-        return format_html('<a href="{}">{}</a>', record["link"], value)
-
-    def value_unit_name(self, value):
-        return value
 
 
 # --- org-unit page --------------------------------------------------------------
@@ -262,7 +257,7 @@ def profile_records(profile) -> list[dict]:
 class ProfileTable(BaseTable):
     stack = True
     code = tables.Column(verbose_name=_("Mã"), visible=False)
-    indicator = tables.Column(verbose_name=_("Chỉ tiêu"))
+    indicator = tables.Column(verbose_name=_("Chỉ tiêu"), linkify=record_link)
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     unit = tables.Column(verbose_name=_("Đơn vị tính"))
     value = FigureColumn(verbose_name=_("Giá trị"))
@@ -279,12 +274,6 @@ class ProfileTable(BaseTable):
             self.columns.hide("parent_value")
             self.columns.hide("rank")
 
-    def render_indicator(self, value, record):
-        return format_html('<a href="{}">{}</a>', record["link"], value)
-
-    def value_indicator(self, value):
-        return value
-
     def render_rank(self, value, record):
         return format_html('{}<span class="muted">/{}</span>', value, record["ranked"])
 
@@ -297,7 +286,8 @@ class ReportsTable(BaseTable):
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     status = BadgeColumn(verbose_name=_("Trạng thái báo cáo"), badge=p.report_badge)
     when = tables.DateTimeColumn(verbose_name=_("Cập nhật"), format="SHORT_DATETIME_FORMAT")
-    link = tables.Column(verbose_name="", orderable=False, exclude_from_export=True, empty_values=())
+    link = tables.Column(verbose_name="", orderable=False, exclude_from_export=True, empty_values=(),
+                         linkify=lambda record: report_admin_url(record.get("report_id")))
 
     class Meta(BaseTable.Meta):
         orderable = False
@@ -307,11 +297,8 @@ class ReportsTable(BaseTable):
         if not staff:
             self.columns.hide("link")
 
-    def render_link(self, value, record):
-        if not record.get("report_id"):
-            return ""
-        return format_html('<a href="{}">{}</a>', reverse("admin:kpis_yearlyreport_change",
-                                                          args=[record["report_id"]]), _("Mở báo cáo"))
+    def render_link(self, record):
+        return _("Mở báo cáo") if record.get("report_id") else ""
 
 
 def report_records(lines) -> list[dict]:
@@ -371,7 +358,9 @@ def completeness_records(data, *, year: int) -> list[dict]:
             "code": row.unit.code, "unit_name": row.unit.name, "is_self": row.is_self,
             "has_children": row.has_children, "expected": row.rate.expected, "approved": row.rate.approved,
             "submitted": row.rate.submitted, "approved_pct": row.rate.approved_pct,
-            "link": url_with("kpis:completeness", unit=row.unit.code, year=year),
+            # Units with units below open their own completeness page.
+            "link": (url_with("kpis:completeness", unit=row.unit.code, year=year)
+                     if row.has_children and not row.is_self else None),
         }
         for cell in row.cells:
             record[f"s_{cell.sector.code}"] = cell.status
@@ -381,21 +370,20 @@ def completeness_records(data, *, year: int) -> list[dict]:
 
 
 class ReportStatusColumn(tables.Column):
+    """A sector's report at each unit; staff follow it to the report."""
+
     def __init__(self, sector, *, staff: bool, **kwargs):
-        super().__init__(verbose_name=sector.name, accessor=f"s_{sector.code}", **kwargs)
+        report_id = f"r_{sector.code}"
+        super().__init__(verbose_name=sector.name, accessor=f"s_{sector.code}",
+                         linkify=lambda record: report_admin_url(record.get(report_id)) if staff else None, **kwargs)
         self.sector = sector
         self.staff = staff
 
-    def render(self, value, record):
+    def render(self, value):
         if value == p.NOT_EXPECTED:  # most cells of a wide matrix: keep them quiet
             return format_html('<span aria-hidden="true" class="muted">–</span><span class="visually-hidden">{}</span>',
                                p.report_badge(value).label)
-        html = badge_html(p.report_badge(value))
-        report_id = record.get(f"r_{self.sector.code}")
-        if self.staff and report_id:
-            return format_html('<a href="{}">{}</a>', reverse("admin:kpis_yearlyreport_change", args=[report_id]),
-                               html)
-        return html
+        return badge_html(p.report_badge(value))
 
     def value(self, value):
         return str(p.report_badge(value).label)
@@ -422,7 +410,7 @@ class RateColumn(tables.Column):
 
 class CompletenessTable(BaseTable):
     code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
-    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
     approved_pct = RateColumn(verbose_name=_("Đã duyệt"))
 
     def __init__(self, data, *, sectors, staff: bool = False, **kwargs):
@@ -431,11 +419,7 @@ class CompletenessTable(BaseTable):
                          **kwargs)
 
     def render_unit_name(self, value, record):
-        if record["is_self"]:
-            return format_html("<strong>{}</strong>", value)
-        if record["has_children"]:
-            return format_html('<a href="{}">{}</a>', record["link"], value)
-        return value
+        return format_html("<strong>{}</strong>", value) if record["is_self"] else value
 
     def value_unit_name(self, value):
         return value
@@ -465,30 +449,18 @@ def chase_records(chases, *, year: int) -> list[dict]:
 
 class ChaseTable(BaseTable):
     stack = True
-    unit_name = tables.Column(verbose_name=_("Đơn vị"))
+    unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     status = BadgeColumn(verbose_name=_("Trạng thái"), badge=p.report_badge)
-
-    def render_unit_name(self, value, record):
-        return format_html('<a href="{}">{}</a>', record["link"], value)
-
-    def value_unit_name(self, value):
-        return value
 
 
 # --- sectors --------------------------------------------------------------------
 
 
 class SectorIndexTable(BaseTable):
-    name = tables.Column(verbose_name=_("Lĩnh vực"))
+    name = tables.Column(verbose_name=_("Lĩnh vực"), linkify=record_link)
     indicators = tables.Column(verbose_name=_("Số chỉ tiêu"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     key = tables.Column(verbose_name=_("Chỉ tiêu chính"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-
-    def render_name(self, value, record):
-        return format_html('<a href="{}">{}</a>', record["link"], value)
-
-    def value_name(self, value):
-        return value
 
 
 class SafeTableExport(TableExport):

@@ -235,8 +235,8 @@ def _annex_table(word, document: Document, tables: list[Table]) -> None:
     _notes(word, tables)
 
 
-def render_docx(document: Document, *, progress: Progress = lambda _p: None) -> bytes:
-    word = WordDocument()
+def _page_setup(word, document: Document) -> None:
+    """A4 portrait, the decree's margins, Times New Roman 13 pt, page numbers from page 2."""
     section = word.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -251,55 +251,79 @@ def render_docx(document: Document, *, progress: Progress = lambda _p: None) -> 
     word.core_properties.author = document.header.issuing_agency or document.header.parent_agency
     _page_number_header(section)
 
+
+def _section_heading(word, text: str) -> None:
+    _paragraph(word, text, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True)
+
+
+def _title(word, document: Document) -> None:
+    """The header blocks, then the title and subject over a short rule."""
     _header_blocks(word, document)
     _paragraph(word, "", after=4)
     _paragraph(word, document.title, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     _paragraph(word, document.subject, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     _rule(word, 0.28, TEXT_WIDTH_MM, in_cell=False)
 
-    headings = dict(numbered_headings(document))
-    _paragraph(word, headings["summary"], bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True)
+
+def _summary(word, document: Document, heading: str) -> None:
+    _section_heading(word, heading)
     for text in document.summary:
         _paragraph(word, text, indent=True)
     _paragraph(word, document.data_note, italic=True, indent=True)
 
-    _paragraph(word, headings["sectors"], bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True)
+
+def _sectors(word, document: Document, heading: str) -> None:
+    _section_heading(word, heading)
     for table in document.tables:
         _indicator_table(word, document, table)
     if not document.tables:
         _paragraph(word, document.headings["no_figures"], indent=True)
-    progress(40)
 
-    if document.charts:
-        _paragraph(word, headings["charts"], bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True)
-        for index, chart in enumerate(document.charts):
-            draw = chart_module.trend_chart if chart.kind == "trend" else chart_module.comparison_chart
-            picture = _paragraph(word, "", align=WD_ALIGN_PARAGRAPH.CENTER, after=2, keep_with_next=True)
-            picture.add_run().add_picture(io.BytesIO(draw(chart.data, fmt="png")), width=Mm(160))
-            _paragraph(word, chart.caption, size=12, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-            progress(40 + int(40 * (index + 1) / len(document.charts)))
 
-    _paragraph(word, headings["milestones"], bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True)
+def _charts(word, document: Document, heading: str, progress: Progress) -> None:
+    """Each chart as a PNG picture with its caption; progress from 40 to 80."""
+    if not document.charts:
+        return
+    _section_heading(word, heading)
+    for index, chart in enumerate(document.charts):
+        draw = chart_module.trend_chart if chart.kind == "trend" else chart_module.comparison_chart
+        picture = _paragraph(word, "", align=WD_ALIGN_PARAGRAPH.CENTER, after=2, keep_with_next=True)
+        picture.add_run().add_picture(io.BytesIO(draw(chart.data, fmt="png")), width=Mm(160))
+        _paragraph(word, chart.caption, size=12, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        progress(40 + int(40 * (index + 1) / len(document.charts)))
+
+
+_MILESTONE_ALIGNS = (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.LEFT,
+                     WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def _milestone_table(word, document: Document) -> None:
+    grid = word.add_table(rows=1, cols=len(document.milestone_columns))
+    grid.style = "Table Grid"
+    _tight_cells(grid, CELL_PADDING_TWIPS)
+    for cell, title in zip(grid.rows[0].cells, document.milestone_columns):
+        _cell_paragraph(cell, title, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+    _row_properties(grid.rows[0], header=True)
+    for row in document.milestones:
+        cells = grid.add_row().cells
+        status = row.status + (f" ({row.completed})" if row.completed else "")
+        for cell, text, align in zip(cells, (row.number, row.title, row.sector, row.due, status), _MILESTONE_ALIGNS):
+            _cell_paragraph(cell, text, align=align)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _row_properties(grid.rows[-1])
+    _widths(grid, MILESTONE_WIDTHS)
+
+
+def _milestones(word, document: Document, heading: str) -> None:
+    _section_heading(word, heading)
     if document.milestones:
-        grid = word.add_table(rows=1, cols=len(document.milestone_columns))
-        grid.style = "Table Grid"
-        _tight_cells(grid, CELL_PADDING_TWIPS)
-        for cell, title in zip(grid.rows[0].cells, document.milestone_columns):
-            _cell_paragraph(cell, title, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
-        _row_properties(grid.rows[0], header=True)
-        for row in document.milestones:
-            cells = grid.add_row().cells
-            status = row.status + (f" ({row.completed})" if row.completed else "")
-            for cell, text, align in zip(cells, (row.number, row.title, row.sector, row.due, status), (
-                    WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.LEFT,
-                    WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.CENTER)):
-                _cell_paragraph(cell, text, align=align)
-                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            _row_properties(grid.rows[-1])
-        _widths(grid, MILESTONE_WIDTHS)
+        _milestone_table(word, document)
     else:
         _paragraph(word, document.headings["no_milestones"], indent=True)
 
+
+def _signature(word, document: Document) -> None:
+    """Recipients on the left, the signer on the right, in a borderless table."""
     _paragraph(word, "", after=6)
     signature = word.add_table(rows=1, cols=2)
     _no_borders(signature)
@@ -316,18 +340,35 @@ def render_docx(document: Document, *, progress: Progress = lambda _p: None) -> 
                     size=BODY_PT, after=72)
     _cell_paragraph(right, document.header.signer_name, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=BODY_PT)
 
-    if document.annex:
-        word.add_page_break()
-        _paragraph(word, document.annex_title, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-        _paragraph(word, document.annex_subtitle, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-        _paragraph(word, document.headings["annex_ref"], italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
-        for number, part in enumerate(document.annex, start=1):
-            _paragraph(word, f"{number}. {part.heading}", bold=True, align=WD_ALIGN_PARAGRAPH.LEFT,
-                       keep_with_next=True)
-            if part.tables:
-                _annex_table(word, document, part.tables)
-            else:
-                _paragraph(word, part.empty_text, indent=True)
+
+def _annex(word, document: Document) -> None:
+    """On a new page: one part per unit below, a table each."""
+    if not document.annex:
+        return
+    word.add_page_break()
+    _paragraph(word, document.annex_title, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _paragraph(word, document.annex_subtitle, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _paragraph(word, document.headings["annex_ref"], italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
+    for number, part in enumerate(document.annex, start=1):
+        _section_heading(word, f"{number}. {part.heading}")
+        if part.tables:
+            _annex_table(word, document, part.tables)
+        else:
+            _paragraph(word, part.empty_text, indent=True)
+
+
+def render_docx(document: Document, *, progress: Progress = lambda _p: None) -> bytes:
+    word = WordDocument()
+    _page_setup(word, document)
+    _title(word, document)
+    headings = dict(numbered_headings(document))
+    _summary(word, document, headings["summary"])
+    _sectors(word, document, headings["sectors"])
+    progress(40)
+    _charts(word, document, headings.get("charts", ""), progress)
+    _milestones(word, document, headings["milestones"])
+    _signature(word, document)
+    _annex(word, document)
     progress(95)
     buffer = io.BytesIO()
     word.save(buffer)

@@ -242,12 +242,31 @@ def data_version() -> str:
     return _data_version().token
 
 
-def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
-                issued_on: date) -> ReportData:
-    """All the report shows. Nine queries, whatever the number of units,
-    indicators or years."""
-    settings_row = DocumentSettings.current()                                         # 1
-    units = {unit.pk: unit for unit in OrgUnit.objects.only(                          # 2
+@dataclass
+class _Catalogue:
+    """The report's indicators in sector order, grouped by sector."""
+
+    sectors: list[Sector]
+    by_sector: dict[int, list[Indicator]]
+
+    @property
+    def ids(self) -> list[int]:
+        return [indicator.pk for indicators in self.by_sector.values() for indicator in indicators]
+
+
+@dataclass
+class _Figures:
+    """The figures, targets and definition notes the tables and charts read."""
+
+    cells: dict[tuple[int, int], Aggregate]  # (indicator, year) at the unit, over the trend years
+    child_cells: dict[int, dict[tuple[int, int], Aggregate]]  # per child unit, the year (and the one before)
+    targets: dict[int, Target]  # targets at the unit for indicators without a figure
+    notes: dict[int, str]  # definition changes of the year
+
+
+def _unit_tree(org_unit: OrgUnit, year: int) -> tuple[OrgUnit, OrgUnit, list[OrgUnit]]:
+    """The unit, the top of its tree and its children active in the year. One query."""
+    units = {unit.pk: unit for unit in OrgUnit.objects.only(
         "id", "code", "name", "level", "parent_id", "valid_from", "valid_to")}
     unit = units.get(org_unit.pk, org_unit)
     root, seen = unit, set()
@@ -256,75 +275,132 @@ def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, d
         root = units[root.parent_id]
     children = sorted((u for u in units.values() if u.parent_id == unit.pk and u.is_active_in(year)),
                       key=lambda u: u.code)
+    return unit, root, children
 
-    indicators = list(Indicator.objects.select_related("sector")                      # 3
-                      .filter(**({"sector": sector} if sector else {}))
-                      .order_by("sector__position", "sector__code", "position", "code"))
-    sectors, by_sector = [], {}
+
+def _catalogue(sector: Sector | None) -> _Catalogue:
+    """One query."""
+    indicators = (Indicator.objects.select_related("sector")
+                  .filter(**({"sector": sector} if sector else {}))
+                  .order_by("sector__position", "sector__code", "position", "code"))
+    catalogue = _Catalogue(sectors=[], by_sector={})
     for indicator in indicators:
-        if indicator.sector_id not in by_sector:
-            sectors.append(indicator.sector)
-        by_sector.setdefault(indicator.sector_id, []).append(indicator)
-    ids = [indicator.pk for indicator in indicators]
+        if indicator.sector_id not in catalogue.by_sector:
+            catalogue.sectors.append(indicator.sector)
+        catalogue.by_sector.setdefault(indicator.sector_id, []).append(indicator)
+    return catalogue
 
-    cells = {(cell.indicator_id, cell.year): cell for cell in                         # 4
+
+def _figures(unit: OrgUnit, children: list[OrgUnit], ids: list[int], year: int, *, districts: bool) -> _Figures:
+    """Four queries (three without children)."""
+    cells = {(cell.indicator_id, cell.year): cell for cell in
              Aggregate.objects.select_related("target")
              .filter(org_unit=unit, indicator_id__in=ids, year__gte=year - TREND_YEARS + 1, year__lte=year)}
     child_cells: dict[int, dict[tuple[int, int], Aggregate]] = {}
     if children:
-        for cell in (Aggregate.objects.select_related("target")                      # 5
+        for cell in (Aggregate.objects.select_related("target")
                      .filter(org_unit_id__in=[c.pk for c in children], indicator_id__in=ids,
                              year__in=[year, year - 1] if districts else [year])):
             child_cells.setdefault(cell.org_unit_id, {})[(cell.indicator_id, cell.year)] = cell
-    targets = _applicable_targets(list(Target.objects.filter(org_unit=unit, indicator_id__in=ids)), year)  # 6
-    notes = {change.indicator_id: change.description for change in                   # 7
+    targets = _applicable_targets(list(Target.objects.filter(org_unit=unit, indicator_id__in=ids)), year)
+    notes = {change.indicator_id: change.description for change in
              DefinitionChange.objects.filter(indicator_id__in=ids, year=year)}
+    return _Figures(cells=cells, child_cells=child_cells, targets=targets, notes=notes)
+
+
+def _milestone_in_report(milestone: Milestone, year: int) -> bool:
+    """Due in the year; due later and not cancelled; or overdue and still open."""
+    if milestone.due.year == year:
+        return True
+    if milestone.due.year > year:
+        return milestone.status != MilestoneStatus.CANCELLED
+    return milestone_is_open(milestone.status)
+
+
+def _milestones(unit: OrgUnit, root: OrgUnit, sector: Sector | None, year: int) -> list[Milestone]:
+    """The unit's milestones, and the ones without a unit at the top of the tree. One query."""
     milestone_filter = Q(org_unit=unit) | (Q(org_unit__isnull=True) if unit.pk == root.pk else Q(pk__in=[]))
-    milestones = [
-        milestone for milestone in Milestone.objects.select_related("sector")         # 8
+    return [
+        milestone for milestone in Milestone.objects.select_related("sector")
         .filter(milestone_filter, **({"sector": sector} if sector else {})).order_by("due", "code")
-        if milestone.due.year == year
-        or (milestone.due.year > year and milestone.status != MilestoneStatus.CANCELLED)
-        or (milestone.due.year < year and milestone_is_open(milestone.status))
+        if _milestone_in_report(milestone, year)
     ]
-    last_recompute = _data_version().finished_at                                      # 9
 
-    sections = _sections(sectors, by_sector, cells, year, targets, notes, keep_empty_with_target=True)
 
+def _trends(rows: list[IndicatorRow], cells: dict[tuple[int, int], Aggregate], year: int) -> list[TrendSeries]:
+    """Key or targeted indicators with two years of figures (or one and a target)."""
     trends = []
-    for row in (row for s in sections for row in s.rows):
+    for row in rows:
         points = sorted((y, cells[(row.indicator.pk, y)].value)
                         for y in range(year - TREND_YEARS + 1, year + 1) if (row.indicator.pk, y) in cells)
         if (row.indicator.is_key or row.target) and points and (len(points) >= 2 or row.target):
             trends.append(TrendSeries(indicator=row.indicator, points=points, target=row.target))
-    trends = trends[:MAX_TRENDS]
+    return trends[:MAX_TRENDS]
 
-    comparisons, behind, compared = [], {}, {}
-    for row in (row for s in sections for row in s.rows):
-        values = [(child, child_cells[child.pk][(row.indicator.pk, year)].value)
-                  for child in children if (row.indicator.pk, year) in child_cells.get(child.pk, {})]
-        if len(values) < 2:
-            continue
-        if row.indicator.is_key or row.target:
+
+def _child_values(row: IndicatorRow, children: list[OrgUnit], child_cells, year: int) -> list[tuple[OrgUnit, Decimal]]:
+    return [(child, child_cells[child.pk][(row.indicator.pk, year)].value)
+            for child in children if (row.indicator.pk, year) in child_cells.get(child.pk, {})]
+
+
+def _comparisons(rows: list[IndicatorRow], children: list[OrgUnit], child_cells, year: int) -> list[UnitComparison]:
+    """Key or targeted indicators that at least two children have a figure for."""
+    comparisons = []
+    for row in rows:
+        values = _child_values(row, children, child_cells, year)
+        if len(values) >= 2 and (row.indicator.is_key or row.target):
             comparisons.append(UnitComparison(indicator=row.indicator, parent_value=row.value, values=values))
-        if indicator_is_level(row.indicator) and row.value is not None:
-            for child, value in values:
-                compared[child.pk] = compared.get(child.pk, 0) + 1
-                if is_behind(row.indicator.direction, value, row.value):
-                    behind[child.pk] = behind.get(child.pk, 0) + 1
-    unit_gaps = sorted(((units[pk], behind.get(pk, 0), count) for pk, count in compared.items()),
-                       key=lambda item: (-item[1] / item[2], -item[1], item[0].code))
+    return comparisons[:MAX_COMPARISONS]
 
-    annex = []
-    if districts:
-        for child in children:
-            child_sections = _sections(sectors, by_sector, child_cells.get(child.pk, {}), year, {}, notes,
-                                       keep_empty_with_target=False)
-            annex.append(AnnexUnit(org_unit=child, sections=child_sections))
 
+def _unit_gaps(rows: list[IndicatorRow], children: list[OrgUnit], child_cells,
+               year: int) -> list[tuple[OrgUnit, int, int]]:
+    """Per child, on how many comparable indicators it is behind its parent, of
+    how many compared; the furthest behind first."""
+    behind: dict[int, int] = {}
+    compared: dict[int, int] = {}
+    for row in rows:
+        values = _child_values(row, children, child_cells, year)
+        if len(values) < 2 or not indicator_is_level(row.indicator) or row.value is None:
+            continue
+        for child, value in values:
+            compared[child.pk] = compared.get(child.pk, 0) + 1
+            if is_behind(row.indicator.direction, value, row.value):
+                behind[child.pk] = behind.get(child.pk, 0) + 1
+    by_pk = {child.pk: child for child in children}
+    return sorted(((by_pk[pk], behind.get(pk, 0), count) for pk, count in compared.items()),
+                  key=lambda item: (-item[1] / item[2], -item[1], item[0].code))
+
+
+def _annex(catalogue: _Catalogue, children: list[OrgUnit], figures: _Figures, year: int) -> list[AnnexUnit]:
+    """Each child's figures by sector (no targets: they are the parent's)."""
+    return [
+        AnnexUnit(org_unit=child, sections=_sections(
+            catalogue.sectors, catalogue.by_sector, figures.child_cells.get(child.pk, {}), year, {},
+            figures.notes, keep_empty_with_target=False))
+        for child in children
+    ]
+
+
+def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
+                issued_on: date) -> ReportData:
+    """All the report shows. Nine queries, whatever the number of units,
+    indicators or years."""
+    settings_row = DocumentSettings.current()                                          # 1
+    unit, root, children = _unit_tree(org_unit, year)                                  # 2
+    catalogue = _catalogue(sector)                                                     # 3
+    figures = _figures(unit, children, catalogue.ids, year, districts=districts)       # 4-7
+    milestones = _milestones(unit, root, sector, year)                                 # 8
+    last_recompute = _data_version().finished_at                                      # 9
+
+    sections = _sections(catalogue.sectors, catalogue.by_sector, figures.cells, year, figures.targets,
+                         figures.notes, keep_empty_with_target=True)
+    rows = [row for section in sections for row in section.rows]
     return ReportData(
         year=year, org_unit=unit, root=root, sector=sector, issued_on=issued_on,
-        header=document_header(settings_row, root), sections=sections, trends=trends,
-        comparisons=comparisons[:MAX_COMPARISONS], children=children, unit_gaps=unit_gaps, milestones=milestones,
-        annex=annex, last_recompute=last_recompute,
+        header=document_header(settings_row, root), sections=sections,
+        trends=_trends(rows, figures.cells, year),
+        comparisons=_comparisons(rows, children, figures.child_cells, year), children=children,
+        unit_gaps=_unit_gaps(rows, children, figures.child_cells, year), milestones=milestones,
+        annex=_annex(catalogue, children, figures, year) if districts else [], last_recompute=last_recompute,
     )

@@ -4,7 +4,6 @@ validated, with a clear 400 or 404 rather than an error page."""
 
 from functools import wraps
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,10 +12,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kpis.export.forms import ExportForm
 from kpis.export.services import (
     CONTENT_TYPES,
     export_file_name,
@@ -57,26 +56,6 @@ def export_permission_required(view=None, *, api: bool = False):
     return decorator(view) if view is not None else decorator
 
 
-class ExportForm(forms.Form):
-    year = forms.IntegerField(
-        label=gettext_lazy("Năm"), min_value=MIN_YEAR, max_value=MAX_YEAR,
-        error_messages={
-            "required": gettext_lazy("Hãy chọn năm báo cáo."),
-            "invalid": gettext_lazy("Năm phải là một số, ví dụ 2020."),
-            "min_value": gettext_lazy("Năm phải từ %(limit_value)s trở đi."),
-            "max_value": gettext_lazy("Năm phải đến %(limit_value)s là cùng."),
-        })
-    org_unit = forms.CharField(label=gettext_lazy("Đơn vị"), max_length=32,
-                               error_messages={"required": gettext_lazy("Hãy chọn đơn vị.")})
-    sector = forms.CharField(label=gettext_lazy("Lĩnh vực"), max_length=32, required=False)
-    fmt = forms.ChoiceField(
-        label=gettext_lazy("Định dạng"), choices=ExportFormat.choices, initial=ExportFormat.PDF,
-        error_messages={"required": gettext_lazy("Hãy chọn định dạng."),
-                        "invalid_choice": gettext_lazy("Định dạng \"%(value)s\" không có; hãy chọn PDF, DOCX "
-                                                       "hoặc XLSX.")})
-    districts = forms.BooleanField(label=gettext_lazy("Kèm phụ lục số liệu từng đơn vị cấp dưới"), required=False)
-
-
 def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
     return render(request, template, {**admin.site.each_context(request), **context}, status=status)
 
@@ -104,20 +83,14 @@ def export_form(request: HttpRequest) -> HttpResponse:
             "year": request.GET.get("year", ""), "org_unit": request.GET.get("org_unit", ""),
             "sector": request.GET.get("sector", ""), "fmt": request.GET.get("fmt", ExportFormat.PDF)}))
     form = ExportForm(request.POST)
+    if form.only_unknown_codes():
+        return _not_found(request, " ".join(form.unknown_codes()))
     if not form.is_valid():
         return _form_page(request, form, status=400)
     data = form.cleaned_data
-    org_unit = OrgUnit.objects.filter(code=data["org_unit"].strip().upper()).first()
-    if org_unit is None:
-        return _not_found(request, _("Không có đơn vị mã \"%(code)s\".") % {"code": data["org_unit"]})
-    sector = None
-    if data["sector"]:
-        sector = Sector.objects.filter(code=data["sector"].strip().upper()).first()
-        if sector is None:
-            return _not_found(request, _("Không có lĩnh vực mã \"%(code)s\".") % {"code": data["sector"]})
     try:
-        job = summary_export_request(user=request.user, year=data["year"], org_unit=org_unit, sector=sector,
-                                     fmt=data["fmt"], districts=data["districts"])
+        job = summary_export_request(user=request.user, year=data["year"], org_unit=data["org_unit"],
+                                     sector=data["sector"], fmt=data["fmt"], districts=data["districts"])
     except ValidationError as error:
         return _form_page(request, form, status=400, message=" ".join(error.messages))
     return _started(job)

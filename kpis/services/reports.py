@@ -27,19 +27,9 @@ from kpis.models import (
     YearlyReport,
     quantize_for,
 )
+from kpis.selectors import report_entry_indicators
 from kpis.services.audit import audit_record
 from kpis.services.values import org_unit_year_figures, rules_check, value_check
-
-
-def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
-    """The indicators staff enter in this report: the sector's entered
-    indicators declared for the report's org-unit level."""
-    level = report.org_unit.level
-    return [
-        indicator
-        for indicator in Indicator.objects.filter(sector=report.sector, formula="")
-        if level in indicator.entry_levels
-    ]
 
 
 @transaction.atomic

@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections, transaction
 
 from kpis.models import DataValue, ReportStatus
+from kpis.selectors import report_entry_indicators
 from kpis.services.reports import (
     ReportChangedError,
     report_approve,
     report_create,
-    report_entry_indicators,
     report_reopen,
     report_return,
     report_submit,

@@ -1,7 +1,8 @@
 """``manage.py export_summary --year 2020 --org-unit HG [--sector CODE]
 [--districts] [--date YYYY-MM-DD] --format pdf|docx|xlsx --out FILE``: the
 leaders' summary report, rendered synchronously to a file (for operators:
-no permission check, every argument validated)."""
+no permission check, every argument validated; the unit and the sector by
+the export page's form)."""
 
 from datetime import date
 from pathlib import Path
@@ -11,8 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kpis.export.forms import ReportScopeForm
 from kpis.export.services import summary_document, summary_export_validate
-from kpis.models import ExportFormat, OrgUnit, Sector
+from kpis.models import ExportFormat
 
 
 def _date(text: str) -> date:
@@ -41,14 +43,11 @@ class Command(BaseCommand):
     def handle(self, *args, year: int, org_unit: str, sector: str, fmt: str, out: str, districts: bool,
                issued: str, **options):
         fmt = fmt.lower().strip()
-        unit = OrgUnit.objects.filter(code=org_unit.strip().upper()).first()
-        if unit is None:
-            raise CommandError(_("Không có đơn vị mã \"%(code)s\".") % {"code": org_unit})
-        chosen_sector = None
-        if sector.strip():
-            chosen_sector = Sector.objects.filter(code=sector.strip().upper()).first()
-            if chosen_sector is None:
-                raise CommandError(_("Không có lĩnh vực mã \"%(code)s\".") % {"code": sector})
+        scope = ReportScopeForm({"org_unit": org_unit, "sector": sector})
+        if not scope.is_valid():
+            raise CommandError(" ".join(f"--{name.replace('_', '-')}: {' '.join(messages)}"
+                                        for name, messages in scope.errors.items()))
+        unit, chosen_sector = scope.cleaned_data["org_unit"], scope.cleaned_data["sector"]
         try:
             summary_export_validate(year=year, org_unit=unit, fmt=fmt)
         except ValidationError as error:
