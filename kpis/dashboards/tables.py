@@ -19,6 +19,7 @@ from kpis.spreadsheets import dataset_xlsx, safe_row
 TEMPLATE = "kpis/dashboards/_table.html"
 EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
 PER_PAGE = 25
+UTF8_BOM = "\ufeff"
 
 
 def url_with(name: str, *args, **params) -> str:
@@ -501,6 +502,9 @@ class SafeTableExport(TableExport):
     def export(self):
         if self.format == TableExport.XLSX:
             return dataset_xlsx(self.dataset)  # text typed as text, not guessed by openpyxl
+        if self.format == TableExport.CSV:
+            # Without the byte-order mark Excel reads UTF-8 as the Windows code page (mojibake).
+            return UTF8_BOM + super().export()
         return super().export()
 
 
