@@ -2,8 +2,10 @@
 word, never colour alone), formulas in words, sparkline geometry. No queries."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -85,6 +87,12 @@ def milestone_badge(status: str) -> Badge:
 
 def overdue_badge() -> Badge:
     return Badge("overdue", "!", _("Quá hạn"))
+
+
+def no_information_badge(since: date) -> Badge:
+    """A milestone past due whose last known status is older than its due date."""
+    return Badge("no-information", "?", _("Không có thông tin từ %(date)s") % {
+        "date": date_format(since, "SHORT_DATE_FORMAT")})
 
 
 OPERATOR_SYMBOLS = {">=": "≥", "<=": "≤", "=": "="}

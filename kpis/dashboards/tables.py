@@ -327,7 +327,8 @@ class MilestoneTable(BaseTable):
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     org_unit = tables.Column(verbose_name=_("Đơn vị"))
     due = tables.DateColumn(verbose_name=_("Hạn hoàn thành"), format="SHORT_DATE_FORMAT")
-    status = tables.Column(verbose_name=_("Trạng thái"), order_by=("overdue", "status"))
+    status = tables.Column(verbose_name=_("Trạng thái"), order_by=("overdue", "status_outdated", "status"))
+    status_as_of = tables.DateColumn(verbose_name=_("Trạng thái tính đến"), format="SHORT_DATE_FORMAT")
     completed_on = tables.DateColumn(verbose_name=_("Ngày hoàn thành"), format="SHORT_DATE_FORMAT")
     evidence = tables.Column(verbose_name=_("Minh chứng"), orderable=False, visible=False)  # in the title's
     source = tables.Column(verbose_name=_("Nguồn"), orderable=False, visible=False)  # details; exported
@@ -345,19 +346,22 @@ class MilestoneTable(BaseTable):
 
     def render_status(self, value, record):
         html = badge_html(record.badge)
-        if record.overdue:
+        if record.overdue_badge:
             html = format_html("{} {}", badge_html(record.overdue_badge), html)
         return html
 
     def value_due(self, value):
         return value.isoformat()
 
+    def value_status_as_of(self, value):
+        return value.isoformat() if value else ""
+
     def value_completed_on(self, value):
         return value.isoformat() if value else ""
 
     def value_status(self, value, record):
         label = str(record.badge.label)
-        return f"{record.overdue_badge.label}, {label}" if record.overdue else label
+        return f"{record.overdue_badge.label}, {label}" if record.overdue_badge else label
 
 
 # --- completeness ---------------------------------------------------------------

@@ -120,7 +120,10 @@ def _milestones_sentence(data: ReportData) -> str | None:
         return None
     done = sum(1 for m in data.milestones if m.status == MilestoneStatus.DONE and m.due.year <= data.year)
     open_ = sum(1 for m in data.milestones if m.status in (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS))
-    overdue = sum(1 for m in data.milestones if m.due.year < data.year and m.status != MilestoneStatus.DONE)
+    past_due = [m for m in data.milestones if m.due.year < data.year and m.status != MilestoneStatus.DONE]
+    # A status older than the due date cannot tell that the task was late (kpis.milestones).
+    outdated = sum(1 for m in past_due if m.status_as_of is not None and m.status_as_of < m.due)
+    overdue = len(past_due) - outdated
     parts = []
     if done:
         parts.append(ngettext("%(n)s nhiệm vụ đã hoàn thành", "%(n)s nhiệm vụ đã hoàn thành", done) % {"n": done})
@@ -129,6 +132,10 @@ def _milestones_sentence(data: ReportData) -> str | None:
                               "%(n)s nhiệm vụ đang hoặc chưa triển khai", open_) % {"n": open_})
     if overdue:
         parts.append(ngettext("%(n)s nhiệm vụ đã quá hạn", "%(n)s nhiệm vụ đã quá hạn", overdue) % {"n": overdue})
+    if outdated:
+        parts.append(ngettext("%(n)s nhiệm vụ đã qua hạn nhưng không có thông tin mới từ trước hạn",
+                              "%(n)s nhiệm vụ đã qua hạn nhưng không có thông tin mới từ trước hạn",
+                              outdated) % {"n": outdated})
     if not parts:
         return None
     return _("Về các nhiệm vụ trọng tâm: %(parts)s.") % {"parts": _join(parts)}
