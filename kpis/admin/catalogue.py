@@ -130,7 +130,7 @@ class TargetAdmin(AuditedAdmin, RecomputesAggregates, GuardedHistoryAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(AuditedAdmin, GuardedHistoryAdmin):
-    list_display = ("code", "title", "sector", "due", "status", "completed_on")
+    list_display = ("code", "title", "sector", "due", "status", "status_as_of", "completed_on")
     list_filter = ("status", "sector")
     search_fields = ("code", "title")
 
