@@ -56,7 +56,8 @@ class OrgUnit(models.Model):
     )
     valid_to = models.PositiveSmallIntegerField(
         _("hết hiệu lực sau năm"), null=True, blank=True,
-        help_text=_("Năm cuối cùng đơn vị còn tồn tại (ví dụ 2024 nếu bị giải thể năm 2025)."),
+        help_text=_("Năm cuối cùng đơn vị còn tồn tại, dù chỉ một phần năm (giải thể từ 01/07/2025: "
+                    "2025; từ 01/01/2025: 2024)."),
     )
     successors = models.ManyToManyField(
         "self", verbose_name=_("đơn vị kế thừa"), symmetrical=False, blank=True,
@@ -479,6 +480,10 @@ class Milestone(models.Model):
     status = models.CharField(_("trạng thái"), max_length=16, choices=MilestoneStatus.choices,
                               default=MilestoneStatus.NOT_STARTED)
     completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    status_as_of = models.DateField(
+        _("trạng thái tính đến ngày"), null=True, blank=True,
+        help_text=_("Ngày của nguồn cho biết trạng thái. Nếu hạn đã qua mà trạng thái cũ hơn hạn, trang "
+                    "hiện “không có thông tin từ” ngày này thay vì “quá hạn”. Để trống: trạng thái hiện tại."))
     evidence = models.TextField(_("minh chứng"), blank=True)
     source = models.CharField(_("nguồn"), max_length=500, blank=True)
     history = HistoricalRecords()

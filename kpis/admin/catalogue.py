@@ -135,7 +135,7 @@ class TargetAdmin(AuditedAdmin, CheckedAutocompleteAdmin, GuardedHistoryAdmin, C
 
 @admin.register(Milestone)
 class MilestoneAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
-    list_display = ("code", "title", "sector", "due", "status", "completed_on")
+    list_display = ("code", "title", "sector", "due", "status", "status_as_of", "completed_on")
     list_filter = ("status", "sector")
     search_fields = ("code", "title")
 

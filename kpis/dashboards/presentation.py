@@ -6,9 +6,11 @@ give their data classes the text the templates and tables show, so every
 wording and format of the dashboards lives here."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -93,6 +95,12 @@ def overdue_badge() -> Badge:
 
 
 OPERATOR_SYMBOLS = {operator.value: str(operator.label) for operator in ComparisonOperator}
+def no_information_badge(since: date) -> Badge:
+    """A milestone past due whose last known status is older than its due date."""
+    return Badge("no-information", "?", _("Không có thông tin từ %(date)s") % {
+        "date": date_format(since, "SHORT_DATE_FORMAT")})
+
+
 
 
 def change_arrow(change: Decimal | None) -> tuple[str, str]:
@@ -280,7 +288,7 @@ class OptionText:
 
 
 class MilestoneText:
-    """For ``MilestoneRow`` (``status``, ``overdue``)."""
+    """For ``MilestoneRow`` (``status``, ``overdue``, ``status_outdated``, ``status_as_of``)."""
 
     @property
     def badge(self) -> Badge:
@@ -288,6 +296,9 @@ class MilestoneText:
 
     @property
     def overdue_badge(self) -> Badge | None:
+        """"Quá hạn", or "no information since …" when the status is too old to say so."""
+        if getattr(self, "status_outdated", False):
+            return no_information_badge(self.status_as_of)
         return overdue_badge() if self.overdue else None
 
 

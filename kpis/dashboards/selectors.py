@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from kpis import milestones as milestone_rules
 from kpis.dashboards import presentation as p
 from kpis.models import (
     Aggregate,
@@ -32,7 +33,7 @@ from kpis.models import (
     ValueType,
     YearlyReport,
 )
-from kpis.rules import applicable_target, milestone_overdue_q
+from kpis.rules import applicable_target
 from kpis.rules import higher_is_better as _higher_is_better
 
 # ---------------------------------------------------------------------------
@@ -302,16 +303,22 @@ class MilestoneRow(p.MilestoneText):
     evidence: str
     source: str
     overdue: bool
+    status_as_of: date | None = None
+    status_outdated: bool = False  # past due, open, status older than the due date (kpis.milestones)
 
 
 def milestones_annotated(queryset=None):
-    """Milestones with ``overdue`` (open and past due), overdue ones first, then by due date."""
+    """Milestones with ``overdue`` (open and past due by a current status) and
+    ``status_outdated`` (open and past due by a status older than the due date):
+    overdue ones first, then those without news, then by due date."""
     today = timezone.localdate()
     queryset = queryset if queryset is not None else Milestone.objects.all()
     return (queryset.select_related("sector", "org_unit")
-            .annotate(overdue=Case(When(milestone_overdue_q(today), then=Value(1)),
-                                   default=Value(0), output_field=IntegerField()))
-            .order_by("-overdue", "due", "code"))
+            .annotate(overdue=Case(When(milestone_rules.overdue(today), then=Value(1)),
+                                   default=Value(0), output_field=IntegerField()),
+                      status_outdated=Case(When(milestone_rules.status_outdated(today), then=Value(1)),
+                                           default=Value(0), output_field=IntegerField()))
+            .order_by("-overdue", "-status_outdated", "due", "code"))
 
 
 def milestone_rows(queryset) -> list[MilestoneRow]:
@@ -320,6 +327,7 @@ def milestone_rows(queryset) -> list[MilestoneRow]:
             code=m.code, title=p.localized(m, "title"), sector=p.localized(m.sector),
             org_unit=p.localized(m.org_unit) if m.org_unit else "", due=m.due, status=m.status,
             completed_on=m.completed_on, evidence=m.evidence, source=m.source, overdue=bool(m.overdue),
+            status_as_of=m.status_as_of, status_outdated=bool(m.status_outdated),
         )
         for m in queryset
     ]

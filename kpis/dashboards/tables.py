@@ -21,6 +21,7 @@ from kpis.spreadsheets import dataset_xlsx, safe_row
 TEMPLATE = "kpis/dashboards/_table.html"
 EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
 PER_PAGE = 25
+UTF8_BOM = "\ufeff"
 
 
 def url_with(name: str, *args, **params) -> str:
@@ -315,7 +316,8 @@ class MilestoneTable(BaseTable):
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     org_unit = tables.Column(verbose_name=_("Đơn vị"))
     due = tables.DateColumn(verbose_name=_("Hạn hoàn thành"), format="SHORT_DATE_FORMAT")
-    status = tables.Column(verbose_name=_("Trạng thái"), order_by=("overdue", "status"))
+    status = tables.Column(verbose_name=_("Trạng thái"), order_by=("overdue", "status_outdated", "status"))
+    status_as_of = tables.DateColumn(verbose_name=_("Trạng thái tính đến"), format="SHORT_DATE_FORMAT")
     completed_on = tables.DateColumn(verbose_name=_("Ngày hoàn thành"), format="SHORT_DATE_FORMAT")
     evidence = tables.Column(verbose_name=_("Minh chứng"), orderable=False, visible=False)  # in the title's
     source = tables.Column(verbose_name=_("Nguồn"), orderable=False, visible=False)  # details; exported
@@ -333,19 +335,22 @@ class MilestoneTable(BaseTable):
 
     def render_status(self, value, record):
         html = badge_html(record.badge)
-        if record.overdue:
+        if record.overdue_badge:
             html = format_html("{} {}", badge_html(record.overdue_badge), html)
         return html
 
     def value_due(self, value):
         return value.isoformat()
 
+    def value_status_as_of(self, value):
+        return value.isoformat() if value else ""
+
     def value_completed_on(self, value):
         return value.isoformat() if value else ""
 
     def value_status(self, value, record):
         label = str(record.badge.label)
-        return f"{record.overdue_badge.label}, {label}" if record.overdue else label
+        return f"{record.overdue_badge.label}, {label}" if record.overdue_badge else label
 
 
 # --- completeness ---------------------------------------------------------------
@@ -475,6 +480,9 @@ class SafeTableExport(TableExport):
     def export(self):
         if self.format == TableExport.XLSX:
             return dataset_xlsx(self.dataset)  # text typed as text, not guessed by openpyxl
+        if self.format == TableExport.CSV:
+            # Without the byte-order mark Excel reads UTF-8 as the Windows code page (mojibake).
+            return UTF8_BOM + super().export()
         return super().export()
 
 

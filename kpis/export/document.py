@@ -3,7 +3,7 @@ built once from ReportData and shared by the PDF and DOCX renderers, so the
 two always say the same thing."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from kpis.export.selectors import (
     unit_full_name,
 )
 from kpis.export.summary import summary_paragraphs
+from kpis.milestones import is_status_outdated
 from kpis.models import Milestone, ProgressStatus
 
 
@@ -141,10 +142,21 @@ def _data_note(data: ReportData) -> str:
                                                     "date": fmt.long_date(moment.date())}
 
 
-def _milestone_row(number: int, milestone: Milestone) -> MilestoneRow:
+def _milestone_status(milestone: Milestone, issued_on: date) -> str:
+    """The status, with the date of its source when that is older than the due date
+    of a task now past due: the report must not present an old status as current."""
+    status = str(milestone.get_status_display())
+    if is_status_outdated(due=milestone.due, status=milestone.status, status_as_of=milestone.status_as_of,
+                          on=issued_on):
+        return _("%(status)s (không có thông tin từ %(date)s)") % {
+            "status": status, "date": milestone.status_as_of.strftime("%d/%m/%Y")}
+    return status
+
+
+def _milestone_row(number: int, milestone: Milestone, issued_on: date) -> MilestoneRow:
     return MilestoneRow(
         number=str(number), title=milestone.title, sector=milestone.sector.name,
-        due=milestone.due.strftime("%d/%m/%Y"), status=str(milestone.get_status_display()),
+        due=milestone.due.strftime("%d/%m/%Y"), status=_milestone_status(milestone, issued_on),
         completed=milestone.completed_on.strftime("%d/%m/%Y") if milestone.completed_on else "",
     )
 
@@ -193,7 +205,7 @@ def build_document(data: ReportData) -> Document:
         tables=tables,
         charts=charts,
         milestone_columns=[_("STT"), _("Nhiệm vụ"), _("Lĩnh vực"), _("Thời hạn"), _("Trạng thái")],
-        milestones=[_milestone_row(number, m) for number, m in enumerate(data.milestones, start=1)],
+        milestones=[_milestone_row(number, m, data.issued_on) for number, m in enumerate(data.milestones, start=1)],
         annex_title=_("PHỤ LỤC"),
         annex_subtitle=_("Số liệu năm %(year)s của các đơn vị cấp dưới") % {"year": data.year},
         annex=annex,

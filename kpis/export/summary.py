@@ -10,8 +10,9 @@ from django.utils.translation import ngettext
 from kpis.export.formatting import indicator_value
 from kpis.export.selectors import ReportData, unit_full_name
 from kpis.formatting import figure, is_percent_unit, unit_name
+from kpis.milestones import is_overdue, is_status_outdated
 from kpis.models import MilestoneStatus, ProgressStatus, ValueType
-from kpis.rules import PROGRESS_ORDER, milestone_is_open, milestone_is_overdue
+from kpis.rules import PROGRESS_ORDER, milestone_is_open
 
 MAX_CHANGES = 3
 MAX_LAGGING = 3
@@ -122,9 +123,13 @@ def _milestones_sentence(data: ReportData) -> str | None:
         return None
     done = sum(1 for m in data.milestones if m.status == MilestoneStatus.DONE and m.due.year <= data.year)
     open_ = sum(1 for m in data.milestones if milestone_is_open(m.status))
-    # Overdue as the report's year begins: open and due in an earlier year.
+    # Overdue as the report's year begins: open and due in an earlier year, unless the status is
+    # older than the due date (then nobody knows it was late: kpis.milestones).
+    year_start = date(data.year, 1, 1)
     overdue = sum(1 for m in data.milestones
-                  if milestone_is_overdue(status=m.status, due=m.due, on=date(data.year, 1, 1)))
+                  if is_overdue(due=m.due, status=m.status, status_as_of=m.status_as_of, on=year_start))
+    outdated = sum(1 for m in data.milestones
+                   if is_status_outdated(due=m.due, status=m.status, status_as_of=m.status_as_of, on=year_start))
     parts = []
     if done:
         parts.append(ngettext("%(n)s nhiệm vụ đã hoàn thành", "%(n)s nhiệm vụ đã hoàn thành", done) % {"n": done})
@@ -133,6 +138,10 @@ def _milestones_sentence(data: ReportData) -> str | None:
                               "%(n)s nhiệm vụ đang hoặc chưa triển khai", open_) % {"n": open_})
     if overdue:
         parts.append(ngettext("%(n)s nhiệm vụ đã quá hạn", "%(n)s nhiệm vụ đã quá hạn", overdue) % {"n": overdue})
+    if outdated:
+        parts.append(ngettext("%(n)s nhiệm vụ đã qua hạn nhưng không có thông tin mới từ trước hạn",
+                              "%(n)s nhiệm vụ đã qua hạn nhưng không có thông tin mới từ trước hạn",
+                              outdated) % {"n": outdated})
     if not parts:
         return None
     return _("Về các nhiệm vụ trọng tâm: %(parts)s.") % {"parts": _join(parts)}

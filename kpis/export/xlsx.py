@@ -108,15 +108,16 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
 
     milestones = book.create_sheet(_("Nhiệm vụ"))
     milestone_columns = [(_("STT"), 6), (_("Mã"), 22), (_("Nhiệm vụ"), 60), (_("Lĩnh vực"), 24),
-                         (_("Thời hạn"), 12), (_("Trạng thái"), 16), (_("Ngày hoàn thành"), 14)]
+                         (_("Thời hạn"), 12), (_("Trạng thái"), 16), (_("Trạng thái tính đến"), 14),
+                         (_("Ngày hoàn thành"), 14)]
     _header(milestones, 1, milestone_columns)
     for number, milestone in enumerate(data.milestones, start=1):
         values = [number, milestone.code, milestone.title, milestone.sector.name, milestone.due,
-                  str(milestone.get_status_display()), milestone.completed_on]
+                  str(milestone.get_status_display()), milestone.status_as_of, milestone.completed_on]
         for index, value in enumerate(values, start=1):
             cell = write_cell(milestones, number + 1, index, value)
             cell.border, cell.alignment = BOX, WRAP
-            if index in (5, 7):
+            if index in (5, 7, 8):
                 cell.number_format = "DD/MM/YYYY"
 
     if data.annex:

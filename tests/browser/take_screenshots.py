@@ -21,6 +21,11 @@ PAGES = [
     ("dashboard-completeness", "/completeness/?unit=HG&year=2020"),
 ]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# The README's data-entry pictures: a new 2021 report of the demo's telecom sector, empty, with the
+# published 2020 figures beside each field; then the same page after typing two wrong figures,
+# made up to show the error messages (the README says so).
+ENTRY_USER = ("nhaplieu", "demo-nhaplieu-2020")
+MADE_UP_ERRORS = {"COMMUNES_MOBILE_COVERAGE_PCT": "104", "BTS": "939,5"}
 
 
 def main() -> None:
@@ -30,11 +35,17 @@ def main() -> None:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--language", default="vi", choices=["vi", "en"])
+    parser.add_argument("--admin", action="store_true",
+                        help="only the data-entry pictures (creates the 2021 telecom report of Hậu Giang)")
     options = parser.parse_args()
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        if options.admin:
+            admin_screenshots(browser, options.base_url, out)
+            browser.close()
+            return
         for label, (width, height) in WIDTHS.items():
             context = browser.new_context(viewport={"width": width, "height": height},
                                           locale="vi-VN" if options.language == "vi" else "en-US",
@@ -54,6 +65,32 @@ def main() -> None:
                 print(target)
             context.close()
         browser.close()
+
+
+def admin_screenshots(browser, base_url: str, out: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    context.add_cookies([{"name": "django_language", "value": "vi", "url": base_url}])
+    page = context.new_page()
+    page.goto(base_url + "/admin/login/")
+    page.fill("#id_username", ENTRY_USER[0])
+    page.fill("#id_password", ENTRY_USER[1])
+    page.click("input[type=submit]")
+    page.goto(base_url + "/admin/kpis/yearlyreport/add/")
+    page.select_option("#id_sector", label="Viễn thông")
+    page.select_option("#id_org_unit", label="Hậu Giang (HG)")
+    page.fill("#id_year", "2021")
+    page.click("input[name=_save]")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "admin-report-entry.png"), full_page=True)
+    print(out / "admin-report-entry.png")
+    for code, text in MADE_UP_ERRORS.items():
+        row = page.locator("tr", has_text=code).first
+        row.locator("input[type=text], input:not([type])").first.fill(text)
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "admin-report-errors.png"), full_page=True)
+    print(out / "admin-report-errors.png")
+    context.close()
 
 
 if __name__ == "__main__":

@@ -303,3 +303,65 @@ def test_demo_sets_the_report_header_of_the_2020_department():
     document = DocumentSettings.current()
     assert document.issuing_agency == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
     assert document.parent_agency == "UBND TỈNH HẬU GIANG" and document.signer_title == "GIÁM ĐỐC"
+
+
+# --- an honest demo ---------------------------------------------------------------------------
+
+
+def test_districts_end_in_their_last_year_of_existence(demo):
+    """docs/domain.md: ``valid_to`` is the last year a unit existed, even in part. The district
+    level was abolished from 1 July 2025, so every district existed in 2025 and not in 2026."""
+    districts = OrgUnit.objects.filter(level="district")
+    assert districts.count() == 8
+    for district in districts:
+        assert district.valid_to == 2025, district.code
+        assert district.is_active_in(2025) and not district.is_active_in(2026), district.code
+    assert "2025" in str(OrgUnit._meta.get_field("valid_to").help_text).split(";")[0]
+
+
+def test_milestones_with_only_an_old_status_read_no_information_since(demo):
+    from django.test import Client
+
+    ioc = Milestone.objects.get(code="IOC_2021")  # due 30/06/2021, "in progress" in January 2021
+    assert ioc.status_as_of.isoformat() == "2021-01-13"
+    page = Client(HTTP_ACCEPT_LANGUAGE="vi").get("/milestones/").content.decode()
+    assert "Không có thông tin từ 13/01/2021" in page
+    assert "Quá hạn" not in page and "mốc quá hạn" not in page
+    overview = Client(HTTP_ACCEPT_LANGUAGE="vi").get("/?year=2021").content.decode()
+    assert "Không có thông tin từ 13/01/2021" in overview and "Quá hạn" not in overview
+
+
+def test_a_status_dated_after_the_due_date_is_still_overdue(demo):
+    from django.test import Client
+
+    Milestone.objects.filter(code="IOC_2021").update(status_as_of="2021-07-15")
+    page = Client(HTTP_ACCEPT_LANGUAGE="vi").get("/milestones/").content.decode()
+    assert "Quá hạn" in page
+
+
+def test_the_demo_names_no_real_signer(demo):
+    from kpis.models import DocumentSettings
+
+    assert DocumentSettings.current().signer_name == "(họ và tên)"
+    for path in DEMO_DIR.iterdir():
+        assert "Lã Hoàng Trung" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_broadband_indicator_says_only_what_the_source_says(demo):
+    broadband = Indicator.objects.get(code="BROADBAND_SUBS_PER_100")
+    assert "cố định và di động" not in broadband.definition
+    assert "fixed and mobile" not in broadband.definition_en
+    assert "12,2 thuê bao internet băng rộng/100 dân" in broadband.definition
+
+
+def test_bts_per_10000_people_uses_the_2019_census_only(demo):
+    from kpis.aggregation import stale_recompute
+    from kpis.models import Aggregate
+
+    stale_recompute()
+    bts_per_people = Indicator.objects.get(code="BTS_PER_10000_PEOPLE")
+    assert "01/04/2019" in bts_per_people.definition and "1 April 2019" in bts_per_people.definition_en
+    values = {a.year: a.value for a in Aggregate.objects.filter(indicator=bts_per_people, org_unit__code="HG")
+              if a.value is not None}
+    assert list(values) == [2019]
+    assert round(values[2019], 2) == Decimal("12.36")  # 906 / 733,017 * 10,000

@@ -2,6 +2,7 @@
 name, title or note comes out as text with a leading apostrophe, while
 figures, negative changes included, stay numbers."""
 
+import csv
 import io
 
 import openpyxl
@@ -64,3 +65,18 @@ def test_a_text_cell_beginning_with_a_hash_stays_text_in_xlsx(world):
     sheet = openpyxl.load_workbook(io.BytesIO(download("/sectors/", "xlsx"))).active
     cell = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "#N/A")
     assert cell.data_type == "s"
+
+
+def test_csv_downloads_start_with_a_byte_order_mark_so_excel_reads_vietnamese(world):
+    world.telecom.name = "Viễn thông – Bưu chính"
+    world.telecom.save()
+    content = download("/sectors/", "csv")
+    assert content.startswith(b"\xef\xbb\xbf")  # Excel takes a file without it for the Windows code page
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert rows[0][0] and not rows[0][0].startswith("\ufeff")  # the mark is not part of the first header
+    assert any("Viễn thông – Bưu chính" in row for row in rows)
+
+
+def test_the_xlsx_download_is_offered_before_the_csv(world):
+    page = Client(HTTP_ACCEPT_LANGUAGE="vi").get("/sectors/").content.decode()
+    assert 0 < page.index("_export=xlsx") < page.index("_export=csv")

@@ -252,7 +252,7 @@ def test_indicator_table_downloads_as_csv_with_plain_numbers(dash):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="BTS_P.csv"' in response["Content-Disposition"]
-    lines = response.content.decode().splitlines()
+    lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "Mã đơn vị,Đơn vị,2019,2020"
     assert lines[1] == "P,Tỉnh Mẫu,906,939"
     assert "<" not in response.content.decode()  # no markup in the file

@@ -233,3 +233,26 @@ def test_xlsx_holds_the_summary_table_as_numbers(demo_report):
     milestones = book["Nhiệm vụ"]
     assert [row[1] for row in milestones.iter_rows(min_row=2, values_only=True)] == [
         "IOC_PILOT_2020", "LGSP_2020", "PAYGOV_2020", "IOC_2021", "DX_PROJECT_2021_2025"]
+    header = [cell.value for cell in milestones[1]]
+    as_of = header.index("Trạng thái tính đến")
+    assert {row[as_of].date().isoformat() for row in milestones.iter_rows(min_row=2, values_only=True)} == {
+        "2021-01-13"}  # every demo status is from the January 2021 article
+
+
+def test_a_past_due_milestone_with_an_older_status_says_since_when(demo_report, db):
+    """In the 2022 report, the IOC milestone (due 30/06/2021) with its January 2021 status is not
+    presented as current, nor counted as overdue."""
+    from datetime import date
+
+    from kpis.models import Milestone
+
+    load_demo_data()
+    province = OrgUnit.objects.get(code="HG")
+    with translation.override("vi"):
+        document = build_document(report_data(year=2022, org_unit=province, issued_on=date(2023, 1, 10)))
+    ioc_title = Milestone.objects.get(code="IOC_2021").title
+    ioc = next(row for row in document.milestones if row.title == ioc_title)
+    assert ioc.status == "Đang triển khai (không có thông tin từ 13/01/2021)"
+    summary = one_line(" ".join(document.summary))
+    assert "đã quá hạn" not in summary
+    assert "1 nhiệm vụ đã qua hạn nhưng không có thông tin mới từ trước hạn" in summary
