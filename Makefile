@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_STAMP := $(VENV)/.installed-test
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install install-test system system-test migrate demo serve worker beat check clean
+.PHONY: run test lint install install-test system system-test migrate demo serve worker beat check clean
 
 # A .venv whose python or pip does not run (python3.11-venv was missing when it was made, or
 # the Python it points to is gone) is rebuilt, never trusted.
@@ -64,6 +64,10 @@ run: demo
 
 test: system-test install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff with the rules in ruff.toml (pyflakes, pycodestyle, isort, bugbear, Django, pyupgrade).
+lint: install-test
+	$(BIN)/ruff check .
 
 worker: install
 	$(BIN)/celery -A portal worker --loglevel=info -Q portal

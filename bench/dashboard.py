@@ -88,7 +88,7 @@ class Gunicorn:
                 return
             except (urllib.error.URLError, ConnectionError, OSError):
                 if self.process.poll() is not None:
-                    raise SystemExit("gunicorn stopped: " + self.process.stderr.read().decode()[-2000:])
+                    raise SystemExit("gunicorn stopped: " + self.process.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.3)
         self.stop()
         raise SystemExit("gunicorn did not answer within a minute")
@@ -190,7 +190,7 @@ def main() -> None:
     rows = {}
     # Phase 1, as in production: both sizes' servers at once, overview and trivial view interleaved.
     # Phases 2 and 3: the page cache off (each its own phase: requests queue per server).
-    for phase, settings_module, paths in (
+    for _phase, settings_module, paths in (
             ("cached", "bench_settings", {"overview": "/", "trivial": "/healthz"}),
             ("cold", "bench_nocache_settings", {"cold": "/"}),
             ("cold-same", "bench_nocache_settings", {"cold-same": options.same_path})):

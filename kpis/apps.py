@@ -8,5 +8,7 @@ class KpisConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from kpis import checks  # noqa: F401  (registers system checks)
-        from kpis import signals  # noqa: F401  (records sign-ins, sign-outs and lock-outs)
+        from kpis import (
+            checks,  # noqa: F401  (registers system checks)
+            signals,  # noqa: F401  (records sign-ins, sign-outs and lock-outs)
+        )

@@ -11,7 +11,6 @@ from datetime import date
 
 from django.db.models import F, Q
 
-from kpis.rules import OPEN_MILESTONE_STATUSES as OPEN_STATUSES
 from kpis.rules import milestone_is_overdue, milestone_overdue_q
 
 

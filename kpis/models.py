@@ -600,6 +600,9 @@ class Aggregate(models.Model):
             models.Index(fields=["target"], condition=models.Q(target__isnull=False), name="aggregate_target"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator_id}@{self.org_unit_id}/{self.year}: {self.value}"
+
 
 class StaleMark(models.Model):
     """Cells whose aggregates no longer match the data, written in the same
@@ -609,6 +612,9 @@ class StaleMark(models.Model):
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, null=True, related_name="+")
     year = models.PositiveSmallIntegerField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id or '*'}@{self.org_unit_id or '*'}/{self.year or '*'}"
 
 
 class RecomputeRun(models.Model):
@@ -627,6 +633,9 @@ class RecomputeRun(models.Model):
     class Meta:
         get_latest_by = "finished_at"
         indexes = [models.Index(fields=["-finished_at"], name="recompute_run_finished")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.finished_at:%Y-%m-%d %H:%M:%S}"
 
 
 # --- Leaders' summary export (issue 5) -------------------------------------------------------

@@ -10,7 +10,6 @@ from django.db.models import Q
 
 from kpis.models import Aggregation, Direction, MilestoneStatus, ProgressStatus, ReportStatus, ValueType
 
-
 # --- Which target applies to a year ---------------------------------------------------------
 
 

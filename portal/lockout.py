@@ -8,15 +8,14 @@ address would then be locked by five typos spread over its staff. This
 handler gives the address its own limit, ``AXES_ADDRESS_FAILURE_LIMIT``.
 """
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit, get_lockout_parameters
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username, get_cool_off, get_failure_limit, get_lockout_parameters
-from axes.models import AccessAttempt
 
 ACCOUNT, ADDRESS = "username", "ip_address"
 
@@ -28,7 +27,7 @@ class PortalLockoutHandler(AxesDatabaseHandler):
             parameter if isinstance(parameter, str) else "+".join(parameter):
                 attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
             for parameter, attempts in zip(get_lockout_parameters(request, credentials),
-                                           self.get_user_attempts(request, credentials))
+                                           self.get_user_attempts(request, credentials), strict=False)
         }
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:

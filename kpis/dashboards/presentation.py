@@ -14,8 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
 from kpis.formatting import figure, number, signed, unit_gap, unit_name, with_unit  # noqa: F401 - pages' formatting
+from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
 from kpis.models import ComparisonOperator, MilestoneStatus, OrgUnitLevel, ProgressStatus, ReportStatus, ValueType
 from kpis.rules import REPORT_MISSING_SYMBOL, REPORT_NOT_EXPECTED_SYMBOL, REPORT_STATUS_SYMBOLS
 
@@ -157,7 +157,7 @@ def sparkline(values: list[tuple[int, Decimal]], *, width: int = 120, height: in
     span_x = (max(years) - min(years)) or 1
     span_y = (high - low) or 1.0
     points = []
-    for year, value in zip(years, numbers):
+    for year, value in zip(years, numbers, strict=False):
         x = pad + (year - min(years)) * (width - 2 * pad) / span_x
         y = height - pad - ((value - low) * (height - 2 * pad) / span_y if high != low else (height - 2 * pad) / 2)
         points.append((round(x, 1), round(y, 1)))

@@ -30,7 +30,6 @@ from kpis.models import (
     ReportStatus,
     Sector,
     Target,
-    ValueType,
     YearlyReport,
 )
 from kpis.rules import applicable_target

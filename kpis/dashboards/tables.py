@@ -48,7 +48,8 @@ def report_admin_url(report_id: int | None) -> str | None:
 def badge_html(badge: p.Badge | None):
     if badge is None:
         return "—"
-    return format_html('<span class="badge badge--{}"><span class="badge__symbol" aria-hidden="true">{}</span> {}</span>',
+    return format_html('<span class="badge badge--{}">'
+                       '<span class="badge__symbol" aria-hidden="true">{}</span> {}</span>',
                        badge.key, badge.symbol, badge.label)
 
 
@@ -89,7 +90,8 @@ class ChangeColumn(FigureColumn):
         if record.get("value_type") == ValueType.YES_NO:
             return "—"
         symbol, word = p.change_arrow(value)
-        return format_html('<span class="change"><span aria-hidden="true">{}</span> <span class="visually-hidden">{}</span>{}</span>',
+        return format_html('<span class="change"><span aria-hidden="true">{}</span> '
+                           '<span class="visually-hidden">{}</span>{}</span>',
                            symbol, word, p.signed(value, record["decimals"]))
 
 
@@ -197,7 +199,7 @@ class MatrixTable(BaseTable):
 
 def trend_records(page) -> list[dict]:
     own = page.matrix[0].cells
-    line = dict(zip(page.chart_years, page.target_line))
+    line = dict(zip(page.chart_years, page.target_line, strict=False))
     return [
         {"year": year, "value": own[year].value if year in own else None, "target": line.get(year),
          "decimals": page.indicator.decimals, "value_type": page.indicator.value_type}
@@ -439,7 +441,8 @@ def rate_records(data) -> list[dict]:
 class SectorRateTable(BaseTable):
     stack = True
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
-    expected = tables.Column(verbose_name=_("Số báo cáo phải nộp"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    expected = tables.Column(verbose_name=_("Số báo cáo phải nộp"),
+                             attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     submitted = tables.Column(verbose_name=_("Đã gửi"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     approved_pct = RateColumn(verbose_name=_("Đã duyệt"))
 

@@ -19,7 +19,6 @@ from kpis.aggregation.version import data_version
 from kpis.dashboards import presentation as p
 from kpis.dashboards import selectors as s
 from kpis.dashboards import tables as t
-from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.cache import (
     FILTER_PARAMS,
     cached,
@@ -28,6 +27,7 @@ from kpis.dashboards.cache import (
     role_variant,
     table_params,
 )
+from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
 from kpis.permissions import can_export_summary, can_see_completeness, can_see_dashboards

@@ -143,7 +143,7 @@ def comparison_chart(comparison: UnitComparison, *, fmt: str = "svg") -> bytes:
                             bottom=0.55 / height)
         ax = fig.add_subplot()
         bars = ax.barh(names, values, color=VALUE_COLOUR, height=0.6)
-        for bar, (_unit, value) in zip(bars, rows):
+        for bar, (_unit, value) in zip(bars, rows, strict=False):
             ax.annotate(figure(value, indicator.decimals), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                         textcoords="offset points", xytext=(3, 0), va="center", fontsize=8)
         # The parent's figure is a yardstick only for a level: a count grows with the unit's size.

@@ -123,10 +123,10 @@ def _tight_cells(table, twips: int = 0) -> None:
 
 def _widths(table, percents) -> None:
     table.autofit = False
-    for column, percent in zip(table.columns, percents):
+    for column, percent in zip(table.columns, percents, strict=False):
         column.width = Mm(TEXT_WIDTH_MM * percent / 100)  # the grid, which LibreOffice follows
     for row in table.rows:
-        for cell, percent in zip(row.cells, percents):
+        for cell, percent in zip(row.cells, percents, strict=False):
             cell.width = Mm(TEXT_WIDTH_MM * percent / 100)
 
 
@@ -181,7 +181,7 @@ def _grid(word, document: Document):
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     _tight_cells(grid, CELL_PADDING_TWIPS)
-    for cell, title in zip(grid.rows[0].cells, document.columns):
+    for cell, title in zip(grid.rows[0].cells, document.columns, strict=False):
         _cell_paragraph(cell, title, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     _row_properties(grid.rows[0], header=True)
@@ -198,7 +198,7 @@ def _add_rows(grid, table: Table) -> None:
             (row.target, WD_ALIGN_PARAGRAPH.CENTER, row.target_year),
             (row.status, WD_ALIGN_PARAGRAPH.CENTER, row.achievement),
         )
-        for cell, (text, align, extra) in zip(cells, values):
+        for cell, (text, align, extra) in zip(cells, values, strict=False):
             _cell_paragraph(cell, text, align=align)
             if extra:
                 _cell_paragraph(cell, extra, align=align, size=9.5)
@@ -301,13 +301,14 @@ def _milestone_table(word, document: Document) -> None:
     grid = word.add_table(rows=1, cols=len(document.milestone_columns))
     grid.style = "Table Grid"
     _tight_cells(grid, CELL_PADDING_TWIPS)
-    for cell, title in zip(grid.rows[0].cells, document.milestone_columns):
+    for cell, title in zip(grid.rows[0].cells, document.milestone_columns, strict=False):
         _cell_paragraph(cell, title, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
     _row_properties(grid.rows[0], header=True)
     for row in document.milestones:
         cells = grid.add_row().cells
         status = row.status + (f" ({row.completed})" if row.completed else "")
-        for cell, text, align in zip(cells, (row.number, row.title, row.sector, row.due, status), _MILESTONE_ALIGNS):
+        texts = (row.number, row.title, row.sector, row.due, status)
+        for cell, text, align in zip(cells, texts, _MILESTONE_ALIGNS, strict=True):
             _cell_paragraph(cell, text, align=align)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _row_properties(grid.rows[-1])

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kpis.aggregation.version import data_version as _data_version
 from kpis.models import (
     Aggregate,
     DefinitionChange,
@@ -26,7 +27,6 @@ from kpis.models import (
     Sector,
     Target,
 )
-from kpis.aggregation.version import data_version as _data_version
 from kpis.rules import applicable_target, indicator_is_level, is_behind, milestone_is_open
 
 TREND_YEARS = 5  # the report year and the four before it

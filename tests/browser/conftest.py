@@ -5,7 +5,6 @@ CI (PORTAL_REQUIRE_SERVICES=true), where a missing browser fails the run."""
 import io
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -90,13 +89,3 @@ def page(browser, live_server):
     yield tab
     context.close()
 
-
-DASHBOARD_LOCALE = Path(__file__).resolve().parents[2] / "kpis" / "dashboards" / "locale"
-
-
-@pytest.fixture(autouse=True)
-def dashboard_translations(settings):
-    """The dashboards' English catalogue (kpis/dashboards/locale) until
-    settings.LOCALE_PATHS lists it; a no-op from then on."""
-    if DASHBOARD_LOCALE not in [Path(p) for p in settings.LOCALE_PATHS]:
-        settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, DASHBOARD_LOCALE]

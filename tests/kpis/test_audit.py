@@ -3,8 +3,7 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -118,7 +117,7 @@ def some_events(world):
     audit_record(action=AuditAction.LOGIN_FAILED, username="khach-la", address="203.0.113.5")
     audit_record(action=AuditAction.LOGIN_SUCCEEDED, user=world.users.approver, address="198.51.100.7")
     old = audit_record(action=AuditAction.LOGOUT, user=world.users.staff, address="192.0.2.1")
-    AuditEvent.objects.filter(pk=old.pk).update(at=datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc))
+    AuditEvent.objects.filter(pk=old.pk).update(at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
 def sign_in(client, user) -> None:

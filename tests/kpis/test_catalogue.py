@@ -1,8 +1,8 @@
 import copy
 import os
+import signal
 import subprocess
 import sys
-import signal
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path

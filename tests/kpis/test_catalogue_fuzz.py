@@ -11,8 +11,8 @@ import pytest
 import yaml
 from django.db import transaction
 from hypothesis import event, given
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from kpis.models import (
     DefinitionChange,

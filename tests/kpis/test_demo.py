@@ -16,8 +16,16 @@ from django.db import models
 
 from kpis import permissions, roles
 from kpis.models import (
-    Assignment, DataValue, DefinitionChange, Indicator, Milestone, OrgUnit, ReportStatus, Sector,
-    Target, YearlyReport,
+    Assignment,
+    DataValue,
+    DefinitionChange,
+    Indicator,
+    Milestone,
+    OrgUnit,
+    ReportStatus,
+    Sector,
+    Target,
+    YearlyReport,
 )
 from kpis.services.demo import DEMO_USERS, demo_users_create
 from kpis.services.reports import report_approve, report_create, report_submit, report_values_save

@@ -100,7 +100,7 @@ def value_files(draw) -> tuple[bytes, list[dict[str, str]]]:
     content = out.getvalue().encode("utf-8")
     if draw(st.booleans()):
         content = b"\xef\xbb\xbf" + content
-    return content, [dict(zip(columns, row)) for row in rows]
+    return content, [dict(zip(columns, row, strict=False)) for row in rows]
 
 
 @st.composite

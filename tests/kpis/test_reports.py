@@ -15,8 +15,8 @@ from kpis.services.reports import (
     report_return,
     report_submit,
     report_values_save,
-    report_values_version,
     report_values_save_and_submit,
+    report_values_version,
 )
 from tests.factories import ValidationRuleFactory
 from tests.workers import wait_for

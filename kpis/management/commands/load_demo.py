@@ -93,4 +93,4 @@ class Command(BaseCommand):
         header = (_("Tên đăng nhập"), _("Mật khẩu"), _("Vai trò"))
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
         for row in [header, tuple("-" * width for width in widths), *rows]:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())

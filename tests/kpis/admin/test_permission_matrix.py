@@ -9,7 +9,6 @@ fails ``test_every_registered_admin_has_a_sample`` until it gets a sample here.
 """
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,7 +23,6 @@ from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import HistoricalChanges
 
 from kpis.models import (
     Assignment,
@@ -37,11 +35,10 @@ from kpis.models import (
     ReportStatus,
     Sector,
     Target,
-    ValidationRule,
     YearlyReport,
 )
 from kpis.services import reports as report_services
-from tests.factories import ValidationRuleFactory, make_user
+from tests.factories import ValidationRuleFactory
 
 ROLES = ("anonymous", "viewer", "data_entry", "approver", "leader", "superuser")
 URLS = ("changelist", "add", "change", "delete", "history", "history_form")
@@ -186,7 +183,8 @@ def _access_failure_log(w):
 SAMPLES: dict[str, Sample] = {
     "kpis.indicator": Sample(_indicator, change={"name": SPAM}, add={"code": "MATRIX_NEW"}),
     "kpis.orgunit": Sample(_org_unit, change={"name": SPAM}, add={"code": "P-D10"}),
-    "kpis.sector": Sample(lambda w: Sector.objects.create(code="SPARE", name="Lĩnh vực dự phòng"), change={"name": SPAM}, add={"code": "NEWSECTOR"}),
+    "kpis.sector": Sample(lambda w: Sector.objects.create(code="SPARE", name="Lĩnh vực dự phòng"),
+                          change={"name": SPAM}, add={"code": "NEWSECTOR"}),
     "kpis.target": Sample(_target, change={"value": "1"}, add={"year": "2030"}),
     "kpis.milestone": Sample(_milestone, change={"title": SPAM}, add={"code": "IOC_NEW"}),
     "kpis.validationrule": Sample(

@@ -1,7 +1,6 @@
 import uuid
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -42,13 +41,3 @@ def dash(world):
     aggregates_recompute()
     return world
 
-
-DASHBOARD_LOCALE = Path(__file__).resolve().parents[3] / "kpis" / "dashboards" / "locale"
-
-
-@pytest.fixture(autouse=True)
-def dashboard_translations(settings):
-    """The dashboards' English catalogue (kpis/dashboards/locale) until
-    settings.LOCALE_PATHS lists it; a no-op from then on."""
-    if DASHBOARD_LOCALE not in [Path(p) for p in settings.LOCALE_PATHS]:
-        settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, DASHBOARD_LOCALE]

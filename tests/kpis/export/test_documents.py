@@ -182,7 +182,7 @@ def test_docx_opens_and_holds_the_same_tables(demo_report):
         assert block in header_cells
     indicator_tables = [t for t in word.tables if t.rows[0].cells[0].text == "STT" and len(t.columns) == 8]
     assert len(indicator_tables) == len(document.tables)
-    for table, expected in zip(indicator_tables, document.tables):
+    for table, expected in zip(indicator_tables, document.tables, strict=False):
         rows = _cells(table)
         assert rows[0] == document.columns
         assert [row[:6] for row in rows[1:]] == [
