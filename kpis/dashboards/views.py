@@ -8,8 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string, select_template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -32,7 +31,6 @@ from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
 from kpis.permissions import can_export_summary, can_see_completeness, can_see_dashboards
 
-EXPORT_BUTTON = "kpis/export/_button.html"
 # Where a page's per-user actions (the export button) go, between its cached head and body.
 ACTIONS_SLOT = "<!-- page-actions -->"
 
@@ -81,17 +79,6 @@ def _denied(request: HttpRequest, allowed: bool) -> HttpResponse | None:
         return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
     return _problem_response(request, Problem(403, _("Bạn không có quyền xem trang này"), [
         _("Trang này dành cho cán bộ có quyền về báo cáo. Hãy liên hệ quản trị hệ thống nếu bạn cần xem.")]))
-
-
-def export_enabled(user) -> bool:
-    """The PDF export button (issue 5) shows to those who may export, once its template exists."""
-    if not can_export_summary(user):
-        return False
-    try:
-        select_template([EXPORT_BUTTON])
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 # --- rendering ------------------------------------------------------------------
@@ -144,7 +131,7 @@ def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...
         **_layout_context(request, version), "fragment": fragment, "page_title": fragment.title,
         "nav": fragment.nav,
     }
-    if fragment.unit and fragment.year and export_enabled(request.user):
+    if fragment.unit and fragment.year and can_export_summary(request.user):
         unit_id, code, name, level = fragment.unit
         context.update(export_enabled=True, export_year=fragment.year,
                        export_unit=OrgUnit(pk=unit_id, code=code, name=name, level=level))

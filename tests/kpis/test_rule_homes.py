@@ -10,7 +10,6 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from kpis import models, permissions
-from kpis.dashboards.views import export_enabled
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = [path for folder in ("kpis", "portal") for path in (ROOT / folder).rglob("*.py")
@@ -73,7 +72,6 @@ def test_the_button_the_pages_and_the_service_ask_one_export_rule(world, role):
     user = getattr(world.users, role)
     allowed = permissions.can_export_summary(user)
     assert allowed is (role in ("leader", "admin"))
-    assert export_enabled(user) is allowed
     assert bool(_button(user).strip()) is allowed
 
 
