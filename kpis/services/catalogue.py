@@ -30,9 +30,11 @@ from kpis.models import (
     Indicator,
     Milestone,
     OrgUnit,
+    OrgUnitLevel,
     Sector,
     Target,
     ValidationRule,
+    ValueType,
     parent_cycle_message,
 )
 from kpis.services.audit import audit_record
@@ -228,7 +230,7 @@ class _Loader:
             self.upsert(entry)
         self.graph = self.formula_graph(sections["indicators"])
         for entry in sections["indicators"]:
-            self.upsert(entry, check=self.indicator_check)
+            self.upsert(entry, check=self.indicator_check, defaults=_indicator_defaults)
         for section in ("definition_changes", "targets", "milestones"):
             for entry in sections[section]:
                 self.upsert(entry)
@@ -289,7 +291,7 @@ class _Loader:
                 return _UNRESOLVED
         return raw
 
-    def upsert(self, entry: _Entry, *, check: Callable | None = None,
+    def upsert(self, entry: _Entry, *, check: Callable | None = None, defaults: Callable | None = None,
                skip: frozenset[str] = frozenset()) -> models.Model | None:
         model, _key_fields = _KEYS[entry.section]
         existing = self.objects[entry.section].get(entry.key)
@@ -309,6 +311,8 @@ class _Loader:
                 excluded.add(field.name)
             else:
                 setattr(obj, field.name if field.is_relation else field.attname, value)
+        if defaults is not None:
+            defaults(entry, obj)
         valid = not excluded
         try:
             obj.full_clean(exclude=excluded)
@@ -454,6 +458,20 @@ def _json_small(value: object) -> bool:
             seen.add(id(node))
             stack.extend(node.values() if isinstance(node, dict) else node)
     return True
+
+
+_DECIMALS_BY_TYPE = {ValueType.INTEGER: 0, ValueType.YES_NO: 0, ValueType.PERCENT: 1, ValueType.DECIMAL: 2}
+
+
+def _indicator_defaults(entry: _Entry, indicator: Indicator) -> None:
+    """The catalogue defaults of DESIGN.md: an entered indicator written
+    without ``entry_levels`` is entered at every level (stored as the full
+    list, so that every reader of entry_levels needs no special case), and
+    ``decimals`` follows the value type when not written."""
+    if entry.data.get("entry_levels") in (None, "") and not entry.data.get("formula"):
+        indicator.entry_levels = list(OrgUnitLevel.values)
+    if entry.data.get("decimals") in (None, "") and indicator.value_type in _DECIMALS_BY_TYPE:
+        indicator.decimals = _DECIMALS_BY_TYPE[indicator.value_type]
 
 
 def _hint(name: str, choices) -> str:
