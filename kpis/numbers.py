@@ -1,6 +1,8 @@
 """How a number written in a file is read (DESIGN.md, "Numbers in files";
 user guide in docs/formats.md). One grammar for every door that reads file
-numbers, so that the same text never means two things in two places.
+numbers (value files through kpis/services/values.value_parse, and the
+floats of a catalogue YAML file), so that the same text never means two
+things in two places.
 
 - Vietnamese convention (semicolon CSV files, text cells of a workbook): the
   comma is the decimal mark and the point groups thousands: 9.391, 92,7,
@@ -103,10 +105,8 @@ def _ambiguous(text: str, sign: str, integer: str, mark: str, fraction: str) -> 
     point = sign + integer.replace(" ", "") + ("." + significant if significant else "")
     thousands = sign + integer + " " + fraction
     return ValidationError(
-        _("'%(text)s' có thể là %(decimal)s hoặc %(thousands)s: trong tệp phân cách bằng dấu phẩy, dấu "
-          "%(mark)s theo sau đúng ba chữ số có thể là dấu phân cách hàng nghìn. Hãy ghi %(plain)s nếu là "
-          "%(thousands)s, hoặc %(point)s nếu là %(decimal)s; hoặc lưu tệp với dấu chấm phẩy (;) để viết "
-          "theo kiểu Việt Nam.")
+        _("'%(text)s' có thể là %(decimal)s hoặc %(thousands)s: dấu %(mark)s theo sau đúng ba chữ số có thể là "
+          "dấu phân cách hàng nghìn. Hãy ghi %(plain)s nếu là %(thousands)s, hoặc %(point)s nếu là %(decimal)s.")
         % {"text": text, "decimal": decimal, "thousands": thousands, "mark": mark,
            "plain": sign + (integer + fraction).replace(" ", ""), "point": point},
         code="ambiguous")

@@ -37,6 +37,7 @@ from kpis.models import (
     ValueType,
     parent_cycle_message,
 )
+from kpis.numbers import NumberConvention, number_parse
 from kpis.services.audit import audit_record
 from kpis.services.catalogue_entries import (
     FormulaGraph,
@@ -620,6 +621,20 @@ class _CatalogueYamlLoader(yaml.SafeLoader):
     @staticmethod
     def _line(event: yaml.Event) -> int:
         return event.start_mark.line + 1
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        """YAML reads ``value: 733.000`` as 733: the number rule of every file
+        door (kpis/numbers.py, point convention) refuses it with both readings."""
+        try:
+            number_parse(text=node.value, convention=NumberConvention.POINT)
+        except ValidationError as error:
+            if error.code == "ambiguous":  # YAML's own forms (1e5, .inf, 1_000.5) stay YAML's business
+                raise CatalogueError([_("dòng %(line)d: %(message)s") % {
+                    "line": node.start_mark.line + 1, "message": error.messages[0]}]) from None
+        return super().construct_yaml_float(node)
+
+
+_CatalogueYamlLoader.add_constructor("tag:yaml.org,2002:float", _CatalogueYamlLoader.construct_yaml_float)
 
 
 def _yaml_message(error: yaml.MarkedYAMLError) -> str:

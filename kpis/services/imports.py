@@ -310,6 +310,9 @@ class _Checker:
             return value_parse(indicator=indicator, cell=cell, convention=self.table.convention)
         except ValidationError as error:
             for message in error.messages:
+                if getattr(error, "code", None) == "ambiguous":
+                    message += " " + _("Hoặc lưu tệp với dấu chấm phẩy (;) để viết số theo kiểu Việt Nam "
+                                       "(939.000 là 939 000), hoặc nhập bằng tệp Excel .xlsx.")
                 self.error(line, _("cột value: %(message)s") % {"message": message})
             return None
 

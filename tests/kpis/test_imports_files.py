@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from kpis.models import DataValue, Indicator, OrgUnit, OrgUnitLevel, Target, YearlyReport
 from kpis.selectors import report_entry_indicators
-from kpis.services.catalogue import catalogue_load, catalogue_load_file
+from kpis.services.catalogue import CatalogueError, catalogue_load, catalogue_load_file
 from kpis.services.imports import values_import
 from tests.kpis.test_imports import CATALOGUE, csv_bytes, database_state, import_errors, value
 
@@ -48,6 +48,7 @@ def test_939_000_in_a_comma_file_is_refused_with_its_line_and_both_readings(cata
     assert line == 3
     assert "939 hoặc 939 000" in message
     assert message.startswith("cột value:")
+    assert "dấu chấm phẩy (;)" in message and ".xlsx" in message
 
 
 @pytest.mark.django_db
@@ -206,3 +207,22 @@ def test_explicit_entry_levels_and_decimals_are_kept(catalogue):
                                          "entry_levels": ["commune"]}]})
     ratio = Indicator.objects.get(code="RATIO")
     assert (ratio.entry_levels, ratio.decimals) == (["commune"], 4)
+
+
+@pytest.mark.django_db
+def test_a_catalogue_number_that_reads_two_ways_is_refused_with_its_line(catalogue, tmp_path):
+    """YAML would read 733.000 as 733: the catalogue door follows the same rule."""
+    path = tmp_path / "muc_tieu.yaml"
+    path.write_text("targets:\n  - {indicator: BTS, org_unit: HG, year: 2021, operator: \">=\", value: 1200}\n"
+                    "  - {indicator: POPULATION, org_unit: HG, year: 2021, operator: \">=\",\n"
+                    "     value: 733.000}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_load_file(path=path)
+    assert caught.value.errors == [
+        "dòng 4: '733.000' có thể là 733 hoặc 733 000: dấu . theo sau đúng ba chữ số có thể là dấu phân cách "
+        "hàng nghìn. Hãy ghi 733000 nếu là 733 000, hoặc 733 nếu là 733."]
+    assert not Target.objects.exists()
+    path.write_text("targets: [{indicator: FIBER_PCT, org_unit: HG, year: 2021, operator: \">=\", value: 92.5}]\n",
+                    encoding="utf-8")
+    catalogue_load_file(path=path)
+    assert Target.objects.get().value == Decimal("92.5")
