@@ -30,11 +30,14 @@ from kpis.models import (
     Indicator,
     Milestone,
     OrgUnit,
+    OrgUnitLevel,
     Sector,
     Target,
     ValidationRule,
+    ValueType,
     parent_cycle_message,
 )
+from kpis.numbers import NumberConvention, number_parse
 from kpis.services.audit import audit_record
 from kpis.services.catalogue_entries import (
     FormulaGraph,
@@ -228,7 +231,7 @@ class _Loader:
             self.upsert(entry)
         self.graph = self.formula_graph(sections["indicators"])
         for entry in sections["indicators"]:
-            self.upsert(entry, check=self.indicator_check)
+            self.upsert(entry, check=self.indicator_check, defaults=_indicator_defaults)
         for section in ("definition_changes", "targets", "milestones"):
             for entry in sections[section]:
                 self.upsert(entry)
@@ -289,7 +292,7 @@ class _Loader:
                 return _UNRESOLVED
         return raw
 
-    def upsert(self, entry: _Entry, *, check: Callable | None = None,
+    def upsert(self, entry: _Entry, *, check: Callable | None = None, defaults: Callable | None = None,
                skip: frozenset[str] = frozenset()) -> models.Model | None:
         model, _key_fields = _KEYS[entry.section]
         existing = self.objects[entry.section].get(entry.key)
@@ -309,6 +312,8 @@ class _Loader:
                 excluded.add(field.name)
             else:
                 setattr(obj, field.name if field.is_relation else field.attname, value)
+        if defaults is not None:
+            defaults(entry, obj)
         valid = not excluded
         try:
             obj.full_clean(exclude=excluded)
@@ -454,6 +459,20 @@ def _json_small(value: object) -> bool:
             seen.add(id(node))
             stack.extend(node.values() if isinstance(node, dict) else node)
     return True
+
+
+_DECIMALS_BY_TYPE = {ValueType.INTEGER: 0, ValueType.YES_NO: 0, ValueType.PERCENT: 1, ValueType.DECIMAL: 2}
+
+
+def _indicator_defaults(entry: _Entry, indicator: Indicator) -> None:
+    """The catalogue defaults of DESIGN.md: an entered indicator written
+    without ``entry_levels`` is entered at every level (stored as the full
+    list, so that every reader of entry_levels needs no special case), and
+    ``decimals`` follows the value type when not written."""
+    if entry.data.get("entry_levels") in (None, "") and not entry.data.get("formula"):
+        indicator.entry_levels = list(OrgUnitLevel.values)
+    if entry.data.get("decimals") in (None, "") and indicator.value_type in _DECIMALS_BY_TYPE:
+        indicator.decimals = _DECIMALS_BY_TYPE[indicator.value_type]
 
 
 def _hint(name: str, choices) -> str:
@@ -602,6 +621,20 @@ class _CatalogueYamlLoader(yaml.SafeLoader):
     @staticmethod
     def _line(event: yaml.Event) -> int:
         return event.start_mark.line + 1
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        """YAML reads ``value: 733.000`` as 733: the number rule of every file
+        door (kpis/numbers.py, point convention) refuses it with both readings."""
+        try:
+            number_parse(text=node.value, convention=NumberConvention.POINT)
+        except ValidationError as error:
+            if error.code == "ambiguous":  # YAML's own forms (1e5, .inf, 1_000.5) stay YAML's business
+                raise CatalogueError([_("dòng %(line)d: %(message)s") % {
+                    "line": node.start_mark.line + 1, "message": error.messages[0]}]) from None
+        return super().construct_yaml_float(node)
+
+
+_CatalogueYamlLoader.add_constructor("tag:yaml.org,2002:float", _CatalogueYamlLoader.construct_yaml_float)
 
 
 def _yaml_message(error: yaml.MarkedYAMLError) -> str:

@@ -1,6 +1,11 @@
-"""Import yearly figures from a CSV file (format in docs/formats.md), all or
-nothing. Figures loaded this way count as approved: the operator who runs the
-import is trusted (DESIGN.md, "Who sees what")."""
+"""Import yearly figures from a CSV file or an Excel workbook (.xlsx; format
+in docs/formats.md), all or nothing. Numbers are read by the one file-number
+reader (kpis/services/values.value_parse with the rules of kpis/numbers.py):
+semicolon files and workbook text cells in the Vietnamese convention (9.391,
+92,7), comma files in the point convention (9391, 92.7); a value that reads
+differently in the two (939.000 in a comma file) is refused, never guessed.
+Figures loaded this way count as approved: the operator who runs the import
+is trusted (DESIGN.md, "Who sees what")."""
 
 import csv
 import io
@@ -28,8 +33,10 @@ from kpis.models import (
     ReportStatus,
     YearlyReport,
 )
+from kpis.numbers import NumberConvention
 from kpis.services.reports import datavalue_write
 from kpis.services.values import RuleViolation, rules_active, rules_check, value_parse
+from kpis.workbooks import WORKBOOK_SIGNATURE, workbook_rows
 
 REQUIRED_COLUMNS = ("indicator", "org_unit", "year", "value")
 OPTIONAL_COLUMNS = ("comment", "source")
@@ -71,11 +78,15 @@ class _FileError(Exception):
         self.error = RowError(line, message)
 
 
+Cell = str | int | float | Decimal  # a workbook keeps numbers as numbers
+
+
 @dataclass
 class _Table:
     columns: dict[str, int]
-    rows: list[tuple[int, list[str]]]  # (line number, cells), blank lines left out
-    delimiter: str
+    rows: list[tuple[int, list[Cell]]]  # (line or sheet row number, cells), blank lines left out
+    delimiter: str  # "," or ";" for a CSV file, "" for a workbook
+    convention: NumberConvention
 
 
 class _Stored(NamedTuple):
@@ -136,7 +147,23 @@ def _read_table(content: bytes) -> _Table:
     if header_number != 1:
         raise _FileError(1, _("Dòng đầu tiên phải là dòng tiêu đề %(columns)s.")
                          % {"columns": ",".join(REQUIRED_COLUMNS)})
-    return _Table(columns=_columns(header), rows=list(records), delimiter=delimiter)
+    # A semicolon file is what Excel writes where the comma is the decimal mark.
+    convention = NumberConvention.VIETNAMESE if delimiter == ";" else NumberConvention.POINT
+    return _Table(columns=_columns(header), rows=list(records), delimiter=delimiter, convention=convention)
+
+
+def _read_workbook(content: bytes) -> _Table:
+    """The first sheet, header in row 1; line numbers are the sheet's row numbers."""
+    try:
+        records = workbook_rows(content)
+    except ValueError as error:
+        raise _FileError(1, str(error)) from None
+    if not records or records[0][0] != 1:
+        raise _FileError(1, _("Dòng 1 của trang tính đầu tiên phải là dòng tiêu đề %(columns)s.")
+                         % {"columns": ",".join(REQUIRED_COLUMNS)})
+    columns = _columns([_text(cell) for cell in records[0][1]])
+    rows = [(number, cells + [""] * (len(columns) - len(cells))) for number, cells in records[1:]]
+    return _Table(columns=columns, rows=rows, delimiter="", convention=NumberConvention.VIETNAMESE)
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -210,7 +237,7 @@ class _Checker:
         if len(cells) != len(columns):
             self.error(line, self.cell_count_message(len(cells)))
             return None
-        cell = {name: cells[index].strip() for name, index in columns.items()}
+        cell = {name: _text(cells[index]) for name, index in columns.items()}
         errors_before = len(self.errors)
         indicator = self.indicator(line, cell["indicator"])
         org_unit = self.org_unit(line, cell["org_unit"])
@@ -220,7 +247,7 @@ class _Checker:
         if org_unit and year and not org_unit.is_active_in(year):
             self.error(line, _("cột year: đơn vị %(unit)s không tồn tại trong năm %(year)d (có hiệu lực %(period)s).")
                        % {"unit": org_unit.code, "year": year, "period": _validity(org_unit)})
-        value = self.value(line, indicator, cell["value"]) if indicator else None
+        value = self.value(line, indicator, cells[columns["value"]]) if indicator else None
         source = cell.get("source")
         if source is not None and len(source) > _SOURCE_MAX:
             self.error(line, _("cột source: dài quá %(max)d ký tự.") % {"max": _SOURCE_MAX})
@@ -275,16 +302,25 @@ class _Checker:
                    % {"indicator": indicator.code, "level": self.level_names.get(org_unit.level, org_unit.level),
                       "unit": org_unit.code, "levels": levels or _("không cấp nào")})
 
-    def value(self, line: int, indicator: Indicator, text: str) -> Decimal | None:
-        if not text:
+    def value(self, line: int, indicator: Indicator, cell: Cell) -> Decimal | None:
+        if isinstance(cell, str) and not cell.strip():
             self.error(line, _("cột value: thiếu giá trị."))
             return None
         try:
-            return value_parse(indicator=indicator, text=text)
+            return value_parse(indicator=indicator, cell=cell, convention=self.table.convention)
         except ValidationError as error:
             for message in error.messages:
+                if getattr(error, "code", None) == "ambiguous":
+                    message += " " + _("Hoặc lưu tệp với dấu chấm phẩy (;) để viết số theo kiểu Việt Nam "
+                                       "(939.000 là 939 000), hoặc nhập bằng tệp Excel .xlsx.")
                 self.error(line, _("cột value: %(message)s") % {"message": message})
             return None
+
+
+def _text(cell: Cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # a year typed in a workbook may come back as 2021.0
+    return str(cell).strip()
 
 
 def _validity(org_unit: OrgUnit) -> str:
@@ -472,12 +508,13 @@ def _existing_reports(rows: list[_Row], *, lock: bool) -> dict[ReportKey, Yearly
 
 @transaction.atomic
 def values_import(*, content: bytes, user: User = None, dry_run: bool = False) -> ImportResult:
-    """Check every row of a CSV file and, if all are right and it is not a
+    """Check every row of a CSV file or .xlsx workbook (told apart by its
+    content) and, if all are right and it is not a
     dry run, write them as approved figures. Returns counts of what was (or,
     in a dry run or on errors, would be) created, updated or left unchanged,
     and every rejected row; on any error nothing is written."""
     try:
-        table = _read_table(content)
+        table = _read_workbook(content) if content.startswith(WORKBOOK_SIGNATURE) else _read_table(content)
     except _FileError as error:
         return ImportResult(0, 0, 0, [error.error], dry_run)
     checker = _Checker(table)

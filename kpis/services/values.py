@@ -6,7 +6,7 @@ import logging
 import operator as op
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kpis.formulas import Expr, FormulaError, evaluate, parse_formula, referenced_codes
 from kpis.models import ComparisonOperator, DataValue, Indicator, OrgUnit, ValidationRule, ValueType
+from kpis.numbers import NumberConvention, number_parse
 
 _COMPARE = {
     ComparisonOperator.GTE: op.ge,
@@ -57,28 +58,29 @@ def value_check(*, indicator: Indicator, value: Decimal) -> Decimal:
     return value
 
 
-def value_parse(*, indicator: Indicator, text: str) -> Decimal:
-    """Parse the text of a file cell: decimal point (92.7) or decimal comma
-    (92,7); yes/no as 1/0, có/không, yes/no, true/false. Thousands separators
-    are refused because 9.391 and 9,391 are ambiguous in a file."""
-    cleaned = text.strip()
-    if indicator.value_type == ValueType.YES_NO:
-        words = {"1": 1, "0": 0, "có": 1, "không": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
-        if cleaned.lower() in words:
-            return Decimal(words[cleaned.lower()])
-    if "," in cleaned and "." in cleaned:
-        raise ValidationError(
-            _("'%(text)s' vừa có dấu chấm vừa có dấu phẩy; hãy ghi số không có dấu phân cách "
-              "hàng nghìn, ví dụ 9391 hoặc 92,7.") % {"text": cleaned},
-            code="ambiguous",
-        )
-    normalized = cleaned.replace(",", ".")
-    if not normalized or normalized.count(".") > 1 or not normalized.lstrip("-").replace(".", "").isdigit():
-        raise ValidationError(_("'%(text)s' không phải là số.") % {"text": cleaned}, code="not_number")
-    try:
-        return value_check(indicator=indicator, value=Decimal(normalized))
-    except InvalidOperation:
-        raise ValidationError(_("'%(text)s' không phải là số.") % {"text": cleaned}, code="not_number") from None
+_YES_NO_WORDS = {"1": 1, "0": 0, "có": 1, "không": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
+
+
+def value_parse(*, indicator: Indicator, cell: str | int | float | Decimal,
+                convention: NumberConvention) -> Decimal:
+    """The figure a file cell holds for ``indicator``, checked: the one reader
+    of numbers in files (CSV of either separator, workbook cells). Text goes
+    through the number rules of kpis/numbers.py in ``convention``; yes/no
+    indicators also take có/không, yes/no, true/false. A cell that a workbook
+    already stores as a number is taken as it is."""
+    if isinstance(cell, bool):
+        value = Decimal(int(cell))
+    elif isinstance(cell, (int, Decimal)):
+        value = Decimal(cell)
+    elif isinstance(cell, float):
+        # Via the float's shortest repr: 92.7 must stay 92.7, not 92.700000000000003.
+        value = Decimal(repr(cell))
+    else:
+        cleaned = cell.strip()
+        if indicator.value_type == ValueType.YES_NO and cleaned.lower() in _YES_NO_WORDS:
+            return Decimal(_YES_NO_WORDS[cleaned.lower()])
+        value = number_parse(text=cleaned, convention=convention)
+    return value_check(indicator=indicator, value=value)
 
 
 @dataclass(frozen=True)

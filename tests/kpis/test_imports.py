@@ -155,7 +155,7 @@ def test_dry_run_reports_errors_too(catalogue):
 @pytest.mark.parametrize("content", [
     "\ufeffindicator,org_unit,year,value\nFIBER_PCT,HG,2021,92.7\n",
     "indicator;org_unit;year;value\r\nFIBER_PCT;HG;2021;92,7\r\n",
-    "\ufeffindicator;org_unit;year;value\nFIBER_PCT;HG;2021;92.7\n",
+    "\ufeffindicator;org_unit;year;value\nFIBER_PCT;HG;2021;92,7\n",
     'indicator,org_unit,year,value\nFIBER_PCT,HG,2021,"92,7"\n',
     "INDICATOR, Org_Unit ,Year,VALUE\n FIBER_PCT , HG , 2021 , 92.7 \n\n,,,\n",
 ], ids=["bom-comma", "semicolon-decimal-comma-crlf", "bom-semicolon", "quoted-decimal-comma", "loose"])

@@ -11,11 +11,12 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:
         # A property, so that it is translated when shown: argparse refuses lazy strings.
-        return _("Nhập số liệu năm từ tệp CSV (indicator,org_unit,year,value[,comment][,source]); số liệu nhập "
-                 "bằng lệnh này được coi là đã duyệt. Tất cả hoặc không gì cả. Định dạng: docs/formats.md.")
+        return _("Nhập số liệu năm từ tệp CSV hoặc Excel .xlsx (indicator,org_unit,year,value[,comment][,source]); "
+                 "số liệu nhập bằng lệnh này được coi là đã duyệt. Tất cả hoặc không gì cả. Định dạng, cách viết số: "
+                 "docs/formats.md.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help=_("tệp CSV"))
+        parser.add_argument("file", help=_("tệp CSV hoặc .xlsx"))
         parser.add_argument("--dry-run", action="store_true", help=_("chỉ kiểm tra và đếm, không ghi gì"))
         parser.add_argument("--user", help=_("tên đăng nhập ghi vào lịch sử là người nhập và duyệt"))
 
