@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, from PyPI (no CDN)
     "django_tables2",
     "django_filters",
     "csp",
@@ -317,6 +318,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # A private site (PORTAL_PUBLIC=false) does not show its API to strangers either.
     "SERVE_PERMISSIONS": ["kpis.api.permissions.PublicOrAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 LOGGING = {
