@@ -5,7 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.http import HttpResponseNotModified
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -109,6 +109,9 @@ class OpenDataListView(ListAPIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Accept-Language"])
+        # Kept but checked again each time (the ETag makes that a 304); a private
+        # site's answers stay out of shared caches.
+        patch_cache_control(response, no_cache=True, **({} if settings.PORTAL_PUBLIC else {"private": True}))
         return response
 
     def filters(self) -> dict:

@@ -227,3 +227,10 @@ def test_no_cors_for_writes_or_pages(catalogue, client):
     assert "Access-Control-Allow-Origin" not in preflight
     assert "Access-Control-Allow-Origin" not in client.post("/api/v1/values/", HTTP_ORIGIN="https://x.example")
     assert "Access-Control-Allow-Origin" not in client.get("/", HTTP_ORIGIN="https://x.example")
+
+
+def test_answers_are_revalidated_and_private_sites_stay_out_of_shared_caches(catalogue, client, settings):
+    assert client.get("/api/v1/sectors/")["Cache-Control"] == "no-cache"
+    settings.PORTAL_PUBLIC = False
+    client.force_login(catalogue.users.viewer)
+    assert set(client.get("/api/v1/sectors/")["Cache-Control"].split(", ")) == {"no-cache", "private"}
