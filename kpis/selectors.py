@@ -5,7 +5,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from kpis.models import Aggregate, DataValue, Indicator, ReportStatus, YearlyReport
+from django.db.models import OuterRef, Q, Subquery
+
+from kpis.models import (
+    Aggregate,
+    DataValue,
+    Indicator,
+    Milestone,
+    OrgUnit,
+    ReportStatus,
+    Target,
+    YearlyReport,
+)
 
 
 def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
@@ -114,13 +125,46 @@ def report_timeline(report: YearlyReport) -> list[WorkflowStep]:
     return steps
 
 
-def aggregates_for_api(*, indicator=None, org_unit=None, year: int | None = None):
-    """Aggregates with what the API shows of them, in one query per page."""
-    cells = Aggregate.objects.select_related("indicator", "org_unit", "target")
-    if indicator is not None:
-        cells = cells.filter(indicator=indicator)
-    if org_unit is not None:
-        cells = cells.filter(org_unit=org_unit)
-    if year is not None:
-        cells = cells.filter(year=year)
-    return cells
+def aggregates_for_api(*, indicator=None, org_unit=None, year: int | None = None, sector=None,
+                       level: str | None = None, year_from: int | None = None, year_to: int | None = None):
+    """Aggregates with what the API shows of them, in one query per page: an
+    entered cell carries the source and comment of its approved value."""
+    entered = DataValue.objects.filter(
+        indicator=OuterRef("indicator"), org_unit=OuterRef("org_unit"), year=OuterRef("year"),
+        report__status=ReportStatus.APPROVED)
+    cells = Aggregate.objects.select_related("indicator", "org_unit", "target").annotate(
+        entered_source=Subquery(entered.values("source")[:1]),
+        entered_comment=Subquery(entered.values("comment")[:1]),
+    )
+    exact = {"indicator": indicator, "org_unit": org_unit, "year": year, "indicator__sector": sector,
+             "org_unit__level": level, "year__gte": year_from, "year__lte": year_to}
+    return cells.filter(**{name: wanted for name, wanted in exact.items() if wanted is not None})
+
+
+def org_units_for_api(*, level: str | None = None, valid_in: int | None = None, parent=None):
+    units = OrgUnit.objects.select_related("parent").prefetch_related("successors")
+    if level is not None:
+        units = units.filter(level=level)
+    if parent is not None:
+        units = units.filter(parent=parent)
+    if valid_in is not None:
+        units = units.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=valid_in),
+                             Q(valid_to__isnull=True) | Q(valid_to__gte=valid_in))
+    return units
+
+
+def indicators_for_api(*, sector=None):
+    indicators = Indicator.objects.select_related("sector").prefetch_related("definition_changes")
+    return indicators if sector is None else indicators.filter(sector=sector)
+
+
+def targets_for_api(*, indicator=None, org_unit=None, year: int | None = None):
+    targets = Target.objects.select_related("indicator", "org_unit")
+    exact = {"indicator": indicator, "org_unit": org_unit, "year": year}
+    return targets.filter(**{name: wanted for name, wanted in exact.items() if wanted is not None})
+
+
+def milestones_for_api(*, sector=None, org_unit=None, status: str | None = None):
+    milestones = Milestone.objects.select_related("sector", "org_unit")
+    exact = {"sector": sector, "org_unit": org_unit, "status": status}
+    return milestones.filter(**{name: wanted for name, wanted in exact.items() if wanted is not None})

@@ -4,27 +4,171 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kpis.models import MAX_YEAR, MIN_YEAR, Aggregate, Indicator, OrgUnit
+from kpis.dashboards.presentation import formula_in_words, localized
+from kpis.models import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Aggregate,
+    DefinitionChange,
+    Indicator,
+    Milestone,
+    MilestoneStatus,
+    OrgUnit,
+    OrgUnitLevel,
+    Sector,
+    Target,
+)
+
+
+class CodeField(serializers.CharField):
+    """A catalogue code in a query, resolved to its object; an unknown code is
+    refused naming the code."""
+
+    def __init__(self, *, model, message, **kwargs):
+        self.model, self.message = model, message
+        super().__init__(max_length=model._meta.get_field("code").max_length, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        code = super().run_validation(data)
+        found = self.model.objects.filter(code=code).first()
+        if found is None:
+            raise serializers.ValidationError(self.message % {"code": code})
+        return found
+
+
+def indicator_code(**kwargs) -> CodeField:
+    return CodeField(model=Indicator, message=_("Không có chỉ tiêu mã %(code)s."), required=False, **kwargs)
+
+
+def org_unit_code(**kwargs) -> CodeField:
+    return CodeField(model=OrgUnit, message=_("Không có đơn vị mã %(code)s."), required=False, **kwargs)
+
+
+def sector_code(**kwargs) -> CodeField:
+    return CodeField(model=Sector, message=_("Không có lĩnh vực mã %(code)s."), required=False, **kwargs)
+
+
+def year_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
 
 
 class ValuesQuerySerializer(serializers.Serializer):
     """The filters of /api/v1/values/; each may be left out."""
 
-    indicator = serializers.CharField(required=False, max_length=64)
-    org_unit = serializers.CharField(required=False, max_length=32)
-    year = serializers.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
+    indicator = indicator_code()
+    org_unit = org_unit_code()
+    year = year_field()
+    sector = sector_code()
+    level = serializers.ChoiceField(required=False, choices=OrgUnitLevel.choices)
+    year_from = year_field()
+    year_to = year_field()
 
-    def validate_indicator(self, code: str) -> Indicator:
-        indicator = Indicator.objects.filter(code=code).first()
-        if indicator is None:
-            raise serializers.ValidationError(_("Không có chỉ tiêu mã %(code)s.") % {"code": code})
-        return indicator
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("year_from") and attrs.get("year_to") and attrs["year_from"] > attrs["year_to"]:
+            raise serializers.ValidationError({"year_to": _("Năm kết thúc phải từ năm bắt đầu trở đi.")})
+        return attrs
 
-    def validate_org_unit(self, code: str) -> OrgUnit:
-        org_unit = OrgUnit.objects.filter(code=code).first()
-        if org_unit is None:
-            raise serializers.ValidationError(_("Không có đơn vị mã %(code)s.") % {"code": code})
-        return org_unit
+
+class OrgUnitsQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(required=False, choices=OrgUnitLevel.choices)
+    valid_in = year_field(help_text=_("Chỉ các đơn vị tồn tại trong năm này."))
+    parent = org_unit_code()
+
+
+class IndicatorsQuerySerializer(serializers.Serializer):
+    sector = sector_code()
+
+
+class TargetsQuerySerializer(serializers.Serializer):
+    indicator = indicator_code()
+    org_unit = org_unit_code()
+    year = year_field()
+
+
+class MilestonesQuerySerializer(serializers.Serializer):
+    sector = sector_code()
+    org_unit = org_unit_code()
+    status = serializers.ChoiceField(required=False, choices=MilestoneStatus.choices)
+
+
+class LocalizedField(serializers.CharField):
+    """A text in the request's language: the ``*_en`` field in English when it
+    is filled in, else the Vietnamese one."""
+
+    def __init__(self, field: str = "name", **kwargs):
+        self.localized_field = field
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj) -> str:
+        return localized(obj, self.localized_field)
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    name = LocalizedField()
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    successors = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "name_en", "level", "parent", "valid_from", "valid_to", "successors"]
+
+
+class SectorSerializer(serializers.ModelSerializer):
+    name = LocalizedField()
+
+    class Meta:
+        model = Sector
+        fields = ["code", "name", "name_en", "description", "position"]
+
+
+class DefinitionChangeSerializer(serializers.ModelSerializer):
+    description = LocalizedField("description")
+
+    class Meta:
+        model = DefinitionChange
+        fields = ["year", "description", "source"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    name = LocalizedField()
+    sector = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    definition = LocalizedField("definition")
+    unit = LocalizedField("unit")
+    formula = serializers.CharField(help_text=_("Biểu thức theo mã chỉ tiêu; rỗng với chỉ tiêu nhập trực tiếp."))
+    formula_in_words = serializers.SerializerMethodField()
+    definition_changes = DefinitionChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = ["code", "name", "name_en", "sector", "definition", "unit", "value_type", "decimals",
+                  "direction", "aggregation", "formula", "formula_in_words", "entry_levels", "is_key",
+                  "definition_changes", "source"]
+
+    def get_formula_in_words(self, indicator: Indicator) -> str:
+        if not indicator.formula:
+            return ""
+        return formula_in_words(indicator.formula, self.context["indicator_names"])
+
+
+class TargetListSerializer(serializers.ModelSerializer):
+    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    org_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    value = serializers.FloatField()
+
+    class Meta:
+        model = Target
+        fields = ["indicator", "org_unit", "year", "operator", "value", "baseline_year", "source"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    sector = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    org_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    title = LocalizedField("title")
+
+    class Meta:
+        model = Milestone
+        fields = ["code", "sector", "org_unit", "title", "title_en", "due", "status", "status_as_of",
+                  "completed_on", "evidence", "source"]
 
 
 def _rounded(value: Decimal | None, decimals: int) -> float | None:
@@ -41,10 +185,14 @@ class TargetSerializer(serializers.Serializer):
 
 class AggregateSerializer(serializers.ModelSerializer):
     indicator = serializers.CharField(source="indicator.code")
-    indicator_name = serializers.CharField(source="indicator.name")
-    unit = serializers.CharField(source="indicator.unit")
+    indicator_name = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
     org_unit = serializers.CharField(source="org_unit.code")
-    org_unit_name = serializers.CharField(source="org_unit.name")
+    org_unit_name = serializers.SerializerMethodField()
+    source = serializers.CharField(source="entered_source", allow_null=True, read_only=True,
+                                   help_text=_("Nguồn của số liệu nhập; null với số tổng hợp hoặc tính toán."))
+    comment = serializers.CharField(source="entered_comment", allow_null=True, read_only=True,
+                                    help_text=_("Ghi chú của số liệu nhập; null với số tổng hợp hoặc tính toán."))
     value = serializers.SerializerMethodField()
     previous_value = serializers.SerializerMethodField()
     change = serializers.SerializerMethodField()
@@ -56,7 +204,16 @@ class AggregateSerializer(serializers.ModelSerializer):
         model = Aggregate
         fields = ["indicator", "indicator_name", "unit", "org_unit", "org_unit_name", "year", "value",
                   "previous_value", "change", "change_pct", "target", "status", "achievement_pct",
-                  "method", "children_count", "expected_children", "is_complete"]
+                  "method", "children_count", "expected_children", "is_complete", "source", "comment"]
+
+    def get_indicator_name(self, cell: Aggregate) -> str:
+        return localized(cell.indicator)
+
+    def get_unit(self, cell: Aggregate) -> str:
+        return localized(cell.indicator, "unit")
+
+    def get_org_unit_name(self, cell: Aggregate) -> str:
+        return localized(cell.org_unit)
 
     def get_value(self, cell: Aggregate) -> float | None:
         return _rounded(cell.value, cell.indicator.decimals)

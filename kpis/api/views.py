@@ -1,19 +1,53 @@
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
+from django.http import HttpResponseNotModified
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
+from kpis.aggregation.version import data_version
 from kpis.api.permissions import PublicOrAuthenticated
-from kpis.api.serializers import AggregateSerializer, ValuesQuerySerializer
-from kpis.selectors import aggregates_for_api
+from kpis.api.renderers import CSVRenderer
+from kpis.api.serializers import (
+    AggregateSerializer,
+    IndicatorSerializer,
+    IndicatorsQuerySerializer,
+    MilestoneSerializer,
+    MilestonesQuerySerializer,
+    OrgUnitSerializer,
+    OrgUnitsQuerySerializer,
+    SectorSerializer,
+    TargetListSerializer,
+    TargetsQuerySerializer,
+    ValuesQuerySerializer,
+)
+from kpis.dashboards.presentation import localized
+from kpis.models import Indicator, OrgUnit, Sector
+from kpis.selectors import (
+    aggregates_for_api,
+    indicators_for_api,
+    milestones_for_api,
+    org_units_for_api,
+    targets_for_api,
+)
 
 
 class ValuesPagination(CursorPagination):
     # A cursor needs no COUNT(*) over millions of rows and stays fast on the last page.
-    ordering = "id"
+    ordering = ("id",)
     page_size = 500
     page_size_query_param = "page_size"
     max_page_size = 5000
@@ -42,21 +76,208 @@ class PublicSchema(AutoSchema):
         return auths
 
 
-@extend_schema(parameters=[ValuesQuerySerializer], responses={
-    200: AggregateSerializer(many=True),
+_ERRORS = {
     400: OpenApiResponse(description=_("Một bộ lọc sai: {tên bộ lọc: [thông báo]}.")),
     404: OpenApiResponse(description=_("Con trỏ trang (cursor) không hợp lệ.")),
-})
-class ValuesView(ListAPIView):
-    """Approved figures, rolled up and derived: GET /api/v1/values/?indicator=&org_unit=&year="""
+}
+LANG_PARAMETER = OpenApiParameter(
+    "lang", str, enum=["vi", "en"], required=False,
+    description=_("Ngôn ngữ của tên, đơn vị, định nghĩa (mặc định theo Accept-Language, rồi tiếng Việt)."))
+
+
+def _ordered_pagination(*fields: str) -> type[ValuesPagination]:
+    return type("OrderedPagination", (ValuesPagination,), {"ordering": fields})
+
+
+class OpenDataListView(ListAPIView):
+    """A read-only list of the open data: filters validated by ``query_class``
+    (a 400 naming the field), a cursor over a stable order, the language of
+    ``?lang=`` or Accept-Language, ``?format=csv`` (the whole filtered list)."""
 
     schema = PublicSchema()
-    serializer_class = AggregateSerializer
     permission_classes = [PublicOrAuthenticated]
-    pagination_class = ValuesPagination
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    query_class: type[serializers.Serializer]
+    # Last-Modified is the last recompute: true of the figures only (a new
+    # milestone changes the data version's token, not the recompute's time).
+    dated = False
 
-    def get_queryset(self):
-        query = ValuesQuerySerializer(data=self.request.query_params)
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        translation.activate(_requested_language(request))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        # Kept but checked again each time (the ETag makes that a 304); a private
+        # site's answers stay out of shared caches.
+        patch_cache_control(response, no_cache=True, **({} if settings.PORTAL_PUBLIC else {"private": True}))
+        return response
+
+    def filters(self) -> dict:
+        query = self.query_class(data=self.request.query_params)
         if not query.is_valid():
             raise ValidationError(query.errors)
-        return aggregates_for_api(**query.validated_data)
+        return query.validated_data
+
+    def csv_columns(self) -> list[str]:
+        return list(self.get_serializer().fields)
+
+    def list(self, request, *args, **kwargs):
+        validator = _Validators.of(request, dated=self.dated)
+        if validator.unchanged(request):
+            return validator.stamp(HttpResponseNotModified())
+        return validator.stamp(self.full_list(request, *args, **kwargs))
+
+    def full_list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != "csv":
+            return super().list(request, *args, **kwargs)
+        rows = self.get_serializer(self.get_queryset().order_by(*self.pagination_class.ordering), many=True)
+        filename = f"{self.csv_name}.csv"
+        return Response(rows.data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@dataclass(frozen=True)
+class _Validators:
+    """ETag (and Last-Modified) of an answer, from the data version (kpis/aggregation/
+    version.py): the recompute and the catalogue's history, plus the org units and
+    sectors, which keep no history, and what else shapes the answer (the query, the
+    language, the format)."""
+
+    etag: str
+    last_modified: datetime | None
+
+    @classmethod
+    def of(cls, request, *, dated: bool) -> "_Validators":
+        version = data_version()
+        shape = "|".join([version.token, _catalogue_stamp(), request.get_full_path(), translation.get_language(),
+                          request.accepted_renderer.format])
+        etag = '"' + hashlib.sha256(shape.encode()).hexdigest()[:32] + '"'
+        return cls(etag, version.last_recompute if dated else None)
+
+    def unchanged(self, request) -> bool:
+        modified = None if self.last_modified is None else int(self.last_modified.timestamp())
+        answer = get_conditional_response(request, etag=self.etag, last_modified=modified)
+        return answer is not None and answer.status_code == 304
+
+    def stamp(self, response):
+        if response.status_code in (200, 304):
+            response["ETag"] = self.etag
+            if self.last_modified is not None:
+                response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        return response
+
+
+def _catalogue_stamp() -> str:
+    """Org units and sectors keep no history: a digest of their rows (a province
+    has a few hundred), read the same way on PostgreSQL and SQLite."""
+    digest = hashlib.sha256()
+    for rows in (OrgUnit.objects.order_by("id").values_list(), Sector.objects.order_by("id").values_list(),
+                 OrgUnit.successors.through.objects.order_by("id").values_list()):
+        digest.update(repr(list(rows)).encode())
+    return digest.hexdigest()
+
+
+def _requested_language(request) -> str:
+    """``?lang=`` wins (a 400 names it when unknown), then Accept-Language, then Vietnamese."""
+    supported = [code for code, _name in settings.LANGUAGES]
+    asked = request.query_params.get("lang")
+    if asked is not None:
+        if asked not in supported:
+            raise ValidationError({"lang": [_("Ngôn ngữ phải là một trong: %(codes)s.")
+                                            % {"codes": ", ".join(supported)}]})
+        return asked
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code.split("-")[0] in supported:
+            return code.split("-")[0]
+    return settings.LANGUAGE_CODE
+
+
+def _documented(query, serializer):
+    parameters = [LANG_PARAMETER] if query is None else [query, LANG_PARAMETER]
+    return extend_schema(parameters=parameters, responses={200: serializer(many=True), **_ERRORS})
+
+
+@_documented(ValuesQuerySerializer, AggregateSerializer)
+class ValuesView(OpenDataListView):
+    """Approved figures, rolled up and derived: GET /api/v1/values/?indicator=&org_unit=&year="""
+
+    serializer_class = AggregateSerializer
+    pagination_class = ValuesPagination
+    query_class = ValuesQuerySerializer
+    csv_name = "values"
+    dated = True
+
+    def get_queryset(self):
+        return aggregates_for_api(**self.filters())
+
+
+@_documented(OrgUnitsQuerySerializer, OrgUnitSerializer)
+class OrgUnitsView(OpenDataListView):
+    """The administrative units, with their years of validity and successors."""
+
+    serializer_class = OrgUnitSerializer
+    pagination_class = _ordered_pagination("code")
+    query_class = OrgUnitsQuerySerializer
+    csv_name = "org-units"
+
+    def get_queryset(self):
+        return org_units_for_api(**self.filters())
+
+
+@_documented(None, SectorSerializer)
+class SectorsView(OpenDataListView):
+    """The sectors the indicators belong to."""
+
+    serializer_class = SectorSerializer
+    pagination_class = _ordered_pagination("code")
+    query_class = serializers.Serializer
+    csv_name = "sectors"
+
+    def get_queryset(self):
+        self.filters()
+        return Sector.objects.all()
+
+
+@_documented(IndicatorsQuerySerializer, IndicatorSerializer)
+class IndicatorsView(OpenDataListView):
+    """The indicators: definition, unit, type, aggregation, formula, definition changes, source."""
+
+    serializer_class = IndicatorSerializer
+    pagination_class = _ordered_pagination("code")
+    query_class = IndicatorsQuerySerializer
+    csv_name = "indicators"
+
+    def get_queryset(self):
+        return indicators_for_api(**self.filters())
+
+    def get_serializer_context(self) -> dict:
+        names = {indicator.code: localized(indicator) for indicator in Indicator.objects.only("code", "name",
+                                                                                              "name_en")}
+        return {**super().get_serializer_context(), "indicator_names": names}
+
+
+@_documented(TargetsQuerySerializer, TargetListSerializer)
+class TargetsView(OpenDataListView):
+    """The targets figures are measured against."""
+
+    serializer_class = TargetListSerializer
+    pagination_class = _ordered_pagination("id")
+    query_class = TargetsQuerySerializer
+    csv_name = "targets"
+
+    def get_queryset(self):
+        return targets_for_api(**self.filters())
+
+
+@_documented(MilestonesQuerySerializer, MilestoneSerializer)
+class MilestonesView(OpenDataListView):
+    """The programme's milestones, their status and the date that status is known as of."""
+
+    serializer_class = MilestoneSerializer
+    pagination_class = _ordered_pagination("code")
+    query_class = MilestonesQuerySerializer
+    csv_name = "milestones"
+
+    def get_queryset(self):
+        return milestones_for_api(**self.filters())
