@@ -139,3 +139,26 @@ def test_writing_needs_a_credential(world, client):
     assert post(client, "", values).status_code == 401
     assert post(client, "Token wrong", values).status_code == 401
     assert not DataValue.objects.exists()
+
+
+def test_a_broken_rule_is_a_conflict_on_the_value_and_an_existing_draft_takes_figures(world, client, token_of):
+    from tests.factories import ValidationRuleFactory
+
+    ValidationRuleFactory(left="BTS", operator="<=", right="COVERAGE_PCT * 10", message="BTS quá lớn so với độ phủ")
+    put_values([(world.coverage, world.province, 2025, Decimal(50))], status=ReportStatus.DRAFT)
+    token = token_of(world.users.staff)
+    values = [{"indicator": "BTS", "org_unit": "P", "year": 2025, "value": 939}]
+    response = post(client, token, values)
+    assert response.status_code == 409
+    conflict = response.json()["conflicts"][0]
+    assert (conflict["index"], conflict["field"]) == (0, "value") and "BTS quá lớn" in conflict["message"]
+    values[0]["value"] = 400
+    assert post(client, token, values).status_code == 200
+    assert stored(world.bts, world.province) == 400
+
+
+def test_csv_conflicts_name_the_line(world, client, token_of):
+    body = "indicator,org_unit,year,value\nBTS,P,2025,1\n\nBTS,P,2025,x\n"
+    response = post(client, token_of(world.users.staff), body=body, content_type="text/csv")
+    assert response.status_code == 409
+    assert [(c["index"], c["field"]) for c in response.json()["conflicts"]] == [(4, "value")]
