@@ -170,4 +170,9 @@ def value_set_save_entries(*, entries: Sequence[Mapping], user, dry_run: bool) -
     for row in rows:
         row.comment = None if row.line in without_comment else row.comment
         row.source = None if row.line in without_source else row.source
-    return value_set_save(rows=rows, errors=errors, user=user, dry_run=dry_run, conflicts=conflicts)
+    result = value_set_save(rows=rows, errors=errors, user=user, dry_run=dry_run, conflicts=conflicts)
+    with_period = {index for index, entry in enumerate(entries) if "period" in entry}
+    for conflict in result.conflicts:
+        if conflict.field == "year" and conflict.index in with_period:
+            conflict.field = "period"  # the name the client used
+    return result

@@ -107,3 +107,12 @@ def test_the_token_page_needs_a_staff_sign_in(world, client):
     assert client.get(PAGE).status_code == 302
     assert client.post(PAGE, {"name": "x"}).status_code == 302
     assert not ApiToken.objects.exists()
+
+
+def test_an_approver_with_the_password_alone_cannot_make_a_token(world, client):
+    from tests.second_factor import password_only_login
+
+    password_only_login(client, world.users.approver)
+    response = client.post(PAGE, {"name": "lách"})
+    assert response.status_code == 302 and "second-factor" in response["Location"]
+    assert not ApiToken.objects.exists()

@@ -111,12 +111,13 @@ def test_bad_values_are_named_by_index_and_field(world, client, token_of):
               {"indicator": "BTS", "org_unit": "P-D1", "year": 2025, "value": 1, "colour": "đỏ"},
               {"indicator": "BTS", "org_unit": "P-D2", "year": 2025, "value": [1]},
               {"indicator": "BTS_DOUBLE", "org_unit": "P", "year": 2025, "value": 1},
-              {"indicator": "BTS", "org_unit": "P-D2", "year": 2026, "value": 1, "comment": "a\x00b"}]
+              {"indicator": "BTS", "org_unit": "P-D2", "year": 2026, "value": 1, "comment": "a\x00b"},
+              {"indicator": "BTS", "org_unit": "P-D2", "period": "2025-H1", "value": 1}]
     response = post(client, token_of(world.users.staff), values)
     assert response.status_code == 409
     found = {(c["index"], c["field"]) for c in response.json()["conflicts"]}
     assert {(0, "value"), (1, "indicator"), (2, "year"), (3, "colour"), (4, "value"), (5, "indicator"),
-            (6, "comment")} <= found
+            (6, "comment"), (7, "period")} <= found
     assert not DataValue.objects.exists()
 
 
