@@ -829,3 +829,37 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- API tokens (issue 11) ---------------------------------------------------------------------
+
+
+class ApiToken(models.Model):
+    """A credential for a machine calling the API on a user's behalf. Only the
+    SHA-256 of the secret is stored; ``prefix`` (its first characters, shown
+    in lists) finds the row, and the digest is then compared in constant time."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(_("tên"), max_length=100)
+    prefix = models.CharField(_("tiền tố"), max_length=16, db_index=True)
+    digest = models.CharField(_("mã băm"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("khoá truy cập API")
+        verbose_name_plural = _("khoá truy cập API")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], condition=Q(revoked_at__isnull=True),
+                                    name="api_token_live_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -279,3 +279,10 @@ def can_see_health_details(user: User, *, database_ok: bool) -> bool:
     if settings.PORTAL_PUBLIC:
         return True
     return database_ok and user.is_authenticated and user.is_staff
+
+
+def can_manage_own_api_tokens(user: User) -> bool:
+    """Staff who sign in to the site make and revoke their own tokens there. The
+    session has already passed the second factor if the role requires one
+    (SecondFactorMiddleware), so a token never opens what the password alone may not."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)

@@ -303,7 +303,9 @@ REST_FRAMEWORK = {
     # The browser's session only: Basic authentication would send a password with every
     # call, to be captured or guessed at API speed, and a password alone must not open what
     # the second factor guards (issue 11 adds tokens).
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Tokens (kpis/api/authentication.py) are for machines; listed first so a refused call is a 401.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kpis.api.authentication.ApiTokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
     # Counted in the cache per client address (kpis/api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": ["kpis.api.throttling.AnonymousRateThrottle",
                                  "kpis.api.throttling.SignedInRateThrottle"],

@@ -235,3 +235,48 @@ class AggregateSerializer(serializers.ModelSerializer):
         if cell.target is None:
             return None
         return {"operator": cell.target.operator, "value": float(cell.target.value), "year": cell.target.year}
+
+
+# --- Write API: value sets (issue 11) ----------------------------------------------------------
+
+
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]})
+class _TextOrNumberField(serializers.JSONField):
+    pass
+
+
+class ValueSetEntrySerializer(serializers.Serializer):
+    """One figure of a value set (documents the body; the service checks it)."""
+
+    indicator = serializers.CharField(help_text=_("Mã chỉ tiêu, ví dụ BTS."))
+    org_unit = serializers.CharField(help_text=_("Mã đơn vị, ví dụ HG."))
+    year = serializers.IntegerField(required=False, help_text=_("Năm; hoặc cho period."))
+    period = serializers.CharField(required=False, help_text=_("Kỳ, thay cho year: hiện chỉ nhận năm, ví dụ 2025."))
+    value = _TextOrNumberField(help_text=_("Số (92.7) hoặc chữ theo quy ước của tệp nhập (\"92,7\")."))
+    comment = serializers.CharField(required=False, allow_blank=True,
+                                    help_text=_("Ghi chú; bỏ trường này để giữ ghi chú đã lưu."))
+    source = serializers.CharField(required=False, allow_blank=True, help_text=_("Nguồn số liệu."))
+
+
+class ValueSetSerializer(serializers.Serializer):
+    values = ValueSetEntrySerializer(many=True)
+
+
+class ValueSetCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    ignored = serializers.IntegerField()
+
+
+class ValueSetConflictSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text=_("Vị trí trong values (JSON, từ 0) hoặc số dòng của tệp (CSV)."))
+    field = serializers.CharField(help_text=_("Trường sai; để trống khi lỗi thuộc cả bản ghi hoặc cả tệp."))
+    message = serializers.CharField()
+
+
+class ValueSetResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["success", "warning", "error"])
+    dry_run = serializers.BooleanField()
+    counts = ValueSetCountsSerializer()
+    conflicts = ValueSetConflictSerializer(many=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kpis.api.views import IndicatorsView, MilestonesView, OrgUnitsView, SectorsView, TargetsView, ValuesView
+from kpis.api.write_views import DataValueSetsView
 
 app_name = "api"
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     path("indicators/", IndicatorsView.as_view(), name="indicators"),
     path("targets/", TargetsView.as_view(), name="targets"),
     path("milestones/", MilestonesView.as_view(), name="milestones"),
+    path("data-value-sets/", DataValueSetsView.as_view(), name="data-value-sets"),
 ]

@@ -55,6 +55,7 @@ ReportKey = tuple[int, int, int]  # sector, org unit, year
 class RowError:
     line: int
     message: str
+    field: str = ""  # the column at fault, when one is (the write API reports it)
 
 
 @dataclass
@@ -213,8 +214,8 @@ class _Checker:
         self.org_units = {unit.code: unit for unit in OrgUnit.objects.all()}
         self.level_names = dict(OrgUnitLevel.choices)
 
-    def error(self, line: int, message: str) -> None:
-        self.errors.append(RowError(line, message))
+    def error(self, line: int, message: str, field: str = "") -> None:
+        self.errors.append(RowError(line, message, field))
 
     def rows(self) -> list[_Row]:
         rows: list[_Row] = []
@@ -226,7 +227,7 @@ class _Checker:
             if row.key in first_line:
                 self.error(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng %(first)d.")
                            % {"indicator": row.indicator.code, "unit": row.org_unit.code, "year": row.year,
-                              "first": first_line[row.key]})
+                              "first": first_line[row.key]}, "indicator")
                 continue
             first_line[row.key] = line
             rows.append(row)
@@ -246,11 +247,11 @@ class _Checker:
             self.level(line, indicator, org_unit)
         if org_unit and year and not org_unit.is_active_in(year):
             self.error(line, _("cột year: đơn vị %(unit)s không tồn tại trong năm %(year)d (có hiệu lực %(period)s).")
-                       % {"unit": org_unit.code, "year": year, "period": _validity(org_unit)})
+                       % {"unit": org_unit.code, "year": year, "period": _validity(org_unit)}, "year")
         value = self.value(line, indicator, cells[columns["value"]]) if indicator else None
         source = cell.get("source")
         if source is not None and len(source) > _SOURCE_MAX:
-            self.error(line, _("cột source: dài quá %(max)d ký tự.") % {"max": _SOURCE_MAX})
+            self.error(line, _("cột source: dài quá %(max)d ký tự.") % {"max": _SOURCE_MAX}, "source")
         if len(self.errors) > errors_before:
             return None
         return _Row(line, indicator, org_unit, year, value, cell.get("comment"), source)
@@ -267,11 +268,11 @@ class _Checker:
         indicator = self.indicators.get(code)
         if indicator is None:
             self.error(line, _("cột indicator: không có chỉ tiêu mã '%(code)s'%(hint)s.")
-                       % {"code": code, "hint": self.case_hint(code, self.indicators)})
+                       % {"code": code, "hint": self.case_hint(code, self.indicators)}, "indicator")
         elif indicator.is_derived:
             self.error(line, _("cột indicator: %(code)s được tính theo công thức (%(formula)s), không nhập được; "
                                "hãy nhập các chỉ tiêu thành phần.")
-                       % {"code": code, "formula": indicator.formula})
+                       % {"code": code, "formula": indicator.formula}, "indicator")
             return None
         return indicator
 
@@ -279,7 +280,7 @@ class _Checker:
         org_unit = self.org_units.get(code)
         if org_unit is None:
             self.error(line, _("cột org_unit: không có đơn vị mã '%(code)s'%(hint)s.")
-                       % {"code": code, "hint": self.case_hint(code, self.org_units)})
+                       % {"code": code, "hint": self.case_hint(code, self.org_units)}, "org_unit")
         return org_unit
 
     @staticmethod
@@ -290,7 +291,7 @@ class _Checker:
         if text.isascii() and text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR:
             return int(text)
         self.error(line, _("cột year: '%(text)s' không phải là năm (số nguyên từ %(min)d đến %(max)d).")
-                   % {"text": text, "min": MIN_YEAR, "max": MAX_YEAR})
+                   % {"text": text, "min": MIN_YEAR, "max": MAX_YEAR}, "year")
         return None
 
     def level(self, line: int, indicator: Indicator, org_unit: OrgUnit) -> None:
@@ -300,11 +301,11 @@ class _Checker:
         self.error(line, _("cột org_unit: chỉ tiêu %(indicator)s không nhập ở cấp %(level)s (đơn vị %(unit)s); "
                            "chỉ nhập ở: %(levels)s.")
                    % {"indicator": indicator.code, "level": self.level_names.get(org_unit.level, org_unit.level),
-                      "unit": org_unit.code, "levels": levels or _("không cấp nào")})
+                      "unit": org_unit.code, "levels": levels or _("không cấp nào")}, "org_unit")
 
     def value(self, line: int, indicator: Indicator, cell: Cell) -> Decimal | None:
         if isinstance(cell, str) and not cell.strip():
-            self.error(line, _("cột value: thiếu giá trị."))
+            self.error(line, _("cột value: thiếu giá trị."), "value")
             return None
         try:
             return value_parse(indicator=indicator, cell=cell, convention=self.table.convention)
@@ -313,7 +314,7 @@ class _Checker:
                 if getattr(error, "code", None) == "ambiguous":
                     message += " " + _("Hoặc lưu tệp với dấu chấm phẩy (;) để viết số theo kiểu Việt Nam "
                                        "(939.000 là 939 000), hoặc nhập bằng tệp Excel .xlsx.")
-                self.error(line, _("cột value: %(message)s") % {"message": message})
+                self.error(line, _("cột value: %(message)s") % {"message": message}, "value")
             return None
 
 
@@ -329,6 +330,34 @@ def _validity(org_unit: OrgUnit) -> str:
     if org_unit.valid_to is None:
         return _("từ năm %(start)d") % {"start": org_unit.valid_from}
     return _("từ năm %(start)d đến hết năm %(end)d") % {"start": org_unit.valid_from, "end": org_unit.valid_to}
+
+
+ValueRow = _Row
+
+
+def value_rows_from_csv(content: bytes) -> tuple[list[ValueRow], list[RowError]]:
+    """The file read and each row checked against the catalogue, as the import
+    does, without the checks across rows or any write (the write API's CSV)."""
+    try:
+        table = _read_table(content)
+    except _FileError as error:
+        return [], [error.error]
+    checker = _Checker(table)
+    return checker.rows(), checker.errors
+
+
+def value_rows_from_records(
+    records: Iterable[tuple[int, Mapping[str, Cell]]],
+) -> tuple[list[ValueRow], list[RowError]]:
+    """Records of text by column name, numbered by the caller (the write API's
+    JSON), checked like the rows of a file; a missing optional column reads as empty."""
+    names = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    rows = [(number, [record.get(name, "") for name in names]) for number, record in records]
+    # JSON text follows the point convention, like a comma file (JSON numbers arrive as numbers).
+    table = _Table(columns={name: index for index, name in enumerate(names)}, rows=rows, delimiter=",",
+                   convention=NumberConvention.POINT)
+    checker = _Checker(table)
+    return checker.rows(), checker.errors
 
 
 # -- checks across rows --------------------------------------------------------

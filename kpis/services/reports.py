@@ -51,24 +51,25 @@ def report_create(*, sector: Sector, org_unit: OrgUnit, year: int, user) -> Year
 
 def datavalue_write(
     *, report: YearlyReport, indicator: Indicator, value: Decimal | None, user,
-    comment: str | None = None, source: str | None = None,
+    comment: str | None = None, source: str | None = None, change_reason: str | None = None,
 ) -> str:
     """Create, update or delete one figure of ``report`` (already checked), keeping
-    its history; a comment or source of None keeps the stored one. Returns
+    its history (``change_reason`` names the channel, e.g. "api"); a comment or
+    source of None keeps the stored one. Returns
     "created", "updated", "deleted" or "unchanged"."""
     existing = DataValue.objects.filter(indicator=indicator, org_unit=report.org_unit,
                                         year=report.year).first()
     if value is None:
         if existing is None:
             return "unchanged"
-        existing._history_user = user
+        existing._history_user, existing._change_reason = user, change_reason
         existing.delete()
         return "deleted"
     if existing is None:
         data_value = DataValue(report=report, indicator=indicator, org_unit=report.org_unit,
                                year=report.year, value=value, comment=comment or "",
                                source=source or "", updated_by=user)
-        data_value._history_user = user
+        data_value._history_user, data_value._change_reason = user, change_reason
         data_value.save()
         return "created"
     new_source = existing.source if source is None else source
@@ -77,7 +78,7 @@ def datavalue_write(
         return "unchanged"
     existing.value, existing.comment, existing.source = value, new_comment, new_source
     existing.updated_by = user
-    existing._history_user = user
+    existing._history_user, existing._change_reason = user, change_reason
     existing.save()
     return "updated"
 
@@ -189,6 +190,7 @@ def report_value_conflicts(report: YearlyReport, indicators: list[Indicator], ve
 def report_values_save(
     *, report: YearlyReport, user, values: Mapping[str, Decimal | None],
     comments: Mapping[str, str] | None = None, base_version: int | None = None,
+    sources: Mapping[str, str] | None = None, change_reason: str | None = None,
 ) -> dict[str, int]:
     """Save the figures of a draft or returned report, keyed by indicator code
     (None clears a figure; a code left out is left alone, and so is the comment
@@ -226,8 +228,9 @@ def report_values_save(
         raise ValidationError(errors)
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
     for code, value in values.items():
-        outcome = datavalue_write(report=report, indicator=indicators[code], value=value,
-                                  user=user, comment=comments.get(code))
+        outcome = datavalue_write(report=report, indicator=indicators[code], value=value, user=user,
+                                  comment=comments.get(code), source=(sources or {}).get(code),
+                                  change_reason=change_reason)
         counts[outcome] += 1
     return counts
 

@@ -86,3 +86,32 @@ def test_forged_cursors_are_refused_without_server_error(demo_aggregates, client
 def test_schema_of_a_private_site_needs_sign_in(client, settings, db):
     settings.PORTAL_PUBLIC = False
     assert client.get(SCHEMA_URL).status_code in (401, 403)
+
+
+WRITE_URL = "/api/v1/data-value-sets/"
+
+
+@pytest.fixture
+def write_schema(api_schema):
+    """The write endpoint only, called with a data-entry user's token so the
+    generated sets reach the checks and the writes, not just the 401."""
+    return api_schema.include(path=WRITE_URL)
+
+
+@pytest.fixture
+def entry_token(write_schema):
+    from django.contrib.auth import get_user_model
+
+    from kpis.services.tokens import api_token_create
+
+    return api_token_create(user=get_user_model().objects.get(username="nhaplieu"), name="fuzz")[1]
+
+
+write_cases = schemathesis.pytest.from_fixture("write_schema")
+
+
+@write_cases.parametrize()
+@fuzz_settings(ci_examples=100)
+def test_write_api_answers_without_server_error_and_as_documented(case, entry_token):
+    case.call_and_validate(headers={"Authorization": f"Token {entry_token}"},
+                           checks=[not_a_server_error, response_schema_conformance])
