@@ -16,3 +16,8 @@ def may_export_summary(user) -> bool:
 @register.filter
 def sees_admin_links(user) -> bool:
     return permissions.sees_admin_links(user)
+
+
+@register.filter
+def may_manage_api_tokens(user) -> bool:
+    return permissions.can_manage_own_api_tokens(user)

@@ -116,3 +116,9 @@ def test_an_approver_with_the_password_alone_cannot_make_a_token(world, client):
     response = client.post(PAGE, {"name": "lách"})
     assert response.status_code == 302 and "second-factor" in response["Location"]
     assert not ApiToken.objects.exists()
+
+
+def test_the_admin_links_each_signed_in_user_to_their_keys(world, client):
+    client.force_login(world.users.staff)
+    page = client.get("/admin/").content.decode()
+    assert 'href="/admin/api-tokens/"' in page
