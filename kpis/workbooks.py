@@ -19,13 +19,14 @@ Cell = str | int | float | Decimal
 Record = tuple[int, list[Cell]]  # (row number in the sheet, cells)
 
 
-def workbook_rows(content: bytes) -> list[Record]:
+def workbook_rows(content: bytes, *, max_rows: int | None = None) -> list[Record]:
     """The non-empty rows of the first sheet, trailing empty cells left out.
     Empty cells read as "", text as text, numbers as int or float. A number
     shown as a percentage (Excel keeps 92,7% as 0.927) becomes the text
     "92,7%", which the number rules refuse with a hint rather than storing
     0.927. Raises ValueError with a message for the user when the file is not
-    a workbook openpyxl can read."""
+    a workbook openpyxl can read. With ``max_rows``, stops after that many
+    non-empty rows (the caller reports a file that long as too long)."""
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
@@ -34,8 +35,13 @@ def workbook_rows(content: bytes) -> list[Record]:
     try:
         if not workbook.worksheets:
             return []
-        return [record for number, row in enumerate(workbook.worksheets[0].iter_rows(), start=1)
-                if (record := _record(number, row)) is not None]
+        records = []
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(), start=1):
+            if (record := _record(number, row)) is not None:
+                records.append(record)
+                if max_rows is not None and len(records) >= max_rows:
+                    break
+        return records
     finally:
         workbook.close()
 

@@ -171,6 +171,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 # Accounts nobody has signed in to for this many days are disabled (0: never).
 ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 45, minimum=0)
+# A file of figures uploaded on a report's page (kpis/services/uploads.py).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 10_000, minimum=1)
 # Separation of duties: only tiny offices with one person per role turn this on.
 ALLOW_SELF_APPROVAL = env_bool("ALLOW_SELF_APPROVAL", False)
 

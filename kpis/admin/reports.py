@@ -21,6 +21,7 @@ from kpis import permissions
 from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
+from kpis.admin.uploads import ReportUploadMixin, UploadForm
 from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
 from kpis.rules import report_status_symbol
 from kpis.selectors import report_entry_rows, report_timeline
@@ -55,7 +56,7 @@ def _input_text(indicator: Indicator, value: Decimal | None) -> str:
 
 
 @admin.register(YearlyReport)
-class YearlyReportAdmin(GuardedHistoryAdmin):
+class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
     list_display = ("__str__", "year", "sector", "org_unit", "status_column", "submitted_by", "approved_by")
     list_display_links = ("__str__",)
     list_filter = ("status", "year", "sector")
@@ -234,6 +235,7 @@ class YearlyReportAdmin(GuardedHistoryAdmin):
             "approval_conflict": approval_conflict if can_return else None,
             "can_reopen": can_review and report.status == ReportStatus.APPROVED,
             "timeline": report_timeline(report),
+            "upload_form": UploadForm() if can_edit else None,
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/kpis/yearlyreport/entry.html", context, status=status)

@@ -40,6 +40,9 @@ from kpis.workbooks import WORKBOOK_SIGNATURE, workbook_rows
 
 REQUIRED_COLUMNS = ("indicator", "org_unit", "year", "value")
 OPTIONAL_COLUMNS = ("comment", "source")
+# A column whose header starts with this is a note for people (the download
+# template's name, unit, last year's figure): every reader skips it.
+NOTE_PREFIX = "_"
 # Below this many rows each figure goes through datavalue_write, the one
 # writer shared with the admin; above it the bulk path keeps large files fast.
 BULK_FROM = 200
@@ -84,7 +87,8 @@ Cell = str | int | float | Decimal  # a workbook keeps numbers as numbers
 
 @dataclass
 class _Table:
-    columns: dict[str, int]
+    columns: dict[str, int]  # the columns read, by name (note columns left out)
+    width: int  # cells in the header, note columns included
     rows: list[tuple[int, list[Cell]]]  # (line or sheet row number, cells), blank lines left out
     delimiter: str  # "," or ";" for a CSV file, "" for a workbook
     convention: NumberConvention
@@ -134,7 +138,7 @@ def _decode(content: bytes) -> str:
     return text
 
 
-def _read_table(content: bytes) -> _Table:
+def _read_table(content: bytes, max_rows: int | None = None) -> _Table:
     text = _decode(content)
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
@@ -150,21 +154,38 @@ def _read_table(content: bytes) -> _Table:
                          % {"columns": ",".join(REQUIRED_COLUMNS)})
     # A semicolon file is what Excel writes where the comma is the decimal mark.
     convention = NumberConvention.VIETNAMESE if delimiter == ";" else NumberConvention.POINT
-    return _Table(columns=_columns(header), rows=list(records), delimiter=delimiter, convention=convention)
+    return _Table(columns=_columns(header), width=len(header), rows=_limited(records, max_rows),
+                  delimiter=delimiter, convention=convention)
 
 
-def _read_workbook(content: bytes) -> _Table:
+def _read_workbook(content: bytes, max_rows: int | None = None) -> _Table:
     """The first sheet, header in row 1; line numbers are the sheet's row numbers."""
     try:
-        records = workbook_rows(content)
+        # The header and one row too many are enough to tell the file is too long.
+        records = workbook_rows(content, max_rows=None if max_rows is None else max_rows + 2)
     except ValueError as error:
         raise _FileError(1, str(error)) from None
     if not records or records[0][0] != 1:
         raise _FileError(1, _("Dòng 1 của trang tính đầu tiên phải là dòng tiêu đề %(columns)s.")
                          % {"columns": ",".join(REQUIRED_COLUMNS)})
-    columns = _columns([_text(cell) for cell in records[0][1]])
-    rows = [(number, cells + [""] * (len(columns) - len(cells))) for number, cells in records[1:]]
-    return _Table(columns=columns, rows=rows, delimiter="", convention=NumberConvention.VIETNAMESE)
+    header = [_text(cell) for cell in records[0][1]]
+    rows = [(number, cells + [""] * (len(header) - len(cells))) for number, cells in records[1:]]
+    return _Table(columns=_columns(header), width=len(header), rows=_limited(iter(rows), max_rows),
+                  delimiter="", convention=NumberConvention.VIETNAMESE)
+
+
+class TooManyRowsError(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(_("Tệp có hơn %(limit)d dòng số liệu: hãy chia thành nhiều tệp nhỏ hơn.") % {"limit": limit})
+
+
+def _limited(records: Iterator[tuple[int, list[Cell]]], max_rows: int | None) -> list[tuple[int, list[Cell]]]:
+    rows = []
+    for record in records:
+        if max_rows is not None and len(rows) >= max_rows:
+            raise _FileError(record[0], str(TooManyRowsError(max_rows)))
+        rows.append(record)
+    return rows
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -182,22 +203,30 @@ def _records(reader) -> Iterator[tuple[int, list[str]]]:
 
 
 def _columns(header: list[str]) -> dict[str, int]:
+    """Column positions by name; a column whose header starts with NOTE_PREFIX is left out."""
     names = [cell.strip().lower() for cell in header]
+    read = {index: name for index, name in enumerate(names) if not name.startswith(NOTE_PREFIX)}
+    problems = _header_problems(list(read.values()))
+    if problems:
+        raise _FileError(1, _("Dòng tiêu đề: %(problems)s. Các cột là %(required)s, thêm tùy chọn %(optional)s.")
+                         % {"problems": "; ".join(problems), "required": ", ".join(REQUIRED_COLUMNS),
+                            "optional": ", ".join(OPTIONAL_COLUMNS)})
+    return {name: index for index, name in read.items()}
+
+
+def _header_problems(names: list[str]) -> list[str]:
     problems = []
     unknown = [name for name in names if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        problems.append(_("cột không hợp lệ: %(columns)s") % {"columns": ", ".join(repr(n) for n in unknown)})
+        problems.append(_("cột không hợp lệ: %(columns)s (cột ghi chú thì đặt tên bắt đầu bằng %(prefix)s)")
+                        % {"columns": ", ".join(repr(n) for n in unknown), "prefix": NOTE_PREFIX})
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
         problems.append(_("thiếu cột: %(columns)s") % {"columns": ", ".join(missing)})
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         problems.append(_("cột lặp lại: %(columns)s") % {"columns": ", ".join(repeated)})
-    if problems:
-        raise _FileError(1, _("Dòng tiêu đề: %(problems)s. Các cột là %(required)s, thêm tùy chọn %(optional)s.")
-                         % {"problems": "; ".join(problems), "required": ", ".join(REQUIRED_COLUMNS),
-                            "optional": ", ".join(OPTIONAL_COLUMNS)})
-    return {name: index for index, name in enumerate(names)}
+    return problems
 
 
 # -- checking rows -------------------------------------------------------------
@@ -235,7 +264,7 @@ class _Checker:
 
     def row(self, line: int, cells: list[str]) -> _Row | None:
         columns = self.table.columns
-        if len(cells) != len(columns):
+        if len(cells) != self.table.width:
             self.error(line, self.cell_count_message(len(cells)))
             return None
         cell = {name: _text(cells[index]) for name, index in columns.items()}
@@ -258,8 +287,8 @@ class _Checker:
 
     def cell_count_message(self, found: int) -> str:
         message = _("có %(found)d ô nhưng dòng tiêu đề có %(expected)d cột.") % {
-            "found": found, "expected": len(self.table.columns)}
-        if self.table.delimiter == "," and found > len(self.table.columns):
+            "found": found, "expected": self.table.width}
+        if self.table.delimiter == "," and found > self.table.width:
             message += " " + _("Nếu số có dấu phẩy thập phân, hãy đặt nó trong dấu ngoặc kép (\"92,7\"), "
                                "hoặc dùng dấu chấm phẩy (;) để phân cách các cột.")
         return message
@@ -354,10 +383,42 @@ def value_rows_from_records(
     names = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     rows = [(number, [record.get(name, "") for name in names]) for number, record in records]
     # JSON text follows the point convention, like a comma file (JSON numbers arrive as numbers).
-    table = _Table(columns={name: index for index, name in enumerate(names)}, rows=rows, delimiter=",",
+    table = _Table(columns={name: index for index, name in enumerate(names)}, width=len(names), rows=rows,
+                   delimiter=",",
                    convention=NumberConvention.POINT)
     checker = _Checker(table)
     return checker.rows(), checker.errors
+
+
+@dataclass
+class CheckedFile:
+    rows: list[ValueRow]
+    errors: list[RowError]
+    blank_lines: list[tuple[int, str]]  # (line, indicator cell) of rows with no value, left out
+
+
+def value_rows_from_file(content: bytes, *, max_rows: int | None = None) -> CheckedFile:
+    """A CSV file or .xlsx workbook (told apart by its content) read and each
+    row checked like the import does, without the checks across rows or any
+    write (the upload on the report page). A row whose value cell is empty is
+    left out and listed: a downloaded template has a row for every indicator,
+    and staff fill the ones they know. More than ``max_rows`` data rows is an error."""
+    try:
+        read = _read_workbook if content.startswith(WORKBOOK_SIGNATURE) else _read_table
+        table = read(content, max_rows)
+    except _FileError as error:
+        return CheckedFile([], [error.error], [])
+    blank, filled = [], []
+    value_index, indicator_index = table.columns["value"], table.columns["indicator"]
+    for line, cells in table.rows:
+        cell = cells[value_index] if len(cells) > value_index else ""
+        if len(cells) == table.width and isinstance(cell, str) and not cell.strip():
+            blank.append((line, _text(cells[indicator_index])))
+        else:
+            filled.append((line, cells))
+    table.rows = filled
+    checker = _Checker(table)
+    return CheckedFile(checker.rows(), checker.errors, blank)
 
 
 # -- checks across rows --------------------------------------------------------

@@ -27,6 +27,7 @@ from kpis.services.reports import report_create, report_values_save
 # The value history's change reason for figures written through the API (queryable:
 # DataValue.history.filter(history_change_reason=CHANNEL_API)); the user is the token's owner.
 CHANNEL_API = "api"
+CHANNEL_UPLOAD = "upload"  # a file uploaded on the report page
 COUNT_NAMES = ("created", "updated", "unchanged", "ignored")
 ENTRY_FIELDS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
@@ -101,8 +102,14 @@ def _report_conflicts(rows: list[ValueRow], report: YearlyReport | None, user) -
     return [ValueSetConflict(row.line, field_name, text) for row in rows]
 
 
+@dataclass(frozen=True)
+class _Channel:
+    change_reason: str
+    base_versions: Mapping[int, int]  # report id → version of its figures the user saw
+
+
 def _save_group(rows: list[ValueRow], report: YearlyReport | None, user,
-                counts: dict[str, int]) -> list[ValueSetConflict]:
+                counts: dict[str, int], channel: _Channel) -> list[ValueSetConflict]:
     first = rows[0]
     try:
         if report is None:
@@ -111,7 +118,7 @@ def _save_group(rows: list[ValueRow], report: YearlyReport | None, user,
             report=report, user=user, values={row.indicator.code: row.value for row in rows},
             comments={row.indicator.code: row.comment for row in rows if row.comment is not None},
             sources={row.indicator.code: row.source for row in rows if row.source is not None},
-            change_reason=CHANNEL_API)
+            change_reason=channel.change_reason, base_version=channel.base_versions.get(report.pk))
     except PermissionDenied as error:
         return [ValueSetConflict(row.line, "indicator", str(error)) for row in rows]
     except ValidationError as error:
@@ -125,7 +132,7 @@ def _save_group(rows: list[ValueRow], report: YearlyReport | None, user,
     return []
 
 
-def _write(rows: list[ValueRow], user, counts: dict[str, int]) -> list[ValueSetConflict]:
+def _write(rows: list[ValueRow], user, counts: dict[str, int], channel: _Channel) -> list[ValueSetConflict]:
     groups: dict[tuple[int, int, int], list[ValueRow]] = defaultdict(list)
     for row in rows:
         groups[row.report_key].append(row)
@@ -136,20 +143,24 @@ def _write(rows: list[ValueRow], user, counts: dict[str, int]) -> list[ValueSetC
     if conflicts:
         return conflicts
     for key, group in sorted(groups.items()):
-        conflicts += _save_group(group, reports.get(key), user, counts)
+        conflicts += _save_group(group, reports.get(key), user, counts, channel)
     return conflicts
 
 
 @transaction.atomic
 def value_set_save(*, rows: list[ValueRow], errors: list[RowError], user, dry_run: bool,
-                   conflicts: Sequence[ValueSetConflict] = ()) -> ValueSetResult:
-    """Write checked rows (value_rows_from_csv/_records) as ``user``; any
-    conflict, passed in or found here, leaves everything as it was."""
+                   conflicts: Sequence[ValueSetConflict] = (), change_reason: str = CHANNEL_API,
+                   base_versions: Mapping[int, int] | None = None) -> ValueSetResult:
+    """Write checked rows (value_rows_from_csv/_records/_file) as ``user``; any
+    conflict, passed in or found here, leaves everything as it was. With
+    ``base_versions`` (report id → report_values_version when the user looked),
+    a report whose figures changed since is refused (ReportChangedError's message)."""
     counts = dict.fromkeys(COUNT_NAMES, 0)
     found = list(conflicts) + [ValueSetConflict(error.line, error.field, error.message) for error in errors]
     try:
         with transaction.atomic():
-            found += _write(rows, user, counts) if rows else []
+            channel = _Channel(change_reason, base_versions or {})
+            found += _write(rows, user, counts, channel) if rows else []
             if found or dry_run:
                 raise _RollBack
     except _RollBack:

@@ -65,6 +65,22 @@ def test_a_point_decimal_in_a_semicolon_file_is_refused_with_the_fix(catalogue):
     assert errors[0][0] == 2 and "92,7" in errors[0][1]
 
 
+@pytest.mark.django_db
+def test_columns_whose_header_starts_with_an_underscore_are_notes_and_skipped(catalogue):
+    content = ("_Tên chỉ tiêu,indicator,org_unit,year,value,_Năm trước\n"
+               "Số trạm BTS,BTS,HG,2021,1200,\n"
+               "\"Dân số, người\",POPULATION,HG,2021,939000,=1+1\n")
+    result = values_import(content=content.encode())
+    assert result.ok, result.errors
+    assert (value("BTS"), value("POPULATION")) == (1200, 939000)
+
+
+@pytest.mark.django_db
+def test_an_unknown_column_is_still_refused_and_the_note_rule_is_named(catalogue):
+    errors = import_errors(b"indicator,org_unit,year,value,ten\nBTS,HG,2021,1\n")
+    assert errors[0][0] == 1 and "'ten'" in errors[0][1] and "bắt đầu bằng _" in errors[0][1]
+
+
 # -- XLSX ----------------------------------------------------------------------
 
 
