@@ -14,10 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis import permissions
+from kpis.entry_workbook import report_template_xlsx
 from kpis.models import YearlyReport
 from kpis.services.uploads import UploadPreview, UploadTooLargeError, upload_confirm, upload_preview, upload_size_check
 
@@ -53,6 +55,7 @@ class ReportUploadMixin:
                  name="kpis_yearlyreport_upload_confirm"),
             path("<path:object_id>/upload/cancel/", view(self.upload_cancel_view),
                  name="kpis_yearlyreport_upload_cancel"),
+            path("<path:object_id>/template.xlsx", view(self.template_view), name="kpis_yearlyreport_template"),
             *super().get_urls(),
         ]
 
@@ -115,6 +118,14 @@ class ReportUploadMixin:
         if request.session.pop(_session_key(report), None):
             messages.info(request, _("Đã hủy: không có gì từ tệp được ghi."))
         return HttpResponseRedirect(reverse("admin:kpis_yearlyreport_change", args=[report.pk]))
+
+    def template_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        report = self._editable_report(request, object_id)
+        filename = f"mau_{report.sector.code}_{report.org_unit.code}_{report.year}.xlsx"
+        return HttpResponse(report_template_xlsx(report), headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": content_disposition_header(True, filename),
+            "Cache-Control": "private, no-store"})
 
     def _render_preview(self, request: HttpRequest, report: YearlyReport, preview: UploadPreview | None,
                         form: UploadForm, *, token: str = "", filename: str = "", status: int) -> TemplateResponse:
