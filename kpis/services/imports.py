@@ -11,7 +11,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -395,6 +395,7 @@ class CheckedFile:
     rows: list[ValueRow]
     errors: list[RowError]
     blank_lines: list[tuple[int, str]]  # (line, indicator cell) of rows with no value, left out
+    indicator_cells: dict[int, str] = field(default_factory=dict)  # by line, as the file has it
 
 
 def value_rows_from_file(content: bytes, *, max_rows: int | None = None) -> CheckedFile:
@@ -418,7 +419,8 @@ def value_rows_from_file(content: bytes, *, max_rows: int | None = None) -> Chec
             filled.append((line, cells))
     table.rows = filled
     checker = _Checker(table)
-    return CheckedFile(checker.rows(), checker.errors, blank)
+    indicator_cells = {line: _text(cells[indicator_index]) for line, cells in filled if len(cells) > indicator_index}
+    return CheckedFile(checker.rows(), checker.errors, blank, indicator_cells)
 
 
 # -- checks across rows --------------------------------------------------------

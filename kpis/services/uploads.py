@@ -119,7 +119,7 @@ def upload_preview(*, report: YearlyReport, user, content: bytes) -> UploadPrevi
         if line == 1 and not lines:
             problems += [_("Dòng %(line)d: %(message)s") % {"line": line, "message": text} for text in texts]
         else:
-            lines.append(PreviewLine(line, "", messages=texts))
+            lines.append(PreviewLine(line, checked.indicator_cells.get(line, ""), messages=texts))
     lines.sort(key=lambda preview: preview.line)
     return UploadPreview(lines=lines, problems=problems, records=[_record(row) for row in checked.rows],
                          base_version=base_version)

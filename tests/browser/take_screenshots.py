@@ -26,6 +26,16 @@ WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 # made up to show the error messages (the README says so).
 ENTRY_USER = ("nhaplieu", "demo-nhaplieu-2020")
 MADE_UP_ERRORS = {"COMMUNES_MOBILE_COVERAGE_PCT": "104", "BTS": "939,5"}
+# The upload preview (docs/formats.md, section 3): two figures saved by hand first, then a made-up
+# file with one row of each outcome: changed, unchanged, new, left blank, wrong, another report's.
+SAVED_BY_HAND = {"BTS": "900", "TELECOM_ENTERPRISES": "10"}
+UPLOADED_FILE = ("indicator;org_unit;year;value;comment\n"
+                 "BTS;HG;2021;939;Số liệu Sở TT&TT\n"
+                 "TELECOM_ENTERPRISES;HG;2021;10;\n"
+                 "BTS_SHARED_PCT;HG;2021;35,5;\n"
+                 "FIBRE_HOUSEHOLDS_PCT;HG;2021;;\n"
+                 "COMMUNES_MOBILE_COVERAGE_PCT;HG;2021;104;\n"
+                 "BTS;HG-VT;2021;150;\n")
 
 
 def main() -> None:
@@ -90,7 +100,29 @@ def admin_screenshots(browser, base_url: str, out: Path) -> None:
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(out / "admin-report-errors.png"), full_page=True)
     print(out / "admin-report-errors.png")
+    upload_screenshot(page, out)
     context.close()
+
+
+def upload_screenshot(page, out: Path) -> None:
+    page.goto(page.url)
+    for code, text in SAVED_BY_HAND.items():
+        page.locator("tr", has_text=code).first.locator("input[type=text], input:not([type])").first.fill(text)
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    page.set_input_files("input[name=file]", files=[{
+        "name": "so_lieu_vien_thong_2021.csv", "mimeType": "text/csv", "buffer": UPLOADED_FILE.encode()}])
+    page.get_by_role("button", name="Xem trước").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "admin-report-upload-preview.png"), full_page=True)
+    print(out / "admin-report-upload-preview.png")
+    correct = "".join(UPLOADED_FILE.splitlines(keepends=True)[:5])  # the rows without errors
+    page.set_input_files("input[name=file]", files=[{
+        "name": "so_lieu_vien_thong_2021.csv", "mimeType": "text/csv", "buffer": correct.encode()}])
+    page.get_by_role("button", name="Xem trước").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "admin-report-upload-confirm.png"), full_page=True)
+    print(out / "admin-report-upload-confirm.png")
 
 
 if __name__ == "__main__":

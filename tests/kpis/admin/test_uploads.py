@@ -105,7 +105,7 @@ def test_errors_name_the_line_and_reason_and_nothing_can_be_confirmed(world, sta
     assert response.status_code == 400
     lines = {line.line: line for line in response.context["preview"].lines}
     assert all(line.outcome == "error" for line in lines.values())
-    assert "từ 0 đến 100" in " ".join(lines[3].messages)
+    assert "từ 0 đến 100" in " ".join(lines[3].messages) and lines[3].indicator == "COVERAGE_PCT"
     for number in (4, 5, 6):
         assert "thuộc báo cáo khác" in " ".join(lines[number].messages), number
     html = response.content.decode()
