@@ -120,6 +120,8 @@ def upload_preview(*, report: YearlyReport, user, content: bytes) -> UploadPrevi
             problems += [_("Dòng %(line)d: %(message)s") % {"line": line, "message": text} for text in texts]
         else:
             lines.append(PreviewLine(line, checked.indicator_cells.get(line, ""), messages=texts))
+    if not checked.rows and not problems and all(line.outcome == BLANK for line in lines):
+        problems.append(_("Tệp không có số liệu nào để ghi: cột value trống ở mọi dòng."))
     lines.sort(key=lambda preview: preview.line)
     return UploadPreview(lines=lines, problems=problems, records=[_record(row) for row in checked.rows],
                          base_version=base_version)

@@ -136,6 +136,14 @@ def test_blank_values_are_left_alone(world, staff_client, draft):
     assert outcomes == {"BTS": "blank", "HAS_IOC": "new"}
 
 
+@pytest.mark.parametrize("text", [HEADER, HEADER + "BTS;P;2020;;\n"])
+def test_a_file_with_nothing_to_write_says_so(world, staff_client, draft, text):
+    response = upload(staff_client, draft, text)
+    assert response.status_code == 400
+    assert "không có số liệu nào để ghi" in response.content.decode()
+    assert f"kpis_upload_{draft.pk}" not in staff_client.session
+
+
 def test_staff_of_another_sector_is_forbidden(world, client, draft):
     client.force_login(world.users.postal_staff)
     assert upload(client, draft, GOOD_FILE).status_code == 403
