@@ -14,18 +14,14 @@ from django.db.models import F, Q
 from kpis.rules import milestone_is_overdue, milestone_overdue_q
 
 
-def past_due_open(on: date) -> Q:
-    return milestone_overdue_q(on)
-
-
 def status_outdated(on: date) -> Q:
     """Past due, open, and the status older than the due date."""
-    return past_due_open(on) & Q(status_as_of__isnull=False, status_as_of__lt=F("due"))
+    return milestone_overdue_q(on) & Q(status_as_of__isnull=False, status_as_of__lt=F("due"))
 
 
 def overdue(on: date) -> Q:
     """Past due and open by a status that is current or dated on or after the due date."""
-    return past_due_open(on) & (Q(status_as_of__isnull=True) | Q(status_as_of__gte=F("due")))
+    return milestone_overdue_q(on) & (Q(status_as_of__isnull=True) | Q(status_as_of__gte=F("due")))
 
 
 def is_status_outdated(*, due: date, status: str, status_as_of: date | None, on: date) -> bool:

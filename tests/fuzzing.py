@@ -6,7 +6,9 @@ run is reproducible and bounded. A longer campaign on a workstation:
 inputs on each run and keeps failing examples in .hypothesis/ to replay them."""
 
 import os
+from contextlib import contextmanager
 
+from django.db import transaction
 from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {
@@ -36,3 +38,11 @@ def fuzz_settings(ci_examples: int) -> settings:
     """Settings for one fuzzing test: ``ci_examples`` in CI, many more in a campaign."""
     examples = ci_examples if PROFILE == "fuzz-ci" else CAMPAIGN_EXAMPLES
     return settings(settings.get_profile(PROFILE), max_examples=examples)
+
+
+@contextmanager
+def rolled_back():
+    """Each example starts from the same database."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

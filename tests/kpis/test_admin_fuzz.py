@@ -3,13 +3,12 @@ user, and the catalogue add and change forms as a superuser. Never a server
 error; a refused post changes nothing."""
 
 import re
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote
-from django.db import models, transaction
+from django.db import models
 from django.test import Client
 from django.urls import reverse
 from hypothesis import event, given
@@ -28,7 +27,7 @@ from kpis.models import (
     YearlyReport,
 )
 from kpis.services.reports import report_create, report_values_save
-from tests.fuzzing import fuzz_settings
+from tests.fuzzing import fuzz_settings, rolled_back
 
 SPECIAL = ["\x00", "\ufeff", "\u2028", "\r\n", "<script>", "'", '"', "%s", "{{", "\u202e"]
 TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12) | st.lists(
@@ -40,12 +39,6 @@ NUMBERS = st.sampled_from([
 BUTTONS = ["save", "save_submit", "submit", "approve", "return", "reopen"]
 ACTIONS = st.sampled_from(BUTTONS + ["", "delete"]) | TEXT
 
-
-@contextmanager
-def rolled_back():
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def outcome(status: int) -> str:

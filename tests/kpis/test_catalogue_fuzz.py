@@ -4,12 +4,10 @@ database as it was, or a full load; never anything in between."""
 
 import datetime
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
-from django.db import transaction
 from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
@@ -26,7 +24,7 @@ from kpis.models import (
 )
 from kpis.services.catalogue import SECTIONS, CatalogueError, catalogue_load_file
 from tests.factories import put_values
-from tests.fuzzing import fuzz_settings
+from tests.fuzzing import fuzz_settings, rolled_back
 
 SPECIAL = ["\x00", "\ufeff", "\u2028", "\r", '"', "'", ": ", "#", "\t", "&a", "*a", "!!python/object", "{", "["]
 TEXT = st.text(st.characters(codec="utf-8"), max_size=10) | st.lists(
@@ -132,12 +130,6 @@ def database_state() -> dict:
     state["stale"] = StaleMark.objects.count()
     return state
 
-
-@contextmanager
-def rolled_back():
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -4,20 +4,19 @@ all, every error names a line of the file, and nothing else escapes."""
 
 import csv
 import io
-from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import transaction
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from kpis.models import DataValue, YearlyReport
+from kpis.models import DataValue
 from kpis.services import imports
 from kpis.services.imports import values_import
 from tests.factories import ValidationRuleFactory, put_values
-from tests.fuzzing import fuzz_settings
+from tests.fuzzing import fuzz_settings, rolled_back
+from tests.kpis.test_imports import database_state
 
 COLUMNS = ["indicator", "org_unit", "year", "value", "comment", "source"]
 # The world fixture's codes (BTS_DOUBLE is derived, so refused), a case slip and garbage.
@@ -128,22 +127,6 @@ def raw_files():
         max_size=6,
     ).flatmap(lambda lines: st.tuples(*lines)).map(lambda lines: "\n".join(lines).encode())
 
-
-def database_state() -> dict:
-    return {
-        "values": list(DataValue.objects.order_by("pk").values()),
-        "reports": list(YearlyReport.objects.order_by("pk").values()),
-        "value history": DataValue.history.count(),
-        "report history": YearlyReport.history.count(),
-    }
-
-
-@contextmanager
-def rolled_back():
-    """Each example starts from the same database."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
