@@ -81,3 +81,14 @@ def with_unit(text: str, unit: str, value_type: str = "") -> str:
     if not text or not unit or value_type == ValueType.YES_NO:
         return text
     return f"{text}{unit_gap(unit)}{unit}"
+
+
+def unit_period(valid_from: int | None, valid_to: int | None) -> str:
+    """The years a unit exists: "từ năm 2025", "đến hết năm 2024", "từ năm 2020 đến hết năm 2024"."""
+    if valid_from is None and valid_to is None:
+        return _("mọi năm")
+    if valid_from is None:
+        return _("đến hết năm %(end)d") % {"end": valid_to}
+    if valid_to is None:
+        return _("từ năm %(start)d") % {"start": valid_from}
+    return _("từ năm %(start)d đến hết năm %(end)d") % {"start": valid_from, "end": valid_to}

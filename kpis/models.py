@@ -56,8 +56,8 @@ class OrgUnit(models.Model):
     )
     valid_to = models.PositiveSmallIntegerField(
         _("hết hiệu lực sau năm"), null=True, blank=True,
-        help_text=_("Năm cuối cùng đơn vị còn tồn tại, dù chỉ một phần năm (giải thể từ 01/07/2025: "
-                    "2025; từ 01/01/2025: 2024)."),
+        help_text=_("Năm cuối cùng đơn vị có mặt vào ngày 31/12: một năm thuộc về cây đơn vị còn hiệu lực "
+                    "cuối năm đó (giải thể từ 01/07/2025: 2024, đơn vị kế thừa có hiệu lực từ năm 2025)."),
     )
     successors = models.ManyToManyField(
         "self", verbose_name=_("đơn vị kế thừa"), symmetrical=False, blank=True,
@@ -88,9 +88,9 @@ class OrgUnit(models.Model):
         return f"{self.name} ({self.code})"
 
     def is_active_in(self, year: int) -> bool:
-        return (self.valid_from is None or self.valid_from <= year) and (
-            self.valid_to is None or year <= self.valid_to
-        )
+        from kpis.rules import unit_active_in  # kpis.rules reads this module's choices
+
+        return unit_active_in(valid_from=self.valid_from, valid_to=self.valid_to, year=year)
 
     def clean(self) -> None:
         ancestor, seen, chain = self.parent, set(), [self.code]

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kpis.models import Assignment, DataValue, OrgUnit, ReportStatus, Sector, YearlyReport
+from kpis.rules import unit_active_q, unit_years_q
 from kpis.services.demo import DEMO_USERS
 
 User = AbstractBaseUser | AnonymousUser
@@ -59,18 +60,23 @@ def org_unit_descendant_ids(root_ids: Iterable[int]) -> set[int]:
     return found
 
 
-def is_assigned(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
+def is_assigned(user: User, *, sector: Sector, org_unit: OrgUnit, year: int | None = None) -> bool:
+    """Whether an assignment covers the unit and sector; with ``year``, only an
+    assignment to a unit that exists that year: an assignment ends with its
+    unit (abolished units keep their staff's rights for their own years)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
     ancestors = org_unit_ancestor_ids(org_unit)
-    return (
+    assignments = (
         Assignment.objects.filter(user=user)
         .filter(Q(sector=sector) | Q(sector__isnull=True))
         .filter(Q(org_unit=org_unit) | Q(org_unit_id__in=ancestors, include_descendants=True))
-        .exists()
     )
+    if year is not None:
+        assignments = assignments.filter(unit_active_q(year, prefix="org_unit__"))
+    return assignments.exists()
 
 
 def assigned_units_and_sectors(user: User) -> tuple[set[int] | None, set[int] | None]:
@@ -91,13 +97,15 @@ def assigned_scope(user: User) -> Q | None:
     if user.is_superuser:
         return None
     scope = Q(pk__in=[])
-    for assignment in Assignment.objects.filter(user=user):
+    for assignment in Assignment.objects.filter(user=user).select_related("org_unit"):
         units = (
             org_unit_descendant_ids([assignment.org_unit_id])
             if assignment.include_descendants
             else {assignment.org_unit_id}
         )
-        condition = Q(org_unit_id__in=units)
+        # Only the reports of the years the assigned unit exists: the assignment ends with it.
+        condition = Q(org_unit_id__in=units) & unit_years_q(valid_from=assignment.org_unit.valid_from,
+                                                             valid_to=assignment.org_unit.valid_to)
         if assignment.sector_id is not None:
             condition &= Q(sector_id=assignment.sector_id)
         scope |= condition
@@ -138,15 +146,15 @@ def can_list_values(user: User) -> bool:
     return user.is_superuser or user.has_perm(PERM_VIEW_VALUES)
 
 
-def can_create_report(user: User, *, sector: Sector, org_unit: OrgUnit) -> bool:
-    return user.has_perm(PERM_CREATE) and is_assigned(user, sector=sector, org_unit=org_unit)
+def can_create_report(user: User, *, sector: Sector, org_unit: OrgUnit, year: int | None = None) -> bool:
+    return user.has_perm(PERM_CREATE) and is_assigned(user, sector=sector, org_unit=org_unit, year=year)
 
 
 def can_edit_values(user: User, report: YearlyReport) -> bool:
     return (
         report.is_editable
         and user.has_perm(PERM_ENTER)
-        and is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+        and is_assigned(user, sector=report.sector, org_unit=report.org_unit, year=report.year)
     )
 
 
@@ -154,14 +162,14 @@ def can_submit(user: User, report: YearlyReport) -> bool:
     return (
         report.is_editable
         and user.has_perm(PERM_SUBMIT)
-        and is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+        and is_assigned(user, sector=report.sector, org_unit=report.org_unit, year=report.year)
     )
 
 
 def can_review(user: User, report: YearlyReport) -> bool:
     """Approve or return a submitted report, or reopen an approved one."""
     return user.has_perm(PERM_APPROVE) and is_assigned(
-        user, sector=report.sector, org_unit=report.org_unit
+        user, sector=report.sector, org_unit=report.org_unit, year=report.year
     )
 
 
@@ -195,7 +203,7 @@ def can_view_report(user: User, report: YearlyReport) -> bool:
         return False
     if report.status == ReportStatus.APPROVED and user.has_perm(PERM_VIEW_APPROVED):
         return True
-    return is_assigned(user, sector=report.sector, org_unit=report.org_unit)
+    return is_assigned(user, sector=report.sector, org_unit=report.org_unit, year=report.year)
 
 
 def report_ids_visible_to(user: User, report_ids: Iterable[int]) -> set[int]:
@@ -246,6 +254,12 @@ def can_reset_second_factor(user: User, target) -> bool:
     if not user.is_authenticated or not user.is_active or not user.has_perm(PERM_CHANGE_USER):
         return False
     return user.is_superuser or not target.is_superuser
+
+
+def can_move_assignments(user: User) -> bool:
+    """Copying the assignments of an abolished unit to its successors writes
+    assignments: for those who may add them (administrators)."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("kpis.add_assignment"))
 
 
 def can_export_summary(user: User | None) -> bool:

@@ -111,3 +111,33 @@ REPORT_NOT_EXPECTED_SYMBOL = "–"
 
 def report_status_symbol(status: str) -> str:
     return REPORT_STATUS_SYMBOLS.get(status, "")
+
+
+# --- The tree of a year -----------------------------------------------------------------------
+# A year belongs to the tree valid at its end: a unit abolished on 1 July 2025 has valid_to 2024
+# and its successor valid_from 2025, so every year has exactly one tree. The engine's SQL twin
+# is ``_active`` in kpis/aggregation/engine.py (tests/kpis/test_tree_of_year.py checks they agree).
+
+
+def unit_active_in(*, valid_from: int | None, valid_to: int | None, year: int) -> bool:
+    """Whether a unit with these validity years belongs to the tree of ``year``."""
+    return (valid_from is None or valid_from <= year) and (valid_to is None or year <= valid_to)
+
+
+def unit_active_q(year, *, prefix: str = "") -> Q:
+    """``unit_active_in`` as a filter on OrgUnit (``prefix``: the path to the
+    unit from another model, e.g. ``"org_unit__"``). ``year`` may be an
+    expression (``F("year")``)."""
+    return ((Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": year}))
+            & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": year})))
+
+
+def unit_years_q(*, valid_from: int | None, valid_to: int | None, field: str = "year") -> Q:
+    """``unit_active_in`` turned round: a filter on the years (``field``) in
+    which a unit with these validity years exists."""
+    condition = Q()
+    if valid_from is not None:
+        condition &= Q(**{f"{field}__gte": valid_from})
+    if valid_to is not None:
+        condition &= Q(**{f"{field}__lte": valid_to})
+    return condition

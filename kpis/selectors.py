@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 
 from kpis.models import (
     Aggregate,
@@ -17,6 +17,21 @@ from kpis.models import (
     Target,
     YearlyReport,
 )
+from kpis.rules import unit_active_q
+
+# --- The tree of a year ----------------------------------------------------------------------
+# Every page, selector and export that lists units asks these (the rule: kpis.rules.unit_active_in),
+# so 2024 shows a province's districts and 2025 the communes placed directly under it.
+
+
+def units_active_in(year: int):
+    """The units of the tree of ``year`` (a queryset: callers narrow it further)."""
+    return OrgUnit.objects.filter(unit_active_q(year))
+
+
+def children_in(unit: OrgUnit | int, year: int):
+    """The units directly below ``unit`` in the tree of ``year``."""
+    return units_active_in(year).filter(parent=unit)
 
 
 def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
@@ -148,8 +163,7 @@ def org_units_for_api(*, level: str | None = None, valid_in: int | None = None, 
     if parent is not None:
         units = units.filter(parent=parent)
     if valid_in is not None:
-        units = units.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=valid_in),
-                             Q(valid_to__isnull=True) | Q(valid_to__gte=valid_in))
+        units = units.filter(unit_active_q(valid_in))
     return units
 
 

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from kpis.admin.audit import AuditedAdmin, AuditedUserAdmin
 from kpis.admin.forms import CheckedAutocompleteAdmin
 from kpis.admin.history import GuardedHistoryAdmin
+from kpis.admin.lineage import MoveAssignmentsAdmin
 from kpis.admin.second_factor import SecondFactorUserAdminMixin
 from kpis.models import (
+    MAX_YEAR,
     Assignment,
     DefinitionChange,
     Indicator,
@@ -24,6 +26,7 @@ from kpis.models import (
     Target,
     ValidationRule,
 )
+from kpis.selectors import units_active_in
 from kpis.services.catalogue_entries import (
     catalogue_entry_check,
     catalogue_entry_delete,
@@ -110,10 +113,28 @@ class IndicatorAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
     ]
 
 
+class ValidInYearFilter(admin.SimpleListFilter):
+    """The tree of one year (kpis.selectors.units_active_in)."""
+
+    title = _("thuộc cây đơn vị năm")
+    parameter_name = "valid_in"
+
+    def lookups(self, request, model_admin):
+        years = {year for pair in OrgUnit.objects.values_list("valid_from", "valid_to") for year in pair if year}
+        bounds = sorted(years | {year + 1 for year in years if year + 1 <= MAX_YEAR})
+        return [(str(year), str(year)) for year in bounds]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(pk__in=units_active_in(int(value)).values("pk"))
+        return queryset
+
+
 @admin.register(OrgUnit)
-class OrgUnitAdmin(AuditedAdmin, CheckedAutocompleteAdmin, CatalogueWriteAdmin):
+class OrgUnitAdmin(MoveAssignmentsAdmin, AuditedAdmin, CheckedAutocompleteAdmin, CatalogueWriteAdmin):
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
-    list_filter = ("level",)
+    list_filter = ("level", ValidInYearFilter)
     search_fields = ("code", "name", "name_en")
     autocomplete_fields = ("parent",)
     filter_horizontal = ("successors",)
@@ -147,7 +168,8 @@ class ValidationRuleAdmin(AuditedAdmin, CatalogueWriteAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(AuditedAdmin, CheckedAutocompleteAdmin, admin.ModelAdmin):
-    list_display = ("user", "sector", "org_unit", "include_descendants")
+    # The unit's last year: an assignment gives no right after it (docs/boundaries.md).
+    list_display = ("user", "sector", "org_unit", "org_unit__valid_to", "include_descendants")
     list_filter = ("sector",)
     autocomplete_fields = ("user", "org_unit")
 

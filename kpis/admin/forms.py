@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis import permissions
 from kpis.models import Indicator, OrgUnit, Sector, ValueType, YearlyReport
+from kpis.services.reports import report_unit_check
 
 YES_NO_CHOICES = [("", "—"), ("1", _("Có")), ("0", _("Không"))]
 
@@ -101,9 +102,15 @@ class ReportCreateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        sector, org_unit = cleaned.get("sector"), cleaned.get("org_unit")
+        sector, org_unit, year = cleaned.get("sector"), cleaned.get("org_unit"), cleaned.get("year")
+        if org_unit and year:
+            try:
+                report_unit_check(org_unit=org_unit, year=year)
+            except ValidationError as error:
+                self.add_error("year", error.message_dict["year"])
+                return cleaned
         if sector and org_unit and self.user is not None and not permissions.can_create_report(
-            self.user, sector=sector, org_unit=org_unit
+            self.user, sector=sector, org_unit=org_unit, year=year
         ):
             raise forms.ValidationError(
                 _("Bạn không được phân công nhập liệu lĩnh vực %(sector)s cho %(unit)s.")

@@ -10,11 +10,14 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from kpis.formatting import figure, number, signed, unit_gap, unit_name, with_unit  # noqa: F401 - pages' formatting
+from kpis.formatting import figure, number, signed, unit_gap, unit_name, unit_period, with_unit  # noqa: F401
 from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
 from kpis.models import ComparisonOperator, MilestoneStatus, OrgUnitLevel, ProgressStatus, ReportStatus, ValueType
 from kpis.rules import REPORT_MISSING_SYMBOL, REPORT_NOT_EXPECTED_SYMBOL, REPORT_STATUS_SYMBOLS
@@ -187,6 +190,55 @@ class UnitText:
     @property
     def level_label(self) -> str:
         return level_label(self.level)
+
+
+class UnitPeriodText:
+    """For ``UnitView`` (``valid_from``, ``valid_to``)."""
+
+    @property
+    def period(self) -> str:
+        return unit_period(self.valid_from, self.valid_to)
+
+
+def unit_links(units, *, year_of) -> SafeString:
+    """Links to the units' pages, each opened at ``year_of(unit)`` (a year it exists in)."""
+    def href(unit) -> str:
+        year = year_of(unit)
+        return reverse("kpis:unit", args=[unit.code]) + (f"?year={year}" if year else "")
+
+    return format_html_join(", ", '<a href="{}">{}</a>', ((href(u), u.name) for u in units))
+
+
+def _sentence(text: str, **values) -> SafeString:
+    """A translated sentence with links put in: the sentence is escaped here, the links already were."""
+    return mark_safe(conditional_escape(text) % values)
+
+
+class LineageText:
+    """For ``Lineage`` (``unit``, ``predecessors``, ``successors``, ``split_from``, ``merged``):
+    "formed in … from …", "merged into … from …", and why a split unit has no past."""
+
+    @property
+    def sentences(self) -> list[SafeString]:
+        unit, said = self.unit, []
+        if self.predecessors:
+            links = unit_links(self.predecessors, year_of=lambda u: u.valid_to)
+            said.append(_sentence(_("Thành lập năm %(year)s từ %(units)s.") if unit.valid_from
+                                  else _("Thành lập từ %(units)s."), year=unit.valid_from, units=links))
+        if self.split_from:
+            links = unit_links(self.split_from, year_of=lambda u: u.valid_to)
+            said.append(_sentence(
+                _("Đơn vị được chia tách từ %(units)s nên không có số liệu trước năm %(year)s: phần của "
+                  "đơn vị trong số liệu cũ không được biết.") if unit.valid_from
+                else _("Đơn vị được chia tách từ %(units)s nên không có số liệu trước khi thành lập."),
+                year=unit.valid_from, units=links))
+        if self.successors:
+            links = unit_links(self.successors, year_of=lambda u: u.valid_from)
+            dated, undated = ((_("Sáp nhập vào %(units)s từ năm %(year)s."), _("Sáp nhập vào %(units)s."))
+                              if self.merged else
+                              (_("Chia tách thành %(units)s từ năm %(year)s."), _("Chia tách thành %(units)s.")))
+            said.append(_sentence(dated if unit.ended else undated, year=unit.ended, units=links))
+        return said
 
 
 class IndicatorText:

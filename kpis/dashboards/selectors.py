@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from kpis import milestones as milestone_rules
@@ -32,15 +32,16 @@ from kpis.models import (
     Target,
     YearlyReport,
 )
-from kpis.rules import applicable_target
+from kpis.rules import applicable_target, unit_active_in
 from kpis.rules import higher_is_better as _higher_is_better
+from kpis.selectors import children_in, units_active_in
 
 # ---------------------------------------------------------------------------
 # Plain data the templates and tables read (no lazy relations, no queries).
 
 
 @dataclass(frozen=True)
-class UnitView(p.UnitText):
+class UnitView(p.UnitText, p.UnitPeriodText):
     id: int
     code: str
     name: str
@@ -55,8 +56,16 @@ class UnitView(p.UnitText):
                    unit.valid_to)
 
     def is_active_in(self, year: int) -> bool:
-        return (self.valid_from is None or self.valid_from <= year) and (
-            self.valid_to is None or year <= self.valid_to)
+        return unit_active_in(valid_from=self.valid_from, valid_to=self.valid_to, year=year)
+
+    @property
+    def ended(self) -> int | None:
+        """The first year the unit is no longer in the tree (its successors' first year)."""
+        return self.valid_to + 1 if self.valid_to is not None else None
+
+    def years_of(self, years) -> list[int]:
+        """The given years in which the unit exists, latest first (a year selector's choices)."""
+        return sorted({y for y in years if self.is_active_in(y)}, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,15 @@ class IndicatorView(p.IndicatorText):
     def higher_is_better(self) -> bool:
         return _higher_is_better(self.direction)
 
+
+
+class InTreeOfYear:
+    """For a page's data with ``unit`` and ``year``."""
+
+    @property
+    def unit_exists(self) -> bool:
+        """Whether the unit is in the tree of the year shown (false on an old unit's page for a later year)."""
+        return self.unit.is_active_in(self.year)
 
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
@@ -204,10 +222,13 @@ def unit_by_code(code: str) -> OrgUnit | None:
     return OrgUnit.objects.select_related("parent__parent__parent").filter(code=code).first()
 
 
-def default_unit() -> OrgUnit | None:
-    """The top of the tree (a country before a province when there are several). One query."""
-    return (OrgUnit.objects.select_related("parent").filter(parent__isnull=True)
-            .order_by(_LEVEL_RANK, "code").first())
+def default_unit(year: int | None = None) -> OrgUnit | None:
+    """The top of the tree of ``year`` (a country before a province when there
+    are several); without a year, a top unit still in existence before an
+    abolished one. One query."""
+    units = units_active_in(year) if year is not None else OrgUnit.objects.all()
+    return (units.select_related("parent").filter(parent__isnull=True)
+            .order_by(F("valid_to").desc(nulls_first=True), _LEVEL_RANK, "code").first())
 
 
 def ancestors_of(unit: OrgUnit) -> list[UnitView]:
@@ -230,17 +251,18 @@ class UnitOption(p.OptionText):
     depth: int
 
 
-def unit_options(unit: OrgUnit) -> list[UnitOption]:
-    """The units a selector offers around ``unit``: the top units and the
-    units under them, ``unit``'s ancestors, siblings and children, in tree
-    order. One query."""
+def unit_options(unit: OrgUnit, year: int) -> list[UnitOption]:
+    """The units a selector offers around ``unit`` in the tree of ``year``: the
+    top units and the units under them, ``unit``'s ancestors, siblings and
+    children, in tree order; ``unit`` itself always, so an old unit's page
+    still shows what it is about. One query."""
     ancestor_ids = [a.id for a in ancestors_of(unit)]
-    roots = OrgUnit.objects.filter(parent__isnull=True).values("id")  # a subquery on the parent index
+    roots = units_active_in(year).filter(parent__isnull=True).values("id")  # a subquery on the parent index
     condition = (Q(parent__isnull=True) | Q(parent_id__in=roots) | Q(parent_id=unit.pk)
-                 | Q(pk__in=ancestor_ids) | Q(pk=unit.pk))
+                 | Q(pk__in=ancestor_ids))
     if unit.parent_id:
         condition |= Q(parent_id=unit.parent_id)
-    units = list(OrgUnit.objects.filter(condition).order_by("code"))
+    units = list((units_active_in(year).filter(condition) | OrgUnit.objects.filter(pk=unit.pk)).order_by("code"))
     children: dict[int | None, list[OrgUnit]] = defaultdict(list)
     ids = {u.pk for u in units}
     for u in units:
@@ -266,8 +288,8 @@ def unit_years(unit: OrgUnit) -> Counter:
 
 
 def site_identity() -> dict:
-    """The name the header shows: the top unit's name when the tree has one top. One query."""
-    roots = list(OrgUnit.objects.filter(parent__isnull=True).order_by("code")[:2])
+    """The name the header shows: the top unit's name when this year's tree has one top. One query."""
+    roots = list(units_active_in(timezone.localdate().year).filter(parent__isnull=True).order_by("code")[:2])
     return {"place": p.localized(roots[0]) if len(roots) == 1 else ""}
 
 
@@ -344,7 +366,7 @@ class SectorBlock:
 
 
 @dataclass
-class Overview:
+class Overview(InTreeOfYear):
     unit: UnitView
     year: int
     blocks: list[SectorBlock]
@@ -385,7 +407,7 @@ def _sector_blocks(sectors: list[SectorView], indicators: list[IndicatorView], c
 
 
 @dataclass
-class SectorPage:
+class SectorPage(InTreeOfYear):
     sector: SectorView
     unit: UnitView
     year: int
@@ -451,7 +473,7 @@ class Bar:
 
 
 @dataclass
-class IndicatorPage(p.IndicatorPageText):
+class IndicatorPage(p.IndicatorPageText, InTreeOfYear):
     indicator: IndicatorView
     sector: SectorView
     unit: UnitView
@@ -491,19 +513,23 @@ def indicator_by_code(code: str) -> Indicator | None:
 
 
 def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> IndicatorPage:
-    """An indicator at a unit and the units directly below it over every year.
-    Five queries (units below, figures, targets, definition changes, the
-    components' names for a formula)."""
+    """An indicator at a unit and the units directly below it in the tree of
+    the year shown (2024: the districts; 2025: the communes placed under the
+    province), over every year. Five queries (units below, figures, targets,
+    definition changes, the components' names for a formula)."""
     view = IndicatorView.of(indicator)
-    children = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
+    # Every unit ever below: the year is picked from their figures, then the tree of that year kept.
+    below = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
     unit_view = UnitView.of(unit)
-    rows = [MatrixRow(unit_view, True, {})] + [MatrixRow(child, False, {}) for child in children]
+    rows = [MatrixRow(unit_view, True, {})] + [MatrixRow(child, False, {}) for child in below]
     by_unit = {row.unit.id: row for row in rows}
     for cell in _cells(Aggregate.objects.filter(indicator=indicator, org_unit_id__in=list(by_unit))):
         by_unit[cell.org_unit_id].cells[cell.year] = cell
-    years = sorted({y for row in rows for y in row.cells})
     own = rows[0].cells
     year = _pick_year(year, list(own), [y for row in rows for y in row.cells])
+    rows = [row for row in rows if row.is_self or row.unit.is_active_in(year)]
+    children = [row.unit for row in rows[1:]]
+    years = sorted({y for row in rows for y in row.cells})
     targets = _targets(Target.objects.filter(indicator=indicator, org_unit=unit)).get(indicator.pk, [])
     changes = [DefinitionChangeView(c.year, p.localized(c, "description"), c.source)
                for c in DefinitionChange.objects.filter(indicator=indicator).order_by("year")]
@@ -551,8 +577,42 @@ class ReportLine(p.ReportText):
     when: datetime | None
 
 
+@dataclass(frozen=True)
+class Lineage(p.LineageText):
+    """Where a unit came from and what replaced it (``OrgUnit.successors``)."""
+
+    unit: UnitView
+    predecessors: list[UnitView]
+    successors: list[UnitView]
+    split_from: list[UnitView]  # predecessors divided among several units: their shares are unknown
+
+    @property
+    def merged(self) -> bool:
+        """Replaced by one unit (with or without others); several successors: split."""
+        return len(self.successors) == 1
+
+
+def lineage(unit: OrgUnit) -> Lineage:
+    """One query, on the table of links between units."""
+    link = OrgUnit.successors.through
+    shares = (link.objects.filter(from_orgunit=OuterRef("from_orgunit")).order_by()
+              .values("from_orgunit").annotate(n=Count("pk")).values("n"))
+    links = (link.objects.filter(Q(from_orgunit=unit) | Q(to_orgunit=unit))
+             .select_related("from_orgunit", "to_orgunit").annotate(shares=Subquery(shares))
+             .order_by("from_orgunit__code", "to_orgunit__code"))
+    predecessors, successors, split_from = [], [], []
+    for found in links:
+        if found.to_orgunit_id == unit.pk:
+            predecessors.append(UnitView.of(found.from_orgunit))
+            if found.shares > 1:
+                split_from.append(UnitView.of(found.from_orgunit))
+        else:
+            successors.append(UnitView.of(found.to_orgunit))
+    return Lineage(UnitView.of(unit), predecessors, successors, split_from)
+
+
 @dataclass
-class UnitProfile:
+class UnitProfile(InTreeOfYear):
     unit: UnitView
     parent: UnitView | None
     ancestors: list[UnitView]
@@ -561,6 +621,7 @@ class UnitProfile:
     year: int
     rows: list[ProfileRow]
     reports: list[ReportLine]
+    lineage: Lineage
 
 
 def _competition_rank(values: list[tuple[int, Decimal]], higher_is_better: bool) -> dict[int, int]:
@@ -612,12 +673,13 @@ def _report_lines(unit: OrgUnit, year: int, sectors: dict[int, SectorView],
 
 
 def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile:
-    """A unit's figures for a year beside its parent's and its siblings' (rank),
-    and its reports' status. Six queries (units around it, sectors,
-    indicators, figures, reports)."""
+    """A unit's figures for a year beside its parent's and its siblings' (rank)
+    in the tree of that year, its reports' status and its lineage. Seven
+    queries (units around it, sectors, indicators, figures, reports, lineage)."""
     year = _pick_year(year, years, [])
     same_level = Q(parent_id=unit.parent_id) if unit.parent_id else Q(pk=unit.pk)
-    around = list(OrgUnit.objects.filter(same_level | Q(parent_id=unit.pk)).order_by("code"))
+    around = list((units_active_in(year).filter(same_level | Q(parent_id=unit.pk))
+                   | OrgUnit.objects.filter(pk=unit.pk)).order_by("code"))
     peers = [UnitView.of(u) for u in around if u.parent_id == unit.parent_id]
     children = [UnitView.of(u) for u in around if u.parent_id == unit.pk]
     sectors = {s.pk: SectorView.of(s) for s in Sector.objects.all()}
@@ -629,7 +691,7 @@ def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile
     return UnitProfile(
         unit=UnitView.of(unit), parent=ancestors[-1] if ancestors else None, ancestors=ancestors,
         peers=peers, children=children, year=year, rows=_profile_rows(unit, peers, indicators, sectors, by_key),
-        reports=_report_lines(unit, year, sectors, indicators),
+        reports=_report_lines(unit, year, sectors, indicators), lineage=lineage(unit),
     )
 
 
@@ -690,7 +752,7 @@ class Chase(p.ReportText):
 
 
 @dataclass
-class Completeness:
+class Completeness(InTreeOfYear):
     unit: UnitView
     year: int
     years: list[int]
@@ -726,19 +788,20 @@ def _chases(unit: UnitView, cells: list[CompletenessCell]) -> tuple[list[Chase],
 
 def completeness(unit: OrgUnit, year: int | None) -> Completeness:
     """For a year, each sector's report at ``unit`` and at each unit directly
-    below it. Five queries (units below, sectors, indicators, years, reports)."""
-    children = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
-    grandchildren_parents = set(
-        OrgUnit.objects.filter(parent_id__in=[c.id for c in children]).values_list("parent_id", flat=True)
-        .distinct()) if children else set()
+    below it in the tree of that year. Five queries (sectors, indicators,
+    years, units below, reports)."""
     sectors = [SectorView.of(s) for s in Sector.objects.all()]
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     unit_view = UnitView.of(unit)
+    years = sorted(set(YearlyReport.objects.filter(Q(org_unit=unit) | Q(org_unit__parent=unit))
+                       .values_list("year", flat=True).distinct()), reverse=True)
+    year = _pick_year(year, years)
+    below = list(children_in(unit, year).annotate(has_children=Exists(children_in(OuterRef("pk"), year)))
+                 .order_by("code"))
+    children = [UnitView.of(u) for u in below]
+    grandchildren_parents = {u.pk for u in below if u.has_children}
     row_units = [unit_view, *children]
     ids = [u.id for u in row_units]
-    years = sorted(set(YearlyReport.objects.filter(org_unit_id__in=ids).values_list("year", flat=True)
-                       .distinct()), reverse=True)
-    year = _pick_year(year, years)
     reports = {(r[0], r[1]): (r[2], r[3]) for r in YearlyReport.objects.filter(
         org_unit_id__in=ids, year=year).values_list("org_unit_id", "sector_id", "status", "id")}
     rows, total = [], Rate()

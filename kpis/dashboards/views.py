@@ -169,7 +169,7 @@ def _scope(request, *, unit_code: str | None = None) -> Scope | Problem:
         return Problem(400, _("Tham số không hợp lệ"), errors_of(filters))
     year, code = filters.values
     code = unit_code or code
-    unit = s.unit_by_code(code) if code else s.default_unit()
+    unit = s.unit_by_code(code) if code else (s.default_unit(year) or s.default_unit())
     if unit is None:
         if code:
             return Problem(404, _("Không tìm thấy đơn vị"), [
@@ -178,12 +178,13 @@ def _scope(request, *, unit_code: str | None = None) -> Scope | Problem:
     return Scope(year, unit)
 
 
-def _year_choices(years, year: int) -> list[int]:
-    return sorted({*years, year}, reverse=True)
+def _year_choices(unit: OrgUnit, years, year: int) -> list[int]:
+    """The years in which ``unit`` exists among ``years``, and the year shown."""
+    return sorted({*s.UnitView.of(unit).years_of(years), year}, reverse=True)
 
 
 def _filters_context(unit: OrgUnit, years: list[int], year: int) -> dict:
-    return {"year_choices": _year_choices(years, year), "unit_options": s.unit_options(unit),
+    return {"year_choices": _year_choices(unit, years, year), "unit_options": s.unit_options(unit, year),
             "selected_year": year, "selected_unit": unit.code}
 
 
@@ -332,7 +333,8 @@ def _build_unit(request, export, code: str):
         t.report_records(data.reports), staff=staff, prefix="r-",
         caption=_("Báo cáo năm %(year)s của %(unit)s") % {"year": data.year, "unit": data.unit.name}),
         paginate=False)
-    context = {"data": data, "table": table, "reports": reports, "year_choices": _year_choices(years, data.year),
+    context = {"data": data, "table": table, "reports": reports,
+               "year_choices": _year_choices(scope.unit, years, data.year),
                "selected_year": data.year}
     title = _("%(unit)s năm %(year)s") % {"unit": data.unit.name, "year": data.year}
     return _fragment(request, "kpis/dashboards/unit.html", context, title=title, nav="overview",
@@ -386,7 +388,8 @@ def _build_completeness(request, export):
                                                   caption=_("Đang chờ duyệt")), per_page=10)
     context = {"data": data, "table": table, "rates": rates, "to_submit": to_submit, "to_approve": to_approve,
                "legend": p.report_legend(),
-               "year_choices": data.years, "unit_options": s.unit_options(scope.unit),
+               "year_choices": _year_choices(scope.unit, data.years, data.year),
+               "unit_options": s.unit_options(scope.unit, data.year),
                "selected_year": data.year, "selected_unit": scope.unit.code}
     title = _("Tiến độ báo cáo năm %(year)s — %(unit)s") % {"year": data.year, "unit": data.unit.name}
     return _fragment(request, "kpis/dashboards/completeness.html", context, title=title, nav="completeness")

@@ -28,6 +28,7 @@ from kpis.models import (
     Target,
 )
 from kpis.rules import applicable_target, indicator_is_level, is_behind, milestone_is_open
+from kpis.selectors import units_active_in
 
 TREND_YEARS = 5  # the report year and the four before it
 MAX_TRENDS = 6
@@ -264,8 +265,16 @@ class _Figures:
     notes: dict[int, str]  # definition changes of the year
 
 
+def export_units(year: int | None):
+    """The units the export page offers: those of the tree of ``year`` (every
+    one without a year), communes aside (a report covers a unit and the units
+    below it)."""
+    units = units_active_in(year) if year is not None else OrgUnit.objects.all()
+    return units.exclude(level=OrgUnitLevel.COMMUNE).order_by("code").only("code", "name")
+
+
 def _unit_tree(org_unit: OrgUnit, year: int) -> tuple[OrgUnit, OrgUnit, list[OrgUnit]]:
-    """The unit, the top of its tree and its children active in the year. One query."""
+    """The unit, the top of its tree and its children in the tree of the year. One query."""
     units = {unit.pk: unit for unit in OrgUnit.objects.only(
         "id", "code", "name", "level", "parent_id", "valid_from", "valid_to")}
     unit = units.get(org_unit.pk, org_unit)
@@ -273,6 +282,7 @@ def _unit_tree(org_unit: OrgUnit, year: int) -> tuple[OrgUnit, OrgUnit, list[Org
     while root.parent_id is not None and root.parent_id in units and root.pk not in seen:
         seen.add(root.pk)
         root = units[root.parent_id]
+    # The whole tree is read at once for the root; the year's tree is kept by the one rule.
     children = sorted((u for u in units.values() if u.parent_id == unit.pk and u.is_active_in(year)),
                       key=lambda u: u.code)
     return unit, root, children

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kpis.export.forms import ExportForm
+from kpis.export.selectors import export_units
 from kpis.export.services import (
     CONTENT_TYPES,
     export_file_name,
@@ -31,8 +32,6 @@ from kpis.models import (
     ExportFormat,
     ExportJob,
     ExportStatus,
-    OrgUnit,
-    OrgUnitLevel,
     Sector,
 )
 from kpis.permissions import can_export_summary
@@ -60,8 +59,18 @@ def _page(request: HttpRequest, template: str, context: dict, *, status: int = 2
     return render(request, template, {**admin.site.each_context(request), **context}, status=status)
 
 
+def _form_year(form: ExportForm) -> int | None:
+    """The year the form is about, if it reads as one (the units offered are that year's)."""
+    raw = form.data.get("year") if form.is_bound else form.initial.get("year")
+    try:
+        year = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return year if MIN_YEAR <= year <= MAX_YEAR else None
+
+
 def _form_page(request: HttpRequest, form: ExportForm, *, status: int = 200, message: str = "") -> HttpResponse:
-    org_units = OrgUnit.objects.exclude(level=OrgUnitLevel.COMMUNE).order_by("code").only("code", "name")
+    org_units = export_units(_form_year(form))
     return _page(request, "kpis/export/form.html", {
         "title": _("Xuất báo cáo tổng hợp"), "form": form, "message": message,
         "org_units": org_units, "sectors": Sector.objects.order_by("position", "code"),

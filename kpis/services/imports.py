@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from kpis.aggregation import stale_mark
+from kpis.formatting import unit_period
 from kpis.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -354,11 +355,7 @@ def _text(cell: Cell) -> str:
 
 
 def _validity(org_unit: OrgUnit) -> str:
-    if org_unit.valid_from is None:
-        return _("đến hết năm %(end)d") % {"end": org_unit.valid_to}
-    if org_unit.valid_to is None:
-        return _("từ năm %(start)d") % {"start": org_unit.valid_from}
-    return _("từ năm %(start)d đến hết năm %(end)d") % {"start": org_unit.valid_from, "end": org_unit.valid_to}
+    return unit_period(org_unit.valid_from, org_unit.valid_to)
 
 
 ValueRow = _Row

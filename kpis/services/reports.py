@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kpis import permissions
 from kpis.aggregation import stale_mark
+from kpis.formatting import unit_period
 from kpis.models import (
     AuditAction,
     DataValue,
@@ -32,13 +33,25 @@ from kpis.services.audit import audit_record
 from kpis.services.values import org_unit_year_figures, rules_check, value_check
 
 
+def report_unit_check(*, org_unit: OrgUnit, year: int) -> None:
+    """A report is for a unit of the tree of its year: an abolished unit has
+    none after its last year, a new one none before its first (the message
+    names its years and, for an abolished unit, the units that replaced it)."""
+    if org_unit.is_active_in(year):
+        return
+    message = _("Đơn vị %(unit)s không tồn tại trong năm %(year)d (có hiệu lực %(period)s).") % {
+        "unit": org_unit.name, "year": year, "period": unit_period(org_unit.valid_from, org_unit.valid_to)}
+    successors = [u.name for u in org_unit.successors.order_by("code")] if org_unit.pk else []
+    if successors and org_unit.valid_to is not None and year > org_unit.valid_to:
+        message += " " + _("Hãy lập báo cáo cho đơn vị thay thế: %(units)s.") % {"units": ", ".join(successors)}
+    raise ValidationError({"year": message})
+
+
 @transaction.atomic
 def report_create(*, sector: Sector, org_unit: OrgUnit, year: int, user) -> YearlyReport:
-    if not permissions.can_create_report(user, sector=sector, org_unit=org_unit):
+    report_unit_check(org_unit=org_unit, year=year)
+    if not permissions.can_create_report(user, sector=sector, org_unit=org_unit, year=year):
         raise PermissionDenied(_("Bạn không được phân công nhập liệu cho lĩnh vực và đơn vị này."))
-    if not org_unit.is_active_in(year):
-        raise ValidationError({"year": _("Đơn vị %(unit)s không tồn tại trong năm %(year)d.")
-                               % {"unit": org_unit.name, "year": year}})
     if YearlyReport.objects.filter(sector=sector, org_unit=org_unit, year=year).exists():
         raise ValidationError(_("Đã có báo cáo %(sector)s của %(unit)s năm %(year)d.")
                               % {"sector": sector.name, "unit": org_unit.name, "year": year})

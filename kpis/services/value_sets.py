@@ -84,7 +84,8 @@ def value_set_records(entries: Sequence[Mapping]) -> tuple[list[tuple[int, dict[
 def _report_conflicts(rows: list[ValueRow], report: YearlyReport | None, user) -> list[ValueSetConflict]:
     first = rows[0]
     if report is None:
-        if permissions.can_create_report(user, sector=first.indicator.sector, org_unit=first.org_unit):
+        if permissions.can_create_report(user, sector=first.indicator.sector, org_unit=first.org_unit,
+                                         year=first.year):
             return []
         message = _("bạn không được phân công nhập liệu lĩnh vực %(sector)s cho đơn vị %(unit)s.")
         field_name = "indicator"

@@ -84,6 +84,6 @@ def test_unit_options_follow_the_tree(world):
     from tests.factories import OrgUnitFactory
 
     OrgUnitFactory(code="P-D1-C1", name="Xã Một", level="commune", parent=world.d1)
-    options = s.unit_options(s.unit_by_code("P-D1-C1"))
+    options = s.unit_options(s.unit_by_code("P-D1-C1"), 2020)
     assert [(o.code, o.depth) for o in options] == [("P", 0), ("P-D1", 1), ("P-D1-C1", 2), ("P-D2", 1)]
     assert options[2].indent == "— — "
