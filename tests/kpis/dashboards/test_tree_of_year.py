@@ -109,3 +109,21 @@ def test_the_lineage_costs_one_query_whatever_its_size(trees, django_assert_num_
     with django_assert_num_queries(1):
         lineage = s.lineage(trees.n2)
         assert [u.code for u in lineage.split_from] == ["P-C3"]
+
+
+TREE_PAGES = ["/units/P-N1/", "/units/P-C3/?year=2025", "/indicators/BTS/?unit=P&year=2025",
+              "/completeness/?unit=P&year=2024", "/?unit=P&year=2025"]
+
+
+@pytest.mark.parametrize("url", TREE_PAGES)
+def test_the_years_tree_costs_no_query_per_unit(trees, settings, url):
+    from tests.kpis.dashboards.test_queries_and_cache import new_cache, queries_for
+
+    small = queries_for(Client(), url)
+    old = [OrgUnit.objects.create(code=f"P-CX{n}", name=f"Xã Cũ {n}", level="commune", parent=trees.d2,
+                                  valid_to=2024) for n in range(6)]
+    for n, unit in enumerate(old):
+        unit.successors.add(trees.n1 if n % 2 else OrgUnit.objects.create(
+            code=f"P-NX{n}", name=f"Xã Mới {n}", level="commune", parent=trees.province, valid_from=2025))
+    new_cache(settings)
+    assert queries_for(Client(), url) == small
