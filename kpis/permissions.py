@@ -23,6 +23,7 @@ PERM_CHANGE_USER = "auth.change_user"
 PERM_VIEW_REPORTS = "kpis.view_yearlyreport"
 PERM_VIEW_VALUES = "kpis.view_datavalue"
 PERM_EXPORT = "kpis.export_summary"
+PERM_ADD_ASSIGNMENT = "kpis.add_assignment"
 
 # Who changes who may do what, or what the figures mean: users, role groups,
 # assignments and the catalogue. Any one of these makes a user an administrator.
@@ -259,7 +260,7 @@ def can_reset_second_factor(user: User, target) -> bool:
 def can_move_assignments(user: User) -> bool:
     """Copying the assignments of an abolished unit to its successors writes
     assignments: for those who may add them (administrators)."""
-    return bool(user.is_authenticated and user.is_active and user.has_perm("kpis.add_assignment"))
+    return bool(user.is_authenticated and user.is_active and user.has_perm(PERM_ADD_ASSIGNMENT))
 
 
 def can_export_summary(user: User | None) -> bool:

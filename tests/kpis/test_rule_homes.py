@@ -110,3 +110,15 @@ def test_the_report_form_offers_the_units_and_sectors_of_the_assignments(world):
     form = ReportCreateForm(user=world.users.district_staff)
     assert list(form.fields["org_unit"].queryset) == [world.d1]
     assert list(form.fields["sector"].queryset) == [world.telecom]
+
+
+def test_the_tree_of_a_year_is_decided_in_kpis_rules_only():
+    """Whether a unit is in a year's tree: kpis/rules.py (and the engine's SQL twin, tested to agree
+    in tests/kpis/test_tree_of_year.py); everything else asks it or kpis.selectors.units_active_in."""
+    homes = {ROOT / "kpis" / "rules.py", ROOT / "kpis" / "aggregation" / "engine.py"}
+    spelled = ("valid_to__gte", "valid_from__lte", "valid_to__lt", "valid_from__gt", "<= self.valid_to",
+               "self.valid_from <=", "valid_to IS NULL OR")
+    found = [f"{path.relative_to(ROOT)}:{number}" for path in PYTHON if path not in homes
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if any(text in line for text in spelled) and 'F("valid_to")' not in line]  # the range constraint
+    assert found == []
