@@ -106,7 +106,7 @@ class IndicatorView(p.IndicatorText):
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
                "expected_children", "is_complete", "previous_value", "change", "change_pct", "target_id",
-               "status", "achievement_pct")
+               "status", "achievement_pct", "reconstructed")
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ class Cell:
     target_id: int | None
     status: str | None
     achievement_pct: Decimal | None
+    # Last, with a default: cells cached before the field existed still read as not reconstructed.
+    reconstructed: bool = False  # a year before the unit existed, from the units merged into it
 
     @property
     def partial(self) -> bool:
