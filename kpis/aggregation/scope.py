@@ -82,7 +82,7 @@ def ancestors_with_depth(unit_ids: Iterable[int]) -> tuple[tuple[int, int], ...]
     return tuple(sorted(depths.items()))
 
 
-def with_successors(unit_ids: Iterable[int]) -> set[int]:
+def affected_units(unit_ids: Iterable[int]) -> set[int]:
     """The units, their ancestors, and every unit that succeeds any of these,
     with its ancestors, and so on: a commune's figure rolls up into its
     district, which may be merged into a new district, in one recursive
@@ -130,6 +130,6 @@ def scope_for_cells(cells: Iterable[tuple[int, int, int | None]]) -> Scope:
         return Scope()  # no data, and nothing that ever had a year: nothing to compute
     return Scope(
         indicator_ids=dependents_closure(indicator for indicator, _, _ in cells),
-        unit_depths=ancestors_with_depth(with_successors(unit for _, unit, _ in cells)),
+        unit_depths=ancestors_with_depth(affected_units(unit for _, unit, _ in cells)),
         years=tuple(range(min(starts), max(ends) + 1)),
     )

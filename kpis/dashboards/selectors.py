@@ -178,6 +178,7 @@ class Card(p.CardText):
     latest: Cell | None  # the most recent earlier figure when ``year`` has none
     series: list[tuple[int, Decimal]]
     target: TargetView | None
+    reconstructed_years: frozenset[int] = frozenset()  # of the series: drawn as reconstructed
 
 
 def _card(indicator: IndicatorView, unit_code: str, year: int, cells: list[Cell],
@@ -191,6 +192,7 @@ def _card(indicator: IndicatorView, unit_code: str, year: int, cells: list[Cell]
         latest=by_year[earlier[-1]] if cell is None and earlier else None,
         series=[(y, by_year[y].value) for y in sorted(by_year) if y <= year],
         target=target_for(targets, year),
+        reconstructed_years=frozenset(y for y, found in by_year.items() if y <= year and found.reconstructed),
     )
 
 

@@ -113,6 +113,7 @@ class TrendSeries:
     indicator: Indicator
     points: list[tuple[int, Decimal]]
     target: TargetInfo | None
+    reconstructed_years: frozenset[int] = frozenset()  # of the points: drawn as reconstructed
 
 
 @dataclass
@@ -341,7 +342,9 @@ def _trends(rows: list[IndicatorRow], cells: dict[tuple[int, int], Aggregate], y
         points = sorted((y, cells[(row.indicator.pk, y)].value)
                         for y in range(year - TREND_YEARS + 1, year + 1) if (row.indicator.pk, y) in cells)
         if (row.indicator.is_key or row.target) and points and (len(points) >= 2 or row.target):
-            trends.append(TrendSeries(indicator=row.indicator, points=points, target=row.target))
+            reconstructed = frozenset(y for y, _value in points if cells[(row.indicator.pk, y)].reconstructed)
+            trends.append(TrendSeries(indicator=row.indicator, points=points, target=row.target,
+                                      reconstructed_years=reconstructed))
     return trends[:MAX_TRENDS]
 
 

@@ -3,11 +3,15 @@ its predecessors' figures (docs/aggregation.md, "Reconstructed figures")."""
 
 import csv
 import io
+from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from kpis.aggregation import aggregates_check, aggregates_recompute, stale_mark, stale_recompute
+from kpis.dashboards.selectors import sector_page
+from kpis.export.selectors import report_data
 from kpis.models import Aggregate, OrgUnit, Target
 from kpis.selectors import lineage_kind
 from kpis.services.catalogue import catalogue_load
@@ -268,3 +272,15 @@ def test_a_merger_loaded_with_the_catalogue_reconstructs_the_past(db, sector):
     ]})
     stale_recompute()
     assert agg(bts, OrgUnit.objects.get(code="N"), 2024) is None  # now a split: no past
+
+
+def test_pages_and_reports_can_mark_the_reconstructed_years(merged_figures, provinces):
+    merged_figures.is_key = True
+    merged_figures.save()
+    card = sector_page(merged_figures.sector, provinces["N"], 2025, Counter()).cards[0]
+    assert (card.series, card.cell.reconstructed, card.reconstructed_years) == ([(2024, 15), (2025, 20)], False,
+                                                                               {2024})
+    data = report_data(year=2025, org_unit=provinces["N"], issued_on=date(2026, 1, 5))
+    row = data.sections[0].rows[0]
+    assert (row.value, row.reconstructed, row.previous, row.previous_reconstructed) == (20, False, 15, True)
+    assert data.trends[0].reconstructed_years == {2024}
