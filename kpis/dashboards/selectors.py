@@ -124,7 +124,7 @@ class InTreeOfYear:
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
                "expected_children", "is_complete", "previous_value", "change", "change_pct", "target_id",
-               "status", "achievement_pct")
+               "status", "achievement_pct", "reconstructed")
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,8 @@ class Cell:
     target_id: int | None
     status: str | None
     achievement_pct: Decimal | None
+    # Last, with a default: cells cached before the field existed still read as not reconstructed.
+    reconstructed: bool = False  # a year before the unit existed, from the units merged into it
 
     @property
     def partial(self) -> bool:
@@ -194,6 +196,7 @@ class Card(p.CardText):
     latest: Cell | None  # the most recent earlier figure when ``year`` has none
     series: list[tuple[int, Decimal]]
     target: TargetView | None
+    reconstructed_years: frozenset[int] = frozenset()  # of the series: drawn as reconstructed
 
 
 def _card(indicator: IndicatorView, unit_code: str, year: int, cells: list[Cell],
@@ -207,6 +210,7 @@ def _card(indicator: IndicatorView, unit_code: str, year: int, cells: list[Cell]
         latest=by_year[earlier[-1]] if cell is None and earlier else None,
         series=[(y, by_year[y].value) for y in sorted(by_year) if y <= year],
         target=target_for(targets, year),
+        reconstructed_years=frozenset(y for y, found in by_year.items() if y <= year and found.reconstructed),
     )
 
 

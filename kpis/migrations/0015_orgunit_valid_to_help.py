@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0013_api_tokens'),
+        ('kpis', '0014_aggregate_reconstructed'),
     ]
 
     operations = [
