@@ -115,7 +115,7 @@ def test_the_report_form_offers_the_units_and_sectors_of_the_assignments(world):
 def test_the_tree_of_a_year_is_decided_in_kpis_rules_only():
     """Whether a unit is in a year's tree: kpis/rules.py (and the engine's SQL twin, tested to agree
     in tests/kpis/test_tree_of_year.py); everything else asks it or kpis.selectors.units_active_in."""
-    homes = {ROOT / "kpis" / "rules.py", ROOT / "kpis" / "aggregation" / "engine.py"}
+    homes = {ROOT / "kpis" / "rules.py", ROOT / "kpis" / "aggregation" / "lineage.py"}  # lineage.active: the SQL twin
     spelled = ("valid_to__gte", "valid_from__lte", "valid_to__lt", "valid_from__gt", "<= self.valid_to",
                "self.valid_from <=", "valid_to IS NULL OR")
     found = [f"{path.relative_to(ROOT)}:{number}" for path in PYTHON if path not in homes
