@@ -49,15 +49,16 @@ class ValuesPagination(CursorPagination):
 
     def decode_cursor(self, request):
         # DRF checks the cursor's offset and direction but not its position,
-        # which goes into the query as an id: a tampered one must be a 404, not a 500.
+        # which goes into the query as an id or a code: a tampered one must be a 404, not a 500.
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and not _is_id(cursor.position):
+        if cursor is not None and cursor.position is not None and not self._valid_position(cursor.position):
             raise NotFound(self.invalid_cursor_message)
         return cursor
 
-
-def _is_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and int(text) < 2**63
+    def _valid_position(self, text: str) -> bool:
+        if self.ordering[0].lstrip("-") == "id":
+            return text.isascii() and text.isdigit() and int(text) < 2**63
+        return "\x00" not in text  # a code: any text PostgreSQL can compare
 
 
 class PublicSchema(AutoSchema):
