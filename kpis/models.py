@@ -781,6 +781,7 @@ class AuditAction(models.TextChoices):
     TOKEN_CREATED = "token_created", _("Tạo khoá truy cập API")
     TOKEN_REVOKED = "token_revoked", _("Thu hồi khoá truy cập API")
     EXPORT_DOWNLOADED = "export_downloaded", _("Tải tệp xuất")
+    VALUES_UPLOADED = "values_uploaded", _("Ghi số liệu từ tệp tải lên")
 
 
 class AuditEvent(models.Model):

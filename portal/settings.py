@@ -174,6 +174,11 @@ ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 45, minimum=0)
 # A file of figures uploaded on a report's page (kpis/services/uploads.py).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 10_000, minimum=1)
+# The law the open data's terms of use rest on (/open-data/, datapackage.json). A setting, not code,
+# because the law moves: Decree 194/2025/NĐ-CP (in force 19 August 2025) repealed the open-data articles
+# 17–21 of Decree 47/2020/NĐ-CP and details Article 43 of the Law on Electronic Transactions 2023.
+OPEN_DATA_LEGAL_BASIS = env_str(
+    "OPEN_DATA_LEGAL_BASIS", "Luật Giao dịch điện tử số 20/2023/QH15 (Điều 43) và Nghị định 194/2025/NĐ-CP")
 # Separation of duties: only tiny offices with one person per role turn this on.
 ALLOW_SELF_APPROVAL = env_bool("ALLOW_SELF_APPROVAL", False)
 

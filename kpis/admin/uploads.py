@@ -98,7 +98,7 @@ class ReportUploadMixin:
                                       "đã tải tệp khác lên). Chưa có gì được ghi; hãy tải tệp lên lại."))
             return HttpResponseRedirect(entry_url)
         result = upload_confirm(report=report, user=request.user, records=pending["records"],
-                                base_version=pending["base_version"])
+                                base_version=pending["base_version"], filename=pending["filename"])
         if result.conflicts:
             texts = [conflict.message for conflict in result.conflicts]
             messages.error(request, _("Chưa ghi gì từ tệp %(file)s: %(problems)s Hãy tải tệp lên lại để xem trước.")

@@ -1,9 +1,10 @@
 """The full download of the published figures (CSV) with its Frictionless
 Data Package descriptor, and the "about the data" page that links them."""
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -11,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis.aggregation.version import data_version
+from kpis.api.conditional import Validators, revalidated
 from kpis.api.csv_rows import csv_lines
 from kpis.api.renderers import UTF8_BOM
 from kpis.dashboards.presentation import localized
-from kpis.models import Indicator
+from kpis.models import Indicator, OrgUnit
 from kpis.permissions import can_see_dashboards
 from kpis.selectors import aggregates_for_api
 
@@ -40,7 +42,6 @@ VALUE_COLUMNS = [
     ("source", "string", gettext_lazy("Nguồn của số liệu nhập")),
     ("comment", "string", gettext_lazy("Ghi chú của số liệu nhập")),
 ]
-DECREE_47 = "Nghị định 47/2020/NĐ-CP, Điều 18"
 
 
 def _allowed(request: HttpRequest) -> HttpResponse | None:
@@ -67,10 +68,29 @@ def _value_row(cell) -> dict:
     }
 
 
+def _conditional(view):
+    """The download's doors: allowed, then a 304 while the data version is the
+    one the client holds (the API's own validators, kpis/api/conditional.py)."""
+    representation = view.__name__
+
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        if (denied := _allowed(request)) is not None:
+            return denied
+        validators = Validators.of(request, representation=representation, dated=True)
+        if validators.unchanged(request):
+            response = HttpResponseNotModified()
+        else:
+            response = view(request)
+        return revalidated(validators.stamp(response))
+
+    wrapped.__name__ = wrapped.__qualname__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@_conditional
 def values_csv(request: HttpRequest) -> HttpResponse:
     """Every published value, one row each, streamed (the file may be large)."""
-    if (denied := _allowed(request)) is not None:
-        return denied
     language = translation.get_language()
     cells = aggregates_for_api().order_by("indicator__code", "org_unit__code", "year")
 
@@ -85,10 +105,20 @@ def values_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _publisher() -> str:
+    """Who publishes: the top unit of the catalogue's tree (data, not code)."""
+    root = OrgUnit.objects.filter(parent__isnull=True).order_by("code").first()
+    return localized(root) if root is not None else ""
+
+
+def terms_title() -> str:
+    return _("Điều khoản sử dụng dữ liệu mở của cơ quan nhà nước theo %(law)s") % {
+        "law": settings.OPEN_DATA_LEGAL_BASIS}
+
+
+@_conditional
 def datapackage(request: HttpRequest) -> HttpResponse:
     """A Frictionless Data Package (datapackage.json) describing values.csv."""
-    if (denied := _allowed(request)) is not None:
-        return denied
     version = data_version()
     about = request.build_absolute_uri(reverse("kpis:open-data"))
     sources = sorted({s for s in Indicator.objects.exclude(source="").values_list("source", flat=True)})
@@ -99,8 +129,9 @@ def datapackage(request: HttpRequest) -> HttpResponse:
         "version": version.token,
         "created": version.last_recompute.isoformat() if version.last_recompute else None,
         "homepage": about,
-        "licenses": [{"name": "vn-decree-47-2020-open-data", "path": about,
-                      "title": _("Điều khoản sử dụng dữ liệu mở (%(decree)s)") % {"decree": DECREE_47}}],
+        # No Open Definition licence id ("name") fits the law's own terms: the terms page and its title.
+        "licenses": [{"path": f"{about}#terms", "title": terms_title()}],
+        "contributors": [{"title": _publisher(), "role": "publisher"}],
         "sources": [{"title": source} for source in sources],
         "resources": [{
             "name": "values", "path": "values.csv", "profile": "tabular-data-resource",
@@ -121,5 +152,5 @@ def about(request: HttpRequest) -> HttpResponse:
     if (denied := _allowed(request)) is not None:
         return denied
     context = {"version": data_version(), "page_title": _("Về dữ liệu"), "nav": "open-data",
-               "columns": VALUE_COLUMNS, "decree": DECREE_47}
+               "columns": VALUE_COLUMNS, "legal_basis": settings.OPEN_DATA_LEGAL_BASIS, "publisher": _publisher()}
     return render(request, "kpis/api/about.html", context)

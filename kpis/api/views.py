@@ -1,12 +1,7 @@
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpResponseNotModified
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.openapi import AutoSchema
@@ -18,7 +13,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from kpis.aggregation.version import data_version
+from kpis.api.conditional import Validators, revalidated
 from kpis.api.permissions import PublicOrAuthenticated
 from kpis.api.renderers import CSVRenderer
 from kpis.api.serializers import (
@@ -35,7 +30,7 @@ from kpis.api.serializers import (
     ValuesQuerySerializer,
 )
 from kpis.dashboards.presentation import localized
-from kpis.models import Indicator, OrgUnit, Sector
+from kpis.models import Indicator, Sector
 from kpis.selectors import (
     aggregates_for_api,
     indicators_for_api,
@@ -54,15 +49,16 @@ class ValuesPagination(CursorPagination):
 
     def decode_cursor(self, request):
         # DRF checks the cursor's offset and direction but not its position,
-        # which goes into the query as an id: a tampered one must be a 404, not a 500.
+        # which goes into the query as an id or a code: a tampered one must be a 404, not a 500.
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and not _is_id(cursor.position):
+        if cursor is not None and cursor.position is not None and not self._valid_position(cursor.position):
             raise NotFound(self.invalid_cursor_message)
         return cursor
 
-
-def _is_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and int(text) < 2**63
+    def _valid_position(self, text: str) -> bool:
+        if self.ordering[0].lstrip("-") == "id":
+            return text.isascii() and text.isdigit() and int(text) < 2**63
+        return "\x00" not in text  # a code: any text PostgreSQL can compare
 
 
 class PublicSchema(AutoSchema):
@@ -107,12 +103,7 @@ class OpenDataListView(ListAPIView):
         translation.activate(_requested_language(request))
 
     def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ["Accept-Language"])
-        # Kept but checked again each time (the ETag makes that a 304); a private
-        # site's answers stay out of shared caches.
-        patch_cache_control(response, no_cache=True, **({} if settings.PORTAL_PUBLIC else {"private": True}))
-        return response
+        return revalidated(super().finalize_response(request, response, *args, **kwargs))
 
     def filters(self) -> dict:
         query = self.query_class(data=self.request.query_params)
@@ -124,7 +115,7 @@ class OpenDataListView(ListAPIView):
         return list(self.get_serializer().fields)
 
     def list(self, request, *args, **kwargs):
-        validator = _Validators.of(request, dated=self.dated)
+        validator = Validators.of(request, representation=request.accepted_renderer.format, dated=self.dated)
         if validator.unchanged(request):
             return validator.stamp(HttpResponseNotModified())
         return validator.stamp(self.full_list(request, *args, **kwargs))
@@ -135,47 +126,6 @@ class OpenDataListView(ListAPIView):
         rows = self.get_serializer(self.get_queryset().order_by(*self.pagination_class.ordering), many=True)
         filename = f"{self.csv_name}.csv"
         return Response(rows.data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@dataclass(frozen=True)
-class _Validators:
-    """ETag (and Last-Modified) of an answer, from the data version (kpis/aggregation/
-    version.py): the recompute and the catalogue's history, plus the org units and
-    sectors, which keep no history, and what else shapes the answer (the query, the
-    language, the format)."""
-
-    etag: str
-    last_modified: datetime | None
-
-    @classmethod
-    def of(cls, request, *, dated: bool) -> "_Validators":
-        version = data_version()
-        shape = "|".join([version.token, _catalogue_stamp(), request.get_full_path(), translation.get_language(),
-                          request.accepted_renderer.format])
-        etag = '"' + hashlib.sha256(shape.encode()).hexdigest()[:32] + '"'
-        return cls(etag, version.last_recompute if dated else None)
-
-    def unchanged(self, request) -> bool:
-        modified = None if self.last_modified is None else int(self.last_modified.timestamp())
-        answer = get_conditional_response(request, etag=self.etag, last_modified=modified)
-        return answer is not None and answer.status_code == 304
-
-    def stamp(self, response):
-        if response.status_code in (200, 304):
-            response["ETag"] = self.etag
-            if self.last_modified is not None:
-                response["Last-Modified"] = http_date(self.last_modified.timestamp())
-        return response
-
-
-def _catalogue_stamp() -> str:
-    """Org units and sectors keep no history: a digest of their rows (a province
-    has a few hundred), read the same way on PostgreSQL and SQLite."""
-    digest = hashlib.sha256()
-    for rows in (OrgUnit.objects.order_by("id").values_list(), Sector.objects.order_by("id").values_list(),
-                 OrgUnit.successors.through.objects.order_by("id").values_list()):
-        digest.update(repr(list(rows)).encode())
-    return digest.hexdigest()
 
 
 def _requested_language(request) -> str:

@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kpis import permissions
-from kpis.models import DataValue, YearlyReport
+from kpis.models import AuditAction, DataValue, YearlyReport
+from kpis.services.audit import audit_record
 from kpis.services.imports import ValueRow, value_rows_from_file, value_rows_from_records
 from kpis.services.reports import report_values_version
 from kpis.services.value_sets import CHANNEL_UPLOAD, ValueSetConflict, ValueSetResult, value_set_save
@@ -144,9 +146,12 @@ def _preview_line(row: ValueRow, stored: DataValue | None, messages: list[str]) 
     return line
 
 
-def upload_confirm(*, report: YearlyReport, user, records: list[dict[str, str]], base_version: int) -> ValueSetResult:
+@transaction.atomic
+def upload_confirm(*, report: YearlyReport, user, records: list[dict[str, str]], base_version: int,
+                   filename: str = "") -> ValueSetResult:
     """Write the rows a preview showed, checked again, into ``report``: all or
-    nothing, refused if the report's figures changed since the preview."""
+    nothing, refused if the report's figures changed since the preview. A
+    written file is in the audit log (file, report, counts, channel)."""
     _require_edit(report, user)
     numbered = []
     for record in records:
@@ -158,6 +163,19 @@ def upload_confirm(*, report: YearlyReport, user, records: list[dict[str, str]],
     for row in rows:  # a column the file did not have keeps the stored text
         row.comment, row.source = by_line[row.line].get("comment"), by_line[row.line].get("source")
     inside, outside = _in_scope(rows, report)
-    return value_set_save(rows=inside, errors=errors, user=user, dry_run=False,
-                          conflicts=outside, change_reason=CHANNEL_UPLOAD,
-                          base_versions={report.pk: base_version})
+    result = value_set_save(rows=inside, errors=errors, user=user, dry_run=False,
+                            conflicts=outside, change_reason=CHANNEL_UPLOAD,
+                            base_versions={report.pk: base_version})
+    if not result.conflicts:
+        audit_record(action=AuditAction.VALUES_UPLOADED, user=user, target=report,
+                     detail=_upload_detail(filename, report, result.counts))
+    return result
+
+
+def _upload_detail(filename: str, report: YearlyReport, counts: dict[str, int]) -> str:
+    # Plain key=value lines, so an inspector can grep them and the log line stays one JSON string.
+    return "\n".join([
+        f"channel={CHANNEL_UPLOAD}", f"file={filename}",
+        f"report={report.pk} ({report.sector.code} {report.org_unit.code} {report.year})",
+        *(f"{name}={counts[name]}" for name in ("created", "updated", "unchanged")),
+    ])

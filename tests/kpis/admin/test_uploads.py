@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kpis.models import DataValue, ReportStatus
+from kpis.models import AuditAction, AuditEvent, DataValue, ReportStatus
 from kpis.services.reports import report_approve, report_create, report_submit, report_values_save
 from tests.factories import ValidationRuleFactory
 
@@ -84,6 +84,27 @@ def test_cancel_writes_nothing(world, staff_client, draft):
     assert staff_client.post(upload_url(draft, "cancel")).status_code == 302
     staff_client.post(upload_url(draft, "confirm"), {"token": token})
     assert stored() == before
+
+
+def test_a_confirmed_upload_is_in_the_audit_log_with_file_report_counts_and_channel(world, staff_client, draft):
+    upload(staff_client, draft, GOOD_FILE, name="vien_thong_2020.csv")
+    token = staff_client.session[f"kpis_upload_{draft.pk}"]["token"]
+    staff_client.post(upload_url(draft, "confirm"), {"token": token}, REMOTE_ADDR="192.0.2.7")
+    [event] = AuditEvent.objects.filter(action=AuditAction.VALUES_UPLOADED)
+    assert (event.user, event.address, event.object_id) == (world.users.staff, "192.0.2.7", str(draft.pk))
+    assert event.detail.splitlines() == [
+        "channel=upload", "file=vien_thong_2020.csv", f"report={draft.pk} (TELECOM P 2020)",
+        "created=1", "updated=1", "unchanged=1"]
+
+
+def test_a_cancelled_or_refused_upload_leaves_no_upload_event(world, staff_client, draft):
+    upload(staff_client, draft, GOOD_FILE)
+    staff_client.post(upload_url(draft, "cancel"))
+    upload(staff_client, draft, GOOD_FILE)
+    token = staff_client.session[f"kpis_upload_{draft.pk}"]["token"]
+    report_values_save(report=draft, user=world.users.staff, values={"BTS": Decimal(901)})  # changed meanwhile
+    staff_client.post(upload_url(draft, "confirm"), {"token": token})
+    assert not AuditEvent.objects.filter(action=AuditAction.VALUES_UPLOADED).exists()
 
 
 def test_a_forged_token_writes_nothing(world, staff_client, draft):

@@ -1,0 +1,67 @@
+"""Conditional answers for everything that publishes the open data (the API's
+lists and the full download): an ETag and, for the figures, a Last-Modified,
+both from the data version (kpis/aggregation/version.py), and a 304 to
+If-None-Match / If-Modified-Since. One home, so a harvester sees the same rules
+on every door."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+
+from kpis.aggregation.version import data_version
+from kpis.models import OrgUnit, Sector
+
+
+@dataclass(frozen=True)
+class Validators:
+    """ETag (and Last-Modified) of an answer: the recompute and the catalogue's
+    history, plus the org units and sectors, which keep no history, and what else
+    shapes the answer (the address with its query, the language, the format)."""
+
+    etag: str
+    last_modified: datetime | None
+
+    @classmethod
+    def of(cls, request, *, representation: str, dated: bool) -> "Validators":
+        """``dated``: the answer is the figures, whose time is the last recompute
+        (a new milestone changes the version's token, not that time)."""
+        version = data_version()
+        shape = "|".join([version.token, _catalogue_stamp(), request.get_full_path(), translation.get_language(),
+                          representation])
+        etag = '"' + hashlib.sha256(shape.encode()).hexdigest()[:32] + '"'
+        return cls(etag, version.last_recompute if dated else None)
+
+    def unchanged(self, request) -> bool:
+        modified = None if self.last_modified is None else int(self.last_modified.timestamp())
+        answer = get_conditional_response(request, etag=self.etag, last_modified=modified)
+        return answer is not None and answer.status_code == 304
+
+    def stamp(self, response):
+        if response.status_code in (200, 304):
+            response["ETag"] = self.etag
+            if self.last_modified is not None:
+                response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        return response
+
+
+def revalidated(response):
+    """Kept by caches but checked again each time (the ETag makes that a 304); a
+    private site's answers stay out of shared caches."""
+    patch_vary_headers(response, ["Accept-Language"])
+    patch_cache_control(response, no_cache=True, **({} if settings.PORTAL_PUBLIC else {"private": True}))
+    return response
+
+
+def _catalogue_stamp() -> str:
+    """Org units and sectors keep no history: a digest of their rows (a province
+    has a few hundred), read the same way on PostgreSQL and SQLite."""
+    digest = hashlib.sha256()
+    for rows in (OrgUnit.objects.order_by("id").values_list(), Sector.objects.order_by("id").values_list(),
+                 OrgUnit.successors.through.objects.order_by("id").values_list()):
+        digest.update(repr(list(rows)).encode())
+    return digest.hexdigest()
