@@ -34,6 +34,7 @@ from kpis.models import (
 )
 from kpis.rules import applicable_target
 from kpis.rules import higher_is_better as _higher_is_better
+from kpis.selectors import SectorName, sector_name_day, sector_name_on, sector_names_on
 
 # ---------------------------------------------------------------------------
 # Plain data the templates and tables read (no lazy relations, no queries).
@@ -67,8 +68,10 @@ class SectorView:
     position: int
 
     @classmethod
-    def of(cls, sector: Sector) -> SectorView:
-        return cls(sector.pk, sector.code, p.localized(sector), sector.position)
+    def of(cls, sector: Sector, names: dict[int, SectorName] | None = None) -> SectorView:
+        """Named as on the day of ``names`` (kpis.selectors.sector_names_on), else by its own name."""
+        return cls(sector.pk, sector.code, p.localized(sector_name_on(sector, timezone.localdate(), names=names or {})),
+                   sector.position)
 
 
 @dataclass(frozen=True)
@@ -356,13 +359,15 @@ def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
     """Key indicators of every sector at ``unit`` (those with a figure or a
     target there): five queries (sectors, indicators, the unit's figures of
     the key indicators over all years, their targets, the year's milestones)."""
-    sectors = [SectorView.of(s) for s in Sector.objects.all()]
+    sectors = list(Sector.objects.all())
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     keys = [i for i in indicators if i.is_key]
     cells: dict[int, list[Cell]] = defaultdict(list)
     for cell in _cells(Aggregate.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys])):
         cells[cell.indicator_id].append(cell)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    sectors = [SectorView.of(s, names) for s in sectors]
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys]))
     milestone_units = [a.id for a in ancestors_of(unit)] + [unit.pk]
     milestones = milestone_rows(milestones_annotated(
@@ -406,7 +411,8 @@ def sector_page(sector: Sector, unit: OrgUnit, year: int | None, years: Counter)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=ids))
     cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, [])) for i in indicators]
-    return SectorPage(SectorView.of(sector), UnitView.of(unit), year, cards)
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    return SectorPage(SectorView.of(sector, names), UnitView.of(unit), year, cards)
 
 
 @dataclass
@@ -422,7 +428,8 @@ def sector_index() -> list[SectorSummary]:
     for sector_id, is_key in Indicator.objects.values_list("sector_id", "is_key"):
         counts[sector_id][0] += 1
         counts[sector_id][1] += int(is_key)
-    return [SectorSummary(SectorView.of(s), *counts[s.pk]) for s in Sector.objects.all()]
+    names = sector_names_on(on=timezone.localdate())
+    return [SectorSummary(SectorView.of(s, names), *counts[s.pk]) for s in Sector.objects.all()]
 
 
 # ---------------------------------------------------------------------------
