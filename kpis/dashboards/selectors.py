@@ -499,8 +499,8 @@ def indicator_by_code(code: str) -> Indicator | None:
 
 def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> IndicatorPage:
     """An indicator at a unit and the units directly below it over every year.
-    Five queries (units below, figures, targets, definition changes, the
-    components' names for a formula)."""
+    Six queries (units below, figures, targets, definition changes, the
+    components' names for a formula, the sector's name of the year)."""
     view = IndicatorView.of(indicator)
     children = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
     unit_view = UnitView.of(unit)
@@ -530,7 +530,8 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
     )
     headline = _card(view, unit.code, year, list(own.values()), targets)
     return IndicatorPage(
-        indicator=view, sector=SectorView.of(indicator.sector), unit=unit_view, year=year, headline=headline,
+        indicator=view, sector=SectorView.of(indicator.sector, sector_names_on(
+            on=sector_name_day(year=year, today=timezone.localdate()))), unit=unit_view, year=year, headline=headline,
         years=years, matrix=rows, bars=bars, children_count=len(children), targets=targets,
         definition_changes=changes, components=components,
     )
@@ -620,14 +621,15 @@ def _report_lines(unit: OrgUnit, year: int, sectors: dict[int, SectorView],
 
 def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile:
     """A unit's figures for a year beside its parent's and its siblings' (rank),
-    and its reports' status. Six queries (units around it, sectors,
-    indicators, figures, reports)."""
+    and its reports' status. Seven queries (units around it, sector names,
+    sectors, indicators, figures, reports)."""
     year = _pick_year(year, years, [])
     same_level = Q(parent_id=unit.parent_id) if unit.parent_id else Q(pk=unit.pk)
     around = list(OrgUnit.objects.filter(same_level | Q(parent_id=unit.pk)).order_by("code"))
     peers = [UnitView.of(u) for u in around if u.parent_id == unit.parent_id]
     children = [UnitView.of(u) for u in around if u.parent_id == unit.pk]
-    sectors = {s.pk: SectorView.of(s) for s in Sector.objects.all()}
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    sectors = {s.pk: SectorView.of(s, names) for s in Sector.objects.all()}
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     unit_ids = [u.id for u in peers] + ([unit.parent_id] if unit.parent_id else [])
     by_key = {(cell.indicator_id, cell.org_unit_id): cell

@@ -165,6 +165,7 @@ class ReportData:
     annex: list[AnnexUnit] = field(default_factory=list)
     last_recompute: object = None
     sector_names: dict[int, SectorName] = field(default_factory=dict)
+    issuer: OrgUnit | None = None  # the top of the tree whose agency issues it (IssuingSettings)
 
     @property
     def rows(self) -> list[IndicatorRow]:
@@ -176,9 +177,10 @@ class ReportData:
 
     @property
     def names_unit(self) -> bool:
-        """The subject names the unit: below the top of the tree, or a unit
-        gone since (its report is issued by its successor's agency)."""
-        return not self.is_root or self.org_unit.is_abolished_on(self.issued_on)
+        """The subject names the unit: below the top of the tree, gone since,
+        or issued by another tree's agency (its successor's)."""
+        issued_elsewhere = self.issuer is not None and self.issuer.pk != self.root.pk
+        return not self.is_root or issued_elsewhere or self.org_unit.is_abolished_on(self.issued_on)
 
     def unit_name(self, unit: OrgUnit, *, in_sentence: bool = False) -> str:
         return unit_document_name(unit, on=self.issued_on, in_sentence=in_sentence)
@@ -481,5 +483,5 @@ def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, d
         comparisons=_comparisons(rows, children, figures.child_cells, year), children=children,
         unit_gaps=_unit_gaps(rows, children, figures.child_cells, year), milestones=milestones,
         annex=_annex(catalogue, children, figures, year) if districts else [], last_recompute=last_recompute,
-        sector_names=sector_names,
+        sector_names=sector_names, issuer=issuing.issuer,
     )

@@ -151,3 +151,12 @@ def test_a_settings_file_with_an_overlap_writes_nothing_and_names_the_entry(worl
     assert any("document_settings[0] (P, 2021-01-01): valid_from:" in m and "trùng" in m
                for m in overlap.value.messages)
     assert DocumentSettings.objects.count() == 0
+
+
+def test_in_the_year_a_unit_ends_its_successor_issues_once_its_own_rows_run_out(merged, world):
+    world.province.valid_to = 2025  # existed until 30 June 2025: 2025 is still one of its years
+    world.province.save()
+    data = report_data(year=2020, org_unit=world.province, issued_on=date(2025, 12, 1))
+    assert data.header.parent_agency == "UBND THÀNH PHỐ MỚI" and data.header.issuing_agency == SCIENCE
+    subject = build_document(data).subject
+    assert subject.endswith("năm 2020 của tỉnh Mẫu")  # named, since another tree's agency issues it
