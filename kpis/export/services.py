@@ -389,15 +389,11 @@ def document_settings_load(*, entries: object) -> SettingsLoad:
     units = {unit.code: unit for unit in OrgUnit.objects.filter(
         code__in=[str(e.get("org_unit")) for e in entries if isinstance(e, Mapping) and e.get("org_unit")])}
     errors, warnings, saved, counts = [], [], [], {"created": 0, "updated": 0, "unchanged": 0}
-    seen: dict[tuple[str, str], int] = {}
+    duplicates = _settings_duplicates(entries)
+    errors.extend(duplicates.values())
     for index, entry in enumerate(entries):
-        key = (str(entry.get("org_unit") or ""), str(entry.get("valid_from"))) if isinstance(entry, Mapping) else None
-        if key in seen:
-            errors.append(_("document_settings[%(index)s]: trùng đơn vị và ngày bắt đầu với "
-                            "document_settings[%(other)s].") % {"index": index, "other": seen[key]})
+        if index in duplicates:
             continue
-        if key is not None:
-            seen[key] = index
         try:
             row, warning = _settings_entry(index, entry, units)
             if row is None:
@@ -425,6 +421,22 @@ def document_settings_load(*, entries: object) -> SettingsLoad:
     if errors:
         raise ValidationError(errors)
     return SettingsLoad(warnings=warnings, deleted=deleted, **counts)
+
+
+def _settings_duplicates(entries: list) -> dict[int, str]:
+    """Per index of an entry repeating an earlier one's unit and start date, its message."""
+    seen: dict[tuple[str, str], int] = {}
+    found = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            continue
+        key = (str(entry.get("org_unit") or ""), str(entry.get("valid_from")))
+        if key in seen:
+            found[index] = _("document_settings[%(index)s]: trùng đơn vị và ngày bắt đầu với "
+                             "document_settings[%(other)s].") % {"index": index, "other": seen[key]}
+        else:
+            seen[key] = index
+    return found
 
 
 def _settings_save_quietly(row: DocumentSettings) -> str:

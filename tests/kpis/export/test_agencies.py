@@ -160,3 +160,12 @@ def test_in_the_year_a_unit_ends_its_successor_issues_once_its_own_rows_run_out(
     assert data.header.parent_agency == "UBND THÀNH PHỐ MỚI" and data.header.issuing_agency == SCIENCE
     subject = build_document(data).subject
     assert subject.endswith("năm 2020 của tỉnh Mẫu")  # named, since another tree's agency issues it
+
+
+def test_a_settings_file_repeating_a_unit_and_start_names_both_entries(world):
+    entry = {"org_unit": "P", "valid_from": "2021-01-01", "issuing_agency": INFORMATION}
+    with pytest.raises(ValidationError) as refused:
+        document_settings_load(entries=[entry, dict(entry)])
+    assert refused.value.messages == [
+        "document_settings[1]: trùng đơn vị và ngày bắt đầu với document_settings[0]."]
+    assert DocumentSettings.objects.count() == 0
