@@ -92,6 +92,10 @@ class OrgUnit(models.Model):
 
         return unit_active_in(valid_from=self.valid_from, valid_to=self.valid_to, year=year)
 
+    def is_abolished_on(self, day) -> bool:
+        """Gone before the day's year began: a document of that day calls it former ("cũ")."""
+        return self.valid_to is not None and self.valid_to < day.year
+
     def clean(self) -> None:
         ancestor, seen, chain = self.parent, set(), [self.code]
         while ancestor is not None:
@@ -116,6 +120,9 @@ class Sector(models.Model):
     name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
     description = models.TextField(_("mô tả"), blank=True)
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    owner_agency = models.CharField(
+        _("cơ quan quản lý"), max_length=200, blank=True,
+        help_text=_("Cơ quan quản lý lĩnh vực trước mọi tên theo thời gian của nó."))
 
     class Meta:
         verbose_name = _("lĩnh vực")
@@ -124,6 +131,33 @@ class Sector(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SectorVersion(models.Model):
+    """A sector's name and owning agency from a date: departments are renamed
+    and merged (the Sở TT&TT's sectors went to the Sở KH&CN on 1 March 2025).
+    Before its first version a sector reads as ``Sector.name``; which name a
+    page or a report shows is ``kpis.selectors.sector_names_on``."""
+
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE,
+                               related_name="versions")
+    valid_from = models.DateField(_("từ ngày"))
+    name = models.CharField(_("tên"), max_length=200)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=200, blank=True)
+    owner_agency = models.CharField(
+        _("cơ quan quản lý"), max_length=200, blank=True,
+        help_text=_("Cơ quan chuyên môn quản lý lĩnh vực từ ngày này, ví dụ: Sở Khoa học và Công nghệ."))
+
+    class Meta:
+        verbose_name = _("tên lĩnh vực theo thời gian")
+        verbose_name_plural = _("tên lĩnh vực theo thời gian")
+        ordering = ["sector", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["sector", "valid_from"], name="sectorversion_sector_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.valid_from:%d/%m/%Y})" if self.valid_from else self.name
 
 
 class ValueType(models.TextChoices):
@@ -646,12 +680,25 @@ class RecomputeRun(models.Model):
 
 class DocumentSettings(models.Model):
     """What the header and signature blocks of an exported report say (Decree
-    30/2020, Annex I). One row (pk 1), edited in the admin: agencies are
-    renamed and merged (the Sở TT&TT went into the Sở KH&CN in 2025), so none
-    of this is code. An empty field falls back as docs/export.md explains."""
+    30/2020, Annex I), for an org unit's tree over a period. Agencies are
+    renamed and merged (the Sở TT&TT went into the Sở KH&CN on 1 March 2025,
+    Hậu Giang into Cần Thơ on 1 July 2025), so each row has a validity period
+    and a report takes the row valid on its issue date
+    (``kpis.export.selectors.document_settings_for``). A row without a unit
+    applies to every tree that has none of its own. An empty field falls back
+    as docs/export.md explains. Periods of one unit never overlap
+    (``kpis.export.services.document_settings_check``)."""
 
-    SINGLETON_ID = 1
-
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("đơn vị áp dụng"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="document_settings",
+        help_text=_("Đơn vị (thường là cấp cao nhất của cây) mà báo cáo của nó và các đơn vị cấp dưới dùng "
+                    "thiết lập này. Để trống: áp dụng cho mọi đơn vị không có thiết lập riêng."))
+    valid_from = models.DateField(
+        _("áp dụng từ ngày"), help_text=_("Ngày ban hành báo cáo đầu tiên dùng thiết lập này."))
+    valid_to = models.DateField(
+        _("áp dụng đến ngày"), null=True, blank=True,
+        help_text=_("Ngày cuối cùng (kể cả ngày đó); để trống nếu còn áp dụng."))
     parent_agency = models.CharField(
         _("cơ quan chủ quản"), max_length=200, blank=True,
         help_text=_("Tên cơ quan, tổ chức chủ quản trực tiếp, viết hoa, ví dụ: UBND TỈNH … "
@@ -682,21 +729,35 @@ class DocumentSettings(models.Model):
     class Meta:
         verbose_name = _("thiết lập văn bản báo cáo")
         verbose_name_plural = _("thiết lập văn bản báo cáo")
+        ordering = ["org_unit__code", "valid_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="document_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__lte=F("valid_to")),
+                name="document_settings_valid_range"),
+            models.UniqueConstraint(fields=["org_unit", "valid_from"], name="document_settings_unit_from"),
         ]
 
     def __str__(self) -> str:
-        return str(_("Thiết lập văn bản báo cáo"))
+        return _("%(agency)s (%(period)s)") % {
+            "agency": self.issuing_agency or self.parent_agency or _("Thiết lập văn bản báo cáo"),
+            "period": self.period_text()}
 
-    def save(self, *args, **kwargs):
-        self.pk = self.SINGLETON_ID
-        super().save(*args, **kwargs)
+    def period_text(self) -> str:
+        start = self.valid_from.strftime("%d/%m/%Y") if self.valid_from else "…"
+        end = self.valid_to.strftime("%d/%m/%Y") if self.valid_to else "…"
+        return f"{start} – {end}"
 
-    @classmethod
-    def current(cls) -> "DocumentSettings":
-        """The stored row, or unsaved defaults while an admin has not saved one."""
-        return cls.objects.filter(pk=cls.SINGLETON_ID).first() or cls(pk=cls.SINGLETON_ID)
+    def is_valid_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, other: "DocumentSettings") -> bool:
+        """Two periods share a day (an open end runs for ever)."""
+        return ((self.valid_to is None or other.valid_from <= self.valid_to)
+                and (other.valid_to is None or self.valid_from <= other.valid_to))
+
+    def clean(self) -> None:
+        if self.valid_from is not None and self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("Ngày hết áp dụng không được trước ngày bắt đầu áp dụng.")})
 
 
 class ExportFormat(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Subquery
@@ -14,6 +14,8 @@ from kpis.models import (
     Milestone,
     OrgUnit,
     ReportStatus,
+    Sector,
+    SectorVersion,
     Target,
     YearlyReport,
 )
@@ -195,3 +197,39 @@ def lineage_kind(org_unit: OrgUnit) -> str | None:
     if not shares:
         return None
     return "merger" if max(shares) == 1 else "split"
+# --- Sector names by date (issue 12) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectorName:
+    """What a sector is called, in both languages, and who owns it, on a day."""
+
+    name: str
+    name_en: str
+    owner_agency: str
+
+
+def sector_name_day(*, year: int, today: date) -> date:
+    """The day whose sector names a page or report of ``year`` shows: the
+    year's last day, or today while the year runs (a name from a later date
+    would put the Sở KH&CN's name on a 2020 table)."""
+    return min(date(year, 12, 31), today)
+
+
+def sector_names_on(*, on: date) -> dict[int, SectorName]:
+    """Per sector id, its latest dated name from ``on`` or before; sectors
+    missing here keep their own name (``sector_name_on``). One query."""
+    names = {}
+    for version in SectorVersion.objects.filter(valid_from__lte=on).order_by("sector_id", "valid_from"):
+        names[version.sector_id] = SectorName(version.name, version.name_en, version.owner_agency)
+    return names
+
+
+def sector_name_on(sector: Sector, on: date, *, names: dict[int, SectorName] | None = None) -> SectorName:
+    """The sector's name on the day. Pass ``names`` (``sector_names_on``) to
+    name many sectors with one query."""
+    if names is None:
+        names = {version.sector_id: SectorName(version.name, version.name_en, version.owner_agency)
+                 for version in SectorVersion.objects.filter(sector=sector, valid_from__lte=on)
+                 .order_by("valid_from")}
+    return names.get(sector.pk) or SectorName(sector.name, sector.name_en, sector.owner_agency)

@@ -69,7 +69,7 @@ def plant_formula_payloads(world) -> dict[str, str]:
                                  status="in_progress")
     settings_fields = ["parent_agency", "issuing_agency", "document_symbol", "document_number", "place",
                        "signer_authority", "signer_title", "signer_name", "recipients"]
-    DocumentSettings(**{name: payload(n) for n, name in enumerate(settings_fields)}).save()
+    DocumentSettings(valid_from=date(1900, 1, 1), **{name: payload(n) for n, name in enumerate(settings_fields)}).save()
     aggregates_recompute()
     return {"sector": sector.code, "indicator": indicator.code, "unit": unit.code}
 

@@ -23,6 +23,7 @@ from kpis.models import (
     Milestone,
     OrgUnit,
     Sector,
+    SectorVersion,
     Target,
     ValidationRule,
 )
@@ -140,10 +141,20 @@ class OrgUnitAdmin(MoveAssignmentsAdmin, AuditedAdmin, CheckedAutocompleteAdmin,
     filter_horizontal = ("successors",)
 
 
+class SectorVersionInline(admin.TabularInline):
+    """Names and owning agencies from a date (a department renamed or merged):
+    a page or report of a year shows the name valid at that year's end."""
+
+    model = SectorVersion
+    form = CatalogueEntryForm
+    extra = 0
+
+
 @admin.register(Sector)
 class SectorAdmin(AuditedAdmin, CatalogueWriteAdmin):
-    list_display = ("code", "name", "name_en", "position")
+    list_display = ("code", "name", "name_en", "owner_agency", "position")
     search_fields = ("code", "name")
+    inlines = [SectorVersionInline]
 
 
 @admin.register(Target)

@@ -34,7 +34,7 @@ from kpis.models import (
 )
 from kpis.rules import applicable_target, unit_active_in
 from kpis.rules import higher_is_better as _higher_is_better
-from kpis.selectors import children_in, units_active_in
+from kpis.selectors import SectorName, children_in, sector_name_day, sector_name_on, sector_names_on, units_active_in
 
 # ---------------------------------------------------------------------------
 # Plain data the templates and tables read (no lazy relations, no queries).
@@ -76,8 +76,10 @@ class SectorView:
     position: int
 
     @classmethod
-    def of(cls, sector: Sector) -> SectorView:
-        return cls(sector.pk, sector.code, p.localized(sector), sector.position)
+    def of(cls, sector: Sector, names: dict[int, SectorName] | None = None) -> SectorView:
+        """Named as on the day of ``names`` (kpis.selectors.sector_names_on), else by its own name."""
+        return cls(sector.pk, sector.code, p.localized(sector_name_on(sector, timezone.localdate(), names=names or {})),
+                   sector.position)
 
 
 @dataclass(frozen=True)
@@ -382,13 +384,15 @@ def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
     """Key indicators of every sector at ``unit`` (those with a figure or a
     target there): five queries (sectors, indicators, the unit's figures of
     the key indicators over all years, their targets, the year's milestones)."""
-    sectors = [SectorView.of(s) for s in Sector.objects.all()]
+    sectors = list(Sector.objects.all())
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     keys = [i for i in indicators if i.is_key]
     cells: dict[int, list[Cell]] = defaultdict(list)
     for cell in _cells(Aggregate.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys])):
         cells[cell.indicator_id].append(cell)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    sectors = [SectorView.of(s, names) for s in sectors]
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys]))
     milestone_units = [a.id for a in ancestors_of(unit)] + [unit.pk]
     milestones = milestone_rows(milestones_annotated(
@@ -432,7 +436,8 @@ def sector_page(sector: Sector, unit: OrgUnit, year: int | None, years: Counter)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=ids))
     cards = [_card(i, unit.code, year, cells.get(i.id, []), targets.get(i.id, [])) for i in indicators]
-    return SectorPage(SectorView.of(sector), UnitView.of(unit), year, cards)
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    return SectorPage(SectorView.of(sector, names), UnitView.of(unit), year, cards)
 
 
 @dataclass
@@ -448,7 +453,8 @@ def sector_index() -> list[SectorSummary]:
     for sector_id, is_key in Indicator.objects.values_list("sector_id", "is_key"):
         counts[sector_id][0] += 1
         counts[sector_id][1] += int(is_key)
-    return [SectorSummary(SectorView.of(s), *counts[s.pk]) for s in Sector.objects.all()]
+    names = sector_names_on(on=timezone.localdate())
+    return [SectorSummary(SectorView.of(s, names), *counts[s.pk]) for s in Sector.objects.all()]
 
 
 # ---------------------------------------------------------------------------
@@ -519,8 +525,9 @@ def indicator_by_code(code: str) -> Indicator | None:
 def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> IndicatorPage:
     """An indicator at a unit and the units directly below it in the tree of
     the year shown (2024: the districts; 2025: the communes placed under the
-    province), over every year. Five queries (units below, figures, targets,
-    definition changes, the components' names for a formula)."""
+    province), over every year. Six queries (units below, figures, targets,
+    definition changes, the components' names for a formula, the sector's
+    name of the year)."""
     view = IndicatorView.of(indicator)
     # Every unit ever below: the year is picked from their figures, then the tree of that year kept.
     below = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
@@ -553,7 +560,8 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
     )
     headline = _card(view, unit.code, year, list(own.values()), targets)
     return IndicatorPage(
-        indicator=view, sector=SectorView.of(indicator.sector), unit=unit_view, year=year, headline=headline,
+        indicator=view, sector=SectorView.of(indicator.sector, sector_names_on(
+            on=sector_name_day(year=year, today=timezone.localdate()))), unit=unit_view, year=year, headline=headline,
         years=years, matrix=rows, bars=bars, children_count=len(children), targets=targets,
         definition_changes=changes, components=components,
     )
@@ -678,15 +686,17 @@ def _report_lines(unit: OrgUnit, year: int, sectors: dict[int, SectorView],
 
 def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile:
     """A unit's figures for a year beside its parent's and its siblings' (rank)
-    in the tree of that year, its reports' status and its lineage. Seven
-    queries (units around it, sectors, indicators, figures, reports, lineage)."""
+    in the tree of that year, its reports' status and its lineage. Eight
+    queries (units around it, sector names, sectors, indicators, figures,
+    reports, lineage)."""
     year = _pick_year(year, years, [])
     same_level = Q(parent_id=unit.parent_id) if unit.parent_id else Q(pk=unit.pk)
     around = list((units_active_in(year).filter(same_level | Q(parent_id=unit.pk))
                    | OrgUnit.objects.filter(pk=unit.pk)).order_by("code"))
     peers = [UnitView.of(u) for u in around if u.parent_id == unit.parent_id]
     children = [UnitView.of(u) for u in around if u.parent_id == unit.pk]
-    sectors = {s.pk: SectorView.of(s) for s in Sector.objects.all()}
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    sectors = {s.pk: SectorView.of(s, names) for s in Sector.objects.all()}
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     unit_ids = [u.id for u in peers] + ([unit.parent_id] if unit.parent_id else [])
     by_key = {(cell.indicator_id, cell.org_unit_id): cell

@@ -1,18 +1,40 @@
 """Admin for what the exported reports print in their header and signature
-blocks (one row), and a read-only list of exports."""
+blocks (rows with validity periods), and a read-only list of exports."""
 
+from django import forms
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kpis.admin.audit import AuditedAdmin
+from kpis.admin.forms import CheckedAutocompleteAdmin
+from kpis.export.services import document_settings_check, document_settings_save
 from kpis.models import DocumentSettings, ExportJob
 
 
+class DocumentSettingsForm(forms.ModelForm):
+    """After the model's own checks, the one that needs the other rows: no
+    two periods of one unit overlap (shown on the start date)."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            document_settings_check(row=self.instance)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+
+
 @admin.register(DocumentSettings)
-class DocumentSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
+class DocumentSettingsAdmin(AuditedAdmin, CheckedAutocompleteAdmin, admin.ModelAdmin):
+    form = DocumentSettingsForm
+    list_display = ("org_unit", "valid_from", "valid_to", "issuing_agency", "parent_agency", "place")
+    list_select_related = ("org_unit",)
+    autocomplete_fields = ("org_unit",)
     fieldsets = (
+        (_("Phạm vi và thời gian áp dụng"), {"fields": ("org_unit", "valid_from", "valid_to")}),
         (_("Góc trái: cơ quan ban hành"), {"fields": ("parent_agency", "issuing_agency", "document_symbol",
                                                       "document_number")}),
         (_("Góc phải: địa danh"), {"fields": ("place",)}),
@@ -20,20 +42,8 @@ class DocumentSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
     )
     readonly_fields = ("updated_at",)
 
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and not DocumentSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        """There is one row: go straight to it (or to the form that creates it)."""
-        row = DocumentSettings.objects.filter(pk=DocumentSettings.SINGLETON_ID).first()
-        if row is not None and self.has_view_or_change_permission(request, row):
-            return HttpResponseRedirect(reverse("admin:kpis_documentsettings_change", args=[row.pk]))
-        if row is None and self.has_add_permission(request):
-            return HttpResponseRedirect(reverse("admin:kpis_documentsettings_add"))
-        return super().changelist_view(request, extra_context)
+    def save_model(self, request, obj, form, change):
+        document_settings_save(row=obj)
 
 
 @admin.register(ExportJob)

@@ -15,7 +15,6 @@ from kpis.export.selectors import (
     SectorSection,
     TrendSeries,
     UnitComparison,
-    unit_full_name,
 )
 from kpis.export.summary import summary_paragraphs
 from kpis.milestones import is_status_outdated
@@ -126,10 +125,10 @@ def _table(heading: str, section: SectorSection) -> Table:
 
 def _subject(data: ReportData) -> str:
     subject = _("Kết quả thực hiện các chỉ tiêu chuyển đổi số năm %(year)s") % {"year": data.year}
-    if not data.is_root:
-        subject += " " + _("của %(unit)s") % {"unit": unit_full_name(data.org_unit, in_sentence=True)}
+    if data.names_unit:
+        subject += " " + _("của %(unit)s") % {"unit": data.unit_name(data.org_unit, in_sentence=True)}
     if data.sector is not None:
-        subject += ", " + _("lĩnh vực %(sector)s") % {"sector": data.sector.name}
+        subject += ", " + _("lĩnh vực %(sector)s") % {"sector": data.sector_name(data.sector)}
     return subject
 
 
@@ -153,9 +152,9 @@ def _milestone_status(milestone: Milestone, issued_on: date) -> str:
     return status
 
 
-def _milestone_row(number: int, milestone: Milestone, issued_on: date) -> MilestoneRow:
+def _milestone_row(number: int, milestone: Milestone, issued_on: date, sector: str) -> MilestoneRow:
     return MilestoneRow(
-        number=str(number), title=milestone.title, sector=milestone.sector.name,
+        number=str(number), title=milestone.title, sector=sector,
         due=milestone.due.strftime("%d/%m/%Y"), status=_milestone_status(milestone, issued_on),
         completed=milestone.completed_on.strftime("%d/%m/%Y") if milestone.completed_on else "",
     )
@@ -167,7 +166,7 @@ def _years(series: TrendSeries) -> str:
 
 
 def build_document(data: ReportData) -> Document:
-    tables = [_table(f"{number}. {section.sector.name}", section)
+    tables = [_table(f"{number}. {data.sector_name(section.sector)}", section)
               for number, section in enumerate(data.sections, start=1)]
     charts = []
     for series in data.trends:
@@ -185,8 +184,8 @@ def build_document(data: ReportData) -> Document:
     annex = []
     for unit_number, part in enumerate(data.annex, start=1):
         annex.append(AnnexPart(
-            heading=unit_full_name(part.org_unit),
-            tables=[_table(f"{unit_number}.{number}. {section.sector.name}", section)
+            heading=data.unit_name(part.org_unit),
+            tables=[_table(f"{unit_number}.{number}. {data.sector_name(section.sector)}", section)
                     for number, section in enumerate(part.sections, start=1)],
             empty_text=_("Chưa có số liệu đã duyệt của đơn vị năm %(year)s.") % {"year": data.year},
         ))
@@ -205,7 +204,8 @@ def build_document(data: ReportData) -> Document:
         tables=tables,
         charts=charts,
         milestone_columns=[_("STT"), _("Nhiệm vụ"), _("Lĩnh vực"), _("Thời hạn"), _("Trạng thái")],
-        milestones=[_milestone_row(number, m, data.issued_on) for number, m in enumerate(data.milestones, start=1)],
+        milestones=[_milestone_row(number, m, data.issued_on, data.sector_name(m.sector))
+                    for number, m in enumerate(data.milestones, start=1)],
         annex_title=_("PHỤ LỤC"),
         annex_subtitle=_("Số liệu năm %(year)s của các đơn vị cấp dưới") % {"year": data.year},
         annex=annex,

@@ -6,6 +6,7 @@ holds approved figures only), targets, milestones and the document settings.
 and the three renderers work on those and never query the database."""
 
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,7 @@ from kpis.models import (
     Target,
 )
 from kpis.rules import applicable_target, indicator_is_level, is_behind, milestone_is_open
-from kpis.selectors import units_active_in
+from kpis.selectors import SectorName, sector_name_day, sector_name_on, sector_names_on, units_active_in
 
 TREND_YEARS = 5  # the report year and the four before it
 MAX_TRENDS = 6
@@ -63,6 +64,16 @@ def unit_full_name(unit: OrgUnit, *, in_sentence: bool = False) -> str:
     if not word:
         return name
     return f"{word.lower() if in_sentence else word} {name}"
+
+
+def unit_document_name(unit: OrgUnit, *, on: date, in_sentence: bool = False) -> str:
+    """How a document issued ``on`` names the unit: its full name, and for a
+    unit abolished before that year "(cũ)" after it ("tỉnh Hậu Giang (cũ)"),
+    so a 2020 report issued after the merger does not read as today's unit."""
+    name = unit_full_name(unit, in_sentence=in_sentence)
+    if unit.is_abolished_on(on):
+        return _("%(name)s (cũ)") % {"name": name}
+    return name
 
 
 def unit_place_name(unit: OrgUnit) -> str:
@@ -158,6 +169,8 @@ class ReportData:
     milestones: list[Milestone]
     annex: list[AnnexUnit] = field(default_factory=list)
     last_recompute: object = None
+    sector_names: dict[int, SectorName] = field(default_factory=dict)
+    issuer: OrgUnit | None = None  # the top of the tree whose agency issues it (IssuingSettings)
 
     @property
     def rows(self) -> list[IndicatorRow]:
@@ -166,6 +179,71 @@ class ReportData:
     @property
     def is_root(self) -> bool:
         return self.org_unit.pk == self.root.pk
+
+    @property
+    def names_unit(self) -> bool:
+        """The subject names the unit: below the top of the tree, gone since,
+        or issued by another tree's agency (its successor's)."""
+        issued_elsewhere = self.issuer is not None and self.issuer.pk != self.root.pk
+        return not self.is_root or issued_elsewhere or self.org_unit.is_abolished_on(self.issued_on)
+
+    def unit_name(self, unit: OrgUnit, *, in_sentence: bool = False) -> str:
+        return unit_document_name(unit, on=self.issued_on, in_sentence=in_sentence)
+
+    def sector_name(self, sector: Sector) -> str:
+        """As it was called at the end of the report's year (kpis.selectors.sector_name_day)."""
+        return sector_name_on(sector, self.issued_on, names=self.sector_names).name
+
+
+@dataclass(frozen=True)
+class IssuingSettings:
+    """The document settings a report uses, and the top of the tree that
+    issues it (its fallbacks, docs/export.md, name that tree)."""
+
+    row: DocumentSettings  # unsaved defaults when no row applies
+    issuer: OrgUnit
+
+
+def _lineage(unit_id: int, successors: dict[int, list[int]]) -> list[int]:
+    """The unit and its successors, following the first (by code) of each, without loops."""
+    chain = [unit_id]
+    while successors.get(chain[-1]) and successors[chain[-1]][0] not in chain:
+        chain.append(successors[chain[-1]][0])
+    return chain
+
+
+def _ancestors_or_self(unit_id: int, units: dict[int, OrgUnit]) -> list[int]:
+    chain = [unit_id]
+    while (parent := units[chain[-1]].parent_id) is not None and parent in units and parent not in chain:
+        chain.append(parent)
+    return chain
+
+
+def document_settings_for(*, org_unit: OrgUnit, on: date) -> IssuingSettings:
+    """The one home of the rule: the row valid on the issue date of the
+    nearest unit among the report's unit and its ancestors; for a unit
+    abolished before the issue year, its successor's (and theirs) first, so
+    the agency of today issues it; then the unit's own line (a successor
+    without rows of its own); then a row without a unit. Three queries."""
+    units = {unit.pk: unit for unit in OrgUnit.objects.only(
+        "id", "code", "name", "level", "parent_id", "valid_from", "valid_to")}
+    successors: dict[int, list[int]] = defaultdict(list)
+    for from_id, to_id in (OrgUnit.successors.through.objects.order_by("to_orgunit__code")
+                           .values_list("from_orgunit_id", "to_orgunit_id")):
+        successors[from_id].append(to_id)
+    rows = {row.org_unit_id: row for row in DocumentSettings.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on)}
+    unit = units.get(org_unit.pk, org_unit)
+    units.setdefault(unit.pk, unit)
+    lineage = _lineage(unit.pk, successors)
+    if unit.is_abolished_on(on):
+        lineage.reverse()
+    for candidate in lineage:
+        for unit_id in _ancestors_or_self(candidate, units):
+            if unit_id in rows:
+                return IssuingSettings(rows[unit_id], units[_ancestors_or_self(candidate, units)[-1]])
+    issuer = units[_ancestors_or_self(lineage[0], units)[-1]]
+    return IssuingSettings(rows.get(None) or DocumentSettings(), issuer)
 
 
 def document_header(settings_row: DocumentSettings, root: OrgUnit) -> DocumentHeader:
@@ -404,23 +482,25 @@ def _annex(catalogue: _Catalogue, children: list[OrgUnit], figures: _Figures, ye
 
 def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
                 issued_on: date) -> ReportData:
-    """All the report shows. Nine queries, whatever the number of units,
+    """All the report shows. Twelve queries, whatever the number of units,
     indicators or years."""
-    settings_row = DocumentSettings.current()                                          # 1
-    unit, root, children = _unit_tree(org_unit, year)                                  # 2
-    catalogue = _catalogue(sector)                                                     # 3
-    figures = _figures(unit, children, catalogue.ids, year, districts=districts)       # 4-7
-    milestones = _milestones(unit, root, sector, year)                                 # 8
-    last_recompute = _data_version().finished_at                                      # 9
+    issuing = document_settings_for(org_unit=org_unit, on=issued_on)                  # 1-3
+    unit, root, children = _unit_tree(org_unit, year)                                  # 4
+    catalogue = _catalogue(sector)                                                     # 5
+    figures = _figures(unit, children, catalogue.ids, year, districts=districts)       # 6-9
+    milestones = _milestones(unit, root, sector, year)                                 # 10
+    last_recompute = _data_version().finished_at                                      # 11
+    sector_names = sector_names_on(on=sector_name_day(year=year, today=issued_on))    # 12
 
     sections = _sections(catalogue.sectors, catalogue.by_sector, figures.cells, year, figures.targets,
                          figures.notes, keep_empty_with_target=True)
     rows = [row for section in sections for row in section.rows]
     return ReportData(
         year=year, org_unit=unit, root=root, sector=sector, issued_on=issued_on,
-        header=document_header(settings_row, root), sections=sections,
+        header=document_header(issuing.row, issuing.issuer), sections=sections,
         trends=_trends(rows, figures.cells, year),
         comparisons=_comparisons(rows, children, figures.child_cells, year), children=children,
         unit_gaps=_unit_gaps(rows, children, figures.child_cells, year), milestones=milestones,
         annex=_annex(catalogue, children, figures, year) if districts else [], last_recompute=last_recompute,
+        sector_names=sector_names, issuer=issuing.issuer,
     )

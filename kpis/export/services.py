@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -79,9 +80,10 @@ def summary_document(*, year: int, org_unit: OrgUnit, sector: Sector | None = No
 
 
 def _settings_version() -> str:
-    stamp = DocumentSettings.objects.filter(pk=DocumentSettings.SINGLETON_ID).values_list(
-        "updated_at", flat=True).first()
-    return stamp.isoformat() if stamp else "-"
+    """Any edit (the latest change) or deletion (the count) of a settings row
+    makes a new key: which row a report uses depends on all of them."""
+    stamp = DocumentSettings.objects.aggregate(latest=Max("updated_at"), rows=Count("id"))
+    return f"{stamp['latest'].isoformat()}/{stamp['rows']}" if stamp["latest"] else "-"
 
 
 def export_key(*, year: int, org_unit: OrgUnit, sector: Sector | None, fmt: str, districts: bool,
@@ -294,17 +296,154 @@ def export_file_name(job: ExportJob) -> str:
     return "-".join(parts) + f".{job.fmt}"
 
 
+def document_settings_check(*, row: DocumentSettings) -> None:
+    """Two rows of one unit (or two rows without a unit) never apply on the
+    same day: the report would have two issuing agencies."""
+    others = DocumentSettings.objects.filter(org_unit=row.org_unit_id).exclude(pk=row.pk).order_by("valid_from")
+    for other in others:
+        if row.valid_from is not None and row.overlaps(other):
+            raise ValidationError({"valid_from": _(
+                "Thời gian áp dụng %(period)s trùng với thiết lập \"%(other)s\" (%(other_period)s) của cùng "
+                "đơn vị; mỗi ngày chỉ được có một thiết lập. Hãy cho thiết lập trước kết thúc trước ngày "
+                "thiết lập sau bắt đầu.") % {"period": row.period_text(), "other": other.issuing_agency
+                                             or other.parent_agency or other.pk,
+                                             "other_period": other.period_text()}})
+
+
 @transaction.atomic
-def document_settings_update(*, fields: Mapping[str, str]) -> DocumentSettings:
-    """Set the report's header and signature blocks (for example from a
-    province's set-up file); unknown or invalid fields are refused by name."""
-    settings_row = DocumentSettings.current()
-    known = {field.name for field in DocumentSettings._meta.fields} - {"id", "updated_at"}
-    unknown = sorted(set(fields) - known)
+def document_settings_save(*, row: DocumentSettings) -> DocumentSettings:
+    """Save one row of the report's header and signature blocks, refused
+    with a message on its field when it overlaps another period of its unit."""
+    # Rows of one unit are checked one at a time: two admins cannot each add half of an overlap.
+    list(DocumentSettings.objects.select_for_update().filter(org_unit=row.org_unit_id).order_by("pk"))
+    row.full_clean()
+    document_settings_check(row=row)
+    row.save()
+    return row
+
+
+@dataclass(frozen=True)
+class SettingsLoad:
+    created: int
+    updated: int
+    unchanged: int
+    deleted: int
+    warnings: list[str]
+
+
+_LOADED_FIELDS = tuple(field.name for field in DocumentSettings._meta.fields
+                       if field.name not in ("id", "updated_at", "org_unit"))
+
+
+def _settings_entry(index: int, entry: object, units: Mapping[str, OrgUnit]) -> tuple[DocumentSettings | None, str]:
+    """The row an entry describes (stored or new, not saved), or None and why it is skipped."""
+    if not isinstance(entry, Mapping):
+        raise ValidationError(_("mỗi mục phải là một bảng 'tên: giá trị'."))
+    unknown = sorted(set(map(str, entry)) - {*_LOADED_FIELDS, "org_unit"})
     if unknown:
-        raise ValidationError(_("Không có trường thiết lập: %(fields)s.") % {"fields": ", ".join(unknown)})
-    for name, value in fields.items():
-        setattr(settings_row, name, "" if value is None else str(value))
-    settings_row.full_clean()
-    settings_row.save()
-    return settings_row
+        raise ValidationError(_("không có trường thiết lập: %(fields)s.") % {"fields": ", ".join(unknown)})
+    code = entry.get("org_unit")
+    unit = units.get(str(code)) if code else None
+    if code and unit is None:
+        return None, _("document_settings[%(index)s]: chưa có đơn vị mã '%(code)s', bỏ qua mục này.") % {
+            "index": index, "code": code}
+    values = {name: entry.get(name) for name in _LOADED_FIELDS}
+    for name in ("valid_from", "valid_to"):
+        if values[name] is not None and not isinstance(values[name], date):
+            try:
+                values[name] = date.fromisoformat(str(values[name]))
+            except ValueError:
+                raise ValidationError({name: _("'%(value)s' không phải là ngày dạng YYYY-MM-DD.")
+                                             % {"value": values[name]}}) from None
+    row = (DocumentSettings.objects.filter(org_unit=unit, valid_from=values["valid_from"]).first()
+           if values["valid_from"] else None) or DocumentSettings(org_unit=unit)
+    for name, value in values.items():
+        field = DocumentSettings._meta.get_field(name)
+        if name not in ("valid_from", "valid_to"):
+            value = field.get_default() if value is None else str(value)
+        setattr(row, name, value)
+    return row, ""
+
+
+def _settings_message(index: int, entry: object, error: ValidationError) -> list[str]:
+    where = f"document_settings[{index}]"
+    if isinstance(entry, Mapping) and entry.get("valid_from"):
+        where += f" ({entry.get('org_unit') or '*'}, {entry.get('valid_from')})"
+    if not hasattr(error, "error_dict"):
+        return [f"{where}: {message}" for message in error.messages]
+    return [f"{where}: {field}: {message}" for field, messages in error.message_dict.items() for message in messages]
+
+
+@transaction.atomic
+def document_settings_load(*, entries: object) -> SettingsLoad:
+    """Load the periods of a province's set-up file (a list of rows, each with
+    ``org_unit`` (a code, or none for every tree), ``valid_from``, optional
+    ``valid_to`` and the header fields): an upsert by unit and start date, all
+    or nothing, every error named by entry and field. The file holds every
+    period of the units it names: their other rows are deleted (a period
+    whose start moved is not left behind to overlap). A row for a unit code
+    that does not exist yet is skipped with a warning, so one file serves
+    before and after the new unit is loaded."""
+    if not isinstance(entries, list):
+        raise ValidationError(_("Tệp thiết lập văn bản phải là một danh sách, mỗi mục bắt đầu bằng '- '."))
+    units = {unit.code: unit for unit in OrgUnit.objects.filter(
+        code__in=[str(e.get("org_unit")) for e in entries if isinstance(e, Mapping) and e.get("org_unit")])}
+    errors, warnings, saved, counts = [], [], [], {"created": 0, "updated": 0, "unchanged": 0}
+    duplicates = _settings_duplicates(entries)
+    errors.extend(duplicates.values())
+    for index, entry in enumerate(entries):
+        if index in duplicates:
+            continue
+        try:
+            row, warning = _settings_entry(index, entry, units)
+            if row is None:
+                warnings.append(warning)
+                continue
+            outcome = _settings_save_quietly(row)
+        except ValidationError as error:
+            errors.extend(_settings_message(index, entry, error))
+            continue
+        counts[outcome] += 1
+        saved.append((index, entry, row))
+    listed = {row.org_unit_id for _index, _entry, row in saved}
+    scope = Q(org_unit__in=[unit for unit in listed if unit is not None])
+    if None in listed:
+        scope |= Q(org_unit__isnull=True)
+    deleted, _by_model = (DocumentSettings.objects.filter(scope)
+                          .exclude(pk__in=[row.pk for _index, _entry, row in saved]).delete())
+    # Overlaps are checked once every row is written, so that a file may move one period's end and
+    # the next one's start in the same load.
+    for index, entry, row in saved:
+        try:
+            document_settings_check(row=row)
+        except ValidationError as error:
+            errors.extend(_settings_message(index, entry, error))
+    if errors:
+        raise ValidationError(errors)
+    return SettingsLoad(warnings=warnings, deleted=deleted, **counts)
+
+
+def _settings_duplicates(entries: list) -> dict[int, str]:
+    """Per index of an entry repeating an earlier one's unit and start date, its message."""
+    seen: dict[tuple[str, str], int] = {}
+    found = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            continue
+        key = (str(entry.get("org_unit") or ""), str(entry.get("valid_from")))
+        if key in seen:
+            found[index] = _("document_settings[%(index)s]: trùng đơn vị và ngày bắt đầu với "
+                             "document_settings[%(other)s].") % {"index": index, "other": seen[key]}
+        else:
+            seen[key] = index
+    return found
+
+
+def _settings_save_quietly(row: DocumentSettings) -> str:
+    before = None if row.pk is None else DocumentSettings.objects.filter(pk=row.pk).values(*_LOADED_FIELDS).first()
+    row.full_clean()
+    if before is not None and before == {name: getattr(row, name) for name in _LOADED_FIELDS}:
+        return "unchanged"
+    outcome = "created" if row.pk is None else "updated"
+    row.save()
+    return outcome

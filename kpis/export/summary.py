@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kpis.export.formatting import indicator_value
-from kpis.export.selectors import ReportData, unit_full_name
+from kpis.export.selectors import ReportData
 from kpis.formatting import figure, is_percent_unit, unit_name
 from kpis.milestones import is_overdue, is_status_outdated
 from kpis.models import MilestoneStatus, ProgressStatus, ValueType
@@ -45,12 +45,12 @@ def _figures_sentence(data: ReportData) -> str:
     sectors = {section.sector.pk for section in data.sections if any(r.has_value for r in section.rows)}
     if not with_value:
         return _("Năm %(year)s chưa có số liệu chính thức (đã duyệt) của %(unit)s.") % {
-            "year": data.year, "unit": unit_full_name(data.org_unit, in_sentence=True)}
+            "year": data.year, "unit": data.unit_name(data.org_unit, in_sentence=True)}
     return ngettext(
         "Năm %(year)s, %(unit)s có số liệu chính thức (đã duyệt) của %(n)s chỉ tiêu thuộc %(sectors)s lĩnh vực.",
         "Năm %(year)s, %(unit)s có số liệu chính thức (đã duyệt) của %(n)s chỉ tiêu thuộc %(sectors)s lĩnh vực.",
         len(with_value),
-    ) % {"year": data.year, "unit": unit_full_name(data.org_unit, in_sentence=True), "n": len(with_value),
+    ) % {"year": data.year, "unit": data.unit_name(data.org_unit, in_sentence=True), "n": len(with_value),
          "sectors": len(sectors)}
 
 
@@ -111,11 +111,11 @@ def _lagging_sentence(data: ReportData) -> str | None:
     parts = [
         ngettext("%(unit)s (chưa bằng mức chung ở %(behind)s/%(compared)s chỉ tiêu)",
                  "%(unit)s (chưa bằng mức chung ở %(behind)s/%(compared)s chỉ tiêu)", behind)
-        % {"unit": unit_full_name(unit, in_sentence=True), "behind": behind, "compared": compared}
+        % {"unit": data.unit_name(unit, in_sentence=True), "behind": behind, "compared": compared}
         for unit, behind, compared in lagging[:MAX_LAGGING]
     ]
     return _("Các đơn vị còn chậm so với mức chung của %(parent)s: %(parts)s.") % {
-        "parent": unit_full_name(data.org_unit, in_sentence=True), "parts": "; ".join(parts)}
+        "parent": data.unit_name(data.org_unit, in_sentence=True), "parts": "; ".join(parts)}
 
 
 def _milestones_sentence(data: ReportData) -> str | None:

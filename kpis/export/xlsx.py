@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from kpis.export import formatting as fmt
 from kpis.export.document import Document
-from kpis.export.selectors import IndicatorRow, SectorSection, unit_full_name
+from kpis.export.selectors import IndicatorRow, ReportData, SectorSection
 from kpis.formatting import rounded
 from kpis.models import ValueType
 from kpis.spreadsheets import write_cell
@@ -54,14 +54,14 @@ def _header(sheet, row: int, columns) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def _values(section: SectorSection, row: IndicatorRow) -> list:
+def _values(data: ReportData, section: SectorSection, row: IndicatorRow) -> list:
     indicator = row.indicator
     decimals = indicator.decimals
     is_yes_no = indicator.value_type == ValueType.YES_NO
     value = fmt.indicator_value(indicator, row.value) if is_yes_no else _number(row.value, decimals)
     previous = fmt.indicator_value(indicator, row.previous) if is_yes_no else _number(row.previous, decimals)
     return [
-        section.sector.name, indicator.code, indicator.name, fmt.unit_label(indicator), value, previous,
+        data.sector_name(section.sector), indicator.code, indicator.name, fmt.unit_label(indicator), value, previous,
         None if is_yes_no else _number(row.change, decimals),
         _number(row.change_pct, 1),
         fmt.target_text(indicator, row.target) or None,
@@ -72,12 +72,13 @@ def _values(section: SectorSection, row: IndicatorRow) -> list:
     ]
 
 
-def _write_rows(sheet, start: int, sections: list[SectorSection], prefix: list | None = None) -> int:
+def _write_rows(sheet, data: ReportData, start: int, sections: list[SectorSection],
+                prefix: list | None = None) -> int:
     row_number = start
     offset = len(prefix or [])
     for section in sections:
         for row in section.rows:
-            for index, value in enumerate((prefix or []) + _values(section, row), start=1):
+            for index, value in enumerate((prefix or []) + _values(data, section, row), start=1):
                 cell = write_cell(sheet, row_number, index, value)
                 cell.border = BOX
                 cell.alignment = WRAP
@@ -100,7 +101,7 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
     write_cell(sheet, 3, 1, document.data_note).font = Font(italic=True)
     columns = _columns(data.year, with_unit=False)
     _header(sheet, 5, columns)
-    end = _write_rows(sheet, 6, data.sections)
+    end = _write_rows(sheet, data, 6, data.sections)
     sheet.freeze_panes = "D6"
     if end > 6:
         sheet.auto_filter.ref = f"A5:{get_column_letter(len(columns))}{end - 1}"
@@ -112,7 +113,7 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
                          (_("Ngày hoàn thành"), 14)]
     _header(milestones, 1, milestone_columns)
     for number, milestone in enumerate(data.milestones, start=1):
-        values = [number, milestone.code, milestone.title, milestone.sector.name, milestone.due,
+        values = [number, milestone.code, milestone.title, data.sector_name(milestone.sector), milestone.due,
                   str(milestone.get_status_display()), milestone.status_as_of, milestone.completed_on]
         for index, value in enumerate(values, start=1):
             cell = write_cell(milestones, number + 1, index, value)
@@ -126,7 +127,7 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
         _header(annex, 1, annex_columns)
         row_number = 2
         for part in data.annex:
-            row_number = _write_rows(annex, row_number, part.sections, prefix=[unit_full_name(part.org_unit)])
+            row_number = _write_rows(annex, data, row_number, part.sections, prefix=[data.unit_name(part.org_unit)])
         annex.freeze_panes = "E2"
     progress(95)
     buffer = io.BytesIO()

@@ -32,6 +32,7 @@ from kpis.models import (
     OrgUnit,
     OrgUnitLevel,
     Sector,
+    SectorVersion,
     Target,
     ValidationRule,
     ValueType,
@@ -58,6 +59,9 @@ _KEYS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "validation_rules": (ValidationRule, ("code",)),
 }
 SECTIONS = tuple(_KEYS)
+# Keys of an entry that are not fields of its model: a sector's dated names (SectorVersion rows).
+_EXTRA_KEYS = {"sectors": ("names",)}
+_NAME_KEYS = ("from", "name", "name_en", "owner")
 _SECTION_OF_MODEL = {OrgUnit: "org_units", Sector: "sectors", Indicator: "indicators"}
 OUTCOMES = ("created", "updated", "unchanged")
 _UNRESOLVED = object()  # a field whose value could not be used; its error is already recorded
@@ -175,7 +179,7 @@ class _Loader:
                            % {"section": section})
             return []
         model, key_fields = _KEYS[section]
-        allowed = _field_names(model)
+        allowed = _field_names(model) + list(_EXTRA_KEYS.get(section, ()))
         seen: dict[Key, _Entry] = {}
         result = []
         for index, item in enumerate(items):
@@ -228,7 +232,8 @@ class _Loader:
         )
         self.org_units(sections["org_units"])
         for entry in sections["sectors"]:
-            self.upsert(entry)
+            if self.upsert(entry) is not None:
+                self.sector_names(entry)
         self.graph = self.formula_graph(sections["indicators"])
         for entry in sections["indicators"]:
             self.upsert(entry, check=self.indicator_check, defaults=_indicator_defaults)
@@ -393,6 +398,61 @@ class _Loader:
             if outcome == "unchanged":
                 self.outcomes[(entry.section, entry.index)] = "updated"
 
+    # -- sectors ---------------------------------------------------------------
+
+    def sector_names(self, entry: _Entry) -> None:
+        """The entry's ``names`` are all the sector's dated names: the file
+        adds, changes and removes them (as a left-out field is cleared)."""
+        versions = self.dated_names(entry, entry.data.get("names"))
+        if versions is None:
+            return
+        sector = self.objects["sectors"][entry.key]
+        stored = {(v.valid_from, v.name, v.name_en, v.owner_agency) for v in sector.versions.all()} \
+            if sector.pk else set()
+        wanted = {(v.valid_from, v.name, v.name_en, v.owner_agency) for v in versions}
+        if stored == wanted:
+            return
+        sector.versions.all().delete()
+        for version in versions:
+            version.sector = sector
+            version.save()
+        if self.outcomes[(entry.section, entry.index)] == "unchanged":
+            self.outcomes[(entry.section, entry.index)] = "updated"
+
+    def dated_names(self, entry: _Entry, raw: object) -> list[SectorVersion] | None:
+        """The ``names`` list as unsaved versions, or None after recording its
+        errors. A name left out keeps the one before (an owner-only change)."""
+        if raw is None:
+            return []
+        example = _("ví dụ [{from: 2025-03-01, name: ..., owner: ...}]")
+        if not isinstance(raw, list) or not all(isinstance(item, Mapping) for item in raw):
+            self.error(entry, "names", _("phải là danh sách tên theo ngày, %(example)s.") % {"example": example})
+            return None
+        items = []
+        for number, item in enumerate(raw):
+            unknown = [str(key) for key in item if key not in _NAME_KEYS]
+            start = _date_or_none(item.get("from"))
+            texts = [item.get(key) for key in ("name", "name_en", "owner")]
+            if unknown or start is None or not all(text is None or isinstance(text, str) for text in texts):
+                self.error(entry, f"names[{number}]", _("mỗi tên cần from (ngày YYYY-MM-DD); có thể có name, "
+                                                        "name_en, owner (chữ); %(example)s.") % {"example": example})
+                return None
+            items.append((start, number, item))
+        return self.versions_in_order(entry, sorted(items, key=lambda found: found[0]))
+
+    def versions_in_order(self, entry: _Entry, items: list[tuple[date, int, Mapping]]) -> list[SectorVersion] | None:
+        name, name_en = str(entry.data.get("name") or ""), str(entry.data.get("name_en") or "")
+        versions = []
+        for start, number, item in items:
+            if versions and versions[-1].valid_from == start:
+                self.error(entry, f"names[{number}]", _("hai tên cùng bắt đầu từ %(date)s.") % {"date": start})
+                return None
+            name = (item.get("name") or name).strip()
+            name_en = (item.get("name_en") or name_en).strip()
+            versions.append(SectorVersion(valid_from=start, name=name, name_en=name_en,
+                                          owner_agency=(item.get("owner") or "").strip()))
+        return versions
+
     # -- indicators and rules --------------------------------------------------
 
     def indicator_check(self, entry: _Entry, obj: Indicator, existing: Indicator | None) -> bool:
@@ -473,6 +533,15 @@ def _indicator_defaults(entry: _Entry, indicator: Indicator) -> None:
         indicator.entry_levels = list(OrgUnitLevel.values)
     if entry.data.get("decimals") in (None, "") and indicator.value_type in _DECIMALS_BY_TYPE:
         indicator.decimals = _DECIMALS_BY_TYPE[indicator.value_type]
+
+
+def _date_or_none(raw: object) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        return None
 
 
 def _hint(name: str, choices) -> str:

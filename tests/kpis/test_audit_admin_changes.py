@@ -176,7 +176,7 @@ def test_org_units_deleted_from_the_list_are_recorded_one_by_one(admin_client, w
 
 def test_a_document_settings_edit_is_recorded(admin_client):
     response = admin_client.post(reverse("admin:kpis_documentsettings_add"), {
-        "parent_agency": "UBND TỈNH MẪU", "issuing_agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        "valid_from": "2025-03-01", "parent_agency": "UBND TỈNH MẪU", "issuing_agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
         "document_symbol": "BC-SKHCN", "document_number": "", "place": "Mẫu", "signer_authority": "",
         "signer_title": "GIÁM ĐỐC", "signer_name": "", "recipients": "Lưu: VT."})
     assert response.status_code == 302

@@ -575,3 +575,44 @@ def test_a_number_field_written_as_empty_text_is_left_blank():
     unit = OrgUnit.objects.get(code="HG")
     assert (unit.valid_from, unit.valid_to) == (None, None)
 
+
+
+@pytest.mark.django_db
+def test_dated_sector_names_round_trip():
+    from datetime import date
+
+    from kpis.models import SectorVersion
+    from kpis.selectors import sector_name_on
+
+    data = catalogue()
+    data["sectors"][0].update(owner_agency="Sở Thông tin và Truyền thông", names=[
+        {"from": "2025-07-01", "owner": "Sở Khoa học và Công nghệ thành phố Cần Thơ"},
+        {"from": date(2025, 3, 1), "name": "Bưu chính và chuyển phát", "owner": "Sở Khoa học và Công nghệ"},
+    ])
+    code = data["sectors"][0]["code"]
+    assert catalogue_load(data=data)["sectors"]["created"] == len(data["sectors"])
+    sector = Sector.objects.get(code=code)
+    assert sector_name_on(sector, date(2025, 2, 28)).owner_agency == "Sở Thông tin và Truyền thông"
+    assert sector_name_on(sector, date(2025, 3, 1)).name == "Bưu chính và chuyển phát"
+    # A later entry without a name keeps the one before it, with its new owner.
+    later = sector_name_on(sector, date(2026, 1, 1))
+    assert later.name == "Bưu chính và chuyển phát"
+    assert later.owner_agency == "Sở Khoa học và Công nghệ thành phố Cần Thơ"
+    assert catalogue_load(data=data)["sectors"] == {"created": 0, "updated": 0, "unchanged": len(data["sectors"])}
+    del data["sectors"][0]["names"]
+    assert catalogue_load(data=data)["sectors"]["updated"] == 1
+    assert not SectorVersion.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("names, expected", [
+    ("Sở KH&CN", "names: phải là danh sách tên theo ngày"),
+    ([{"from": "2025-02-30", "name": "Bưu chính"}], "names[0]: mỗi tên cần from (ngày YYYY-MM-DD)"),
+    ([{"from": "2025-03-01", "nam": "Bưu chính"}], "names[0]: mỗi tên cần from"),
+    ([{"from": "2025-03-01"}, {"from": "2025-03-01", "name": "Khác"}], "hai tên cùng bắt đầu từ 2025-03-01"),
+])
+def test_bad_dated_sector_names_are_named_and_nothing_is_written(names, expected):
+    data = catalogue()
+    data["sectors"][0]["names"] = names
+    error = one_error(data)
+    assert error.startswith("sectors[0] (") and expected in error, error

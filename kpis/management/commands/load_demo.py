@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kpis.export.services import document_settings_update
+from kpis.export.services import document_settings_load
 from kpis.services.catalogue import CatalogueError, catalogue_load_file
 from kpis.services.demo import demo_users_create
 from kpis.services.imports import values_import
@@ -48,14 +48,19 @@ class Command(BaseCommand):
                 raise CommandError(_("Số liệu demo %(path)s có lỗi:\n%(errors)s")
                                    % {"path": VALUES_FILE, "errors": "\n".join(lines)})
             try:
-                document_settings_update(fields=yaml.safe_load(DOCUMENT_SETTINGS_FILE.read_text("utf-8")))
+                settings_load = document_settings_load(
+                    entries=yaml.safe_load(DOCUMENT_SETTINGS_FILE.read_text("utf-8")))
             except ValidationError as error:
-                raise CommandError(_("Thiết lập văn bản demo %(path)s có lỗi: %(errors)s")
-                                   % {"path": DOCUMENT_SETTINGS_FILE, "errors": " ".join(error.messages)}) from None
+                raise CommandError(_("Thiết lập văn bản demo %(path)s có lỗi:\n%(errors)s")
+                                   % {"path": DOCUMENT_SETTINGS_FILE, "errors": "\n".join(error.messages)}) from None
         for section, counts in catalogue.items():
             self.stdout.write(self._counts(section, **counts))
         self.stdout.write(self._counts("values", created=result.created, updated=result.updated,
                                        unchanged=result.unchanged))
+        self.stdout.write(self._counts("document_settings", created=settings_load.created,
+                                       updated=settings_load.updated, unchanged=settings_load.unchanged))
+        for warning in settings_load.warnings:
+            self.stdout.write(self.style.WARNING(warning))
 
         if not settings.DEBUG and not with_demo_users:
             raise CommandError(_(

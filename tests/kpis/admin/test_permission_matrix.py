@@ -142,7 +142,8 @@ def _approved_value(w):
 
 
 def _document_settings(w):
-    settings_row = DocumentSettings.objects.create(issuing_agency="SỞ KHOA HỌC VÀ CÔNG NGHỆ", signer_name="")
+    settings_row = DocumentSettings.objects.create(issuing_agency="SỞ KHOA HỌC VÀ CÔNG NGHỆ", signer_name="",
+                                                   valid_from=date(2025, 3, 1))
     return settings_row
 
 
@@ -201,7 +202,8 @@ SAMPLES: dict[str, Sample] = {
         allowed={("add", "data_entry"), ("change", "approver")},
         custom={"change": {"action": "approve"}}),
     "kpis.datavalue": Sample(_approved_value),
-    "kpis.documentsettings": Sample(_document_settings, change={"signer_name": SPAM}),
+    "kpis.documentsettings": Sample(_document_settings, change={"signer_name": SPAM},
+                                    add={"valid_from": "2020-01-01", "valid_to": "2020-12-31"}),
     "kpis.exportjob": Sample(_export_job),
     "kpis.auditevent": Sample(_audit_event),
     "axes.accessattempt": Sample(_access_attempt),

@@ -310,3 +310,20 @@ def test_a_district_overview_leaves_out_key_indicators_that_do_not_apply_to_it(d
     page = text(vi_client().get("/?unit=P-D1&year=2020"))
     assert 'id="card-BTS"' in page and "500" in page
     assert 'id="card-COVERAGE_PCT"' not in page  # entered and targeted only at the province
+
+
+def test_sector_pages_name_the_sector_as_in_the_year_shown(dash):
+    from datetime import date
+
+    from kpis.models import Sector, SectorVersion
+
+    telecom = Sector.objects.get(code="TELECOM")
+    SectorVersion.objects.create(sector=telecom, valid_from=date(2021, 3, 1), name="Viễn thông và Internet",
+                                 name_en="Telecommunications and Internet")
+    old = text(vi_client().get("/sectors/TELECOM/?unit=P&year=2020"))
+    assert "Viễn thông" in old and "Viễn thông và Internet" not in old
+    renamed = text(vi_client().get("/sectors/TELECOM/?unit=P&year=2021"))
+    assert "Viễn thông và Internet" in renamed
+    assert "Viễn thông và Internet" not in text(vi_client().get("/?unit=P&year=2020"))
+    assert "Telecommunications and Internet" in text(en_client().get("/?unit=P&year=2021"))
+    assert "Viễn thông và Internet" in text(vi_client().get("/sectors/"))  # today's name

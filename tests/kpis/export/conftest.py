@@ -55,7 +55,9 @@ def load_demo_data(*, with_settings: bool = True) -> None:
     call_command("load_demo", "--with-demo-users", stdout=io.StringIO())
     aggregates_recompute()
     if with_settings:
-        DocumentSettings(**DEMO_SETTINGS).save()
+        # One row for every unit and date, in place of the demo file's periods.
+        DocumentSettings.objects.all().delete()
+        DocumentSettings(valid_from=date(1900, 1, 1), **DEMO_SETTINGS).save()
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_anything_the_report_shows_changing_makes_a_new_file(world, renders, cha
     first = request_export(world)
     kwargs = {}
     if change == "settings":
-        DocumentSettings(issuing_agency="SỞ KHOA HỌC VÀ CÔNG NGHỆ").save()
+        DocumentSettings(issuing_agency="SỞ KHOA HỌC VÀ CÔNG NGHỆ", valid_from=date(1900, 1, 1)).save()
     elif change == "milestone":
         Milestone.objects.create(code="M1", sector=world.telecom, org_unit=world.province, title="Một việc",
                                  due=date(2020, 6, 30))

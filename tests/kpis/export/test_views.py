@@ -297,25 +297,46 @@ def test_a_leader_exports_the_demo_2020_report_in_one_click(client, demo, monkey
 # --- the document settings in the admin ----------------------------------------------------
 
 
-def test_an_admin_edits_the_one_document_settings_record(client, world):
+def _settings_post(**fields):
+    return {"org_unit": "", "valid_from": "", "valid_to": "", "parent_agency": "UBND TỈNH MẪU",
+            "issuing_agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "document_symbol": "BC-SKHCN", "document_number": "",
+            "place": "Mẫu", "signer_authority": "", "signer_title": "GIÁM ĐỐC", "signer_name": "",
+            "recipients": "Lưu: VT.", **fields}
+
+
+def test_an_admin_lists_the_document_settings_with_their_periods(client, world):
     from kpis.models import DocumentSettings
 
     client.force_login(world.users.admin)
-    response = client.get(reverse("admin:kpis_documentsettings_changelist"))
-    assert response.status_code == 302 and response["Location"] == reverse("admin:kpis_documentsettings_add")
-    form = client.get(response["Location"])
+    add = reverse("admin:kpis_documentsettings_add")
+    form = client.get(add)
     assert form.status_code == 200 and "Cơ quan ban hành" in form.content.decode()
-    saved = client.post(response["Location"], {
-        "parent_agency": "UBND TỈNH MẪU", "issuing_agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
-        "document_symbol": "BC-SKHCN", "document_number": "", "place": "Mẫu", "signer_authority": "",
-        "signer_title": "GIÁM ĐỐC", "signer_name": "", "recipients": "Lưu: VT."})
-    assert saved.status_code == 302
-    row = DocumentSettings.objects.get()
-    assert row.pk == 1 and row.issuing_agency == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
-    assert client.get(reverse("admin:kpis_documentsettings_changelist"))["Location"] == reverse(
-        "admin:kpis_documentsettings_change", args=[1])
-    assert client.get(reverse("admin:kpis_documentsettings_add")).status_code == 403  # only one record
+    assert client.post(add, _settings_post(org_unit=world.province.pk, valid_from="2021-01-01",
+                                           valid_to="2025-02-28",
+                                           issuing_agency="SỞ THÔNG TIN VÀ TRUYỀN THÔNG")).status_code == 302
+    assert client.post(add, _settings_post(org_unit=world.province.pk, valid_from="2025-03-01")).status_code == 302
+    listing = client.get(reverse("admin:kpis_documentsettings_changelist")).content.decode()
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in listing and "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in listing
+    assert "28/02/2025" in listing or "28 tháng 2 năm 2025" in listing or "Feb. 28, 2025" in listing
+    assert DocumentSettings.objects.count() == 2
     assert client.get(reverse("admin:kpis_exportjob_changelist")).status_code == 200
+
+
+def test_the_admin_refuses_an_overlapping_period_with_a_message(client, world):
+    from kpis.models import DocumentSettings
+
+    client.force_login(world.users.admin)
+    add = reverse("admin:kpis_documentsettings_add")
+    client.post(add, _settings_post(org_unit=world.province.pk, valid_from="2021-01-01", valid_to="2025-06-30",
+                                    issuing_agency="SỞ THÔNG TIN VÀ TRUYỀN THÔNG"))
+    refused = client.post(add, _settings_post(org_unit=world.province.pk, valid_from="2025-03-01"))
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "trùng với thiết lập" in page and "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in page and "30/06/2025" in page
+    assert DocumentSettings.objects.count() == 1
+    # Another unit's rows, or the same unit after the first period ends, are fine.
+    assert client.post(add, _settings_post(org_unit=world.d1.pk, valid_from="2025-03-01")).status_code == 302
+    assert client.post(add, _settings_post(org_unit=world.province.pk, valid_from="2025-07-01")).status_code == 302
 
 
 def test_leaders_cannot_change_the_document_settings(client, world):
