@@ -122,11 +122,11 @@ def env_base_url(name: str, default: str | None) -> str | None:
 
 
 def env_days(name: str, default: list[int]) -> list[int]:
-    """Whole numbers of days, comma separated (``7,1``); empty turns the feature off with ``none``."""
+    """Whole numbers of days, comma separated (``7,1``); ``off`` for none."""
     value = env_str(name)
     if value is None:
         return default
-    if value.lower() == "none":
+    if value.lower() == "off":
         return []
     days = []
     for item in value.split(","):

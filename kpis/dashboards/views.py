@@ -102,7 +102,8 @@ def _problem_response(request: HttpRequest, problem: Problem, version=None) -> H
 def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...],
                allowed: bool | None = None, key_extra=None) -> HttpResponse:
     """``params``: every query parameter ``build`` reads; the others are dropped
-    before it runs, so they cannot vary the cached page (see cache.py)."""
+    before it runs, so they cannot vary the cached page (see cache.py).
+    ``key_extra(request)``: what else the page depends on, for its cache key."""
     denied = _denied(request, can_see_dashboards(request.user) if allowed is None else allowed)
     if denied:
         return denied
@@ -121,7 +122,7 @@ def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...
         return _problem_response(request, Problem(400, _("Trang này không có bảng để tải về"), [
             _("Hãy mở trang của một lĩnh vực hoặc một chỉ tiêu để tải bảng số liệu.")]), version)
     request.GET = page_query(request, params)
-    key = page_key(page, version, request, *([str(key_extra())] if key_extra else []))
+    key = page_key(page, version, request, *(key_extra(request) if key_extra else ()))
     fragment = cache.get(key)
     if fragment is None:
         fragment = build(request, None)
@@ -365,7 +366,12 @@ def completeness(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "completeness", _build_completeness,
                       params=FILTER_PARAMS + table_params() + table_params("rates-", paginate=False)
                       + table_params("c1-") + table_params("c2-"),
-                      allowed=can_see_completeness(request.user), key_extra=reminders_version)
+                      allowed=can_see_completeness(request.user), key_extra=_reminders_key)
+
+
+def _reminders_key(request) -> tuple[str, ...]:
+    """Staff see who was reminded when: a new reminder shows at once (one more query, for them only)."""
+    return (f"r{reminders_version()}",) if role_variant(request.user) == "staff" else ()
 
 
 def _build_completeness(request, export):
