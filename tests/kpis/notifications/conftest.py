@@ -1,5 +1,6 @@
 import pytest
 
+from tests.kpis.export.conftest import eager_tasks, media_root  # noqa: F401 (the export tests' fixtures)
 from tests.smtp import SmtpServer
 
 
@@ -34,21 +35,6 @@ def smtp_down(mail_settings):
     mail_settings.EMAIL_PORT = server.port
     yield server
     server.stop()
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def eager_tasks(settings, monkeypatch):
-    """Tasks in-process, as without REDIS_URL (a retry runs again at once)."""
-    from portal.celery import app as celery_app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture
