@@ -946,7 +946,7 @@ class SummarySending(models.Model):
     trigger = models.CharField(_("lý do gửi"), max_length=16, choices=SendingTrigger.choices)
     status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
-    error = models.TextField(_("lỗi lần thử gần nhất"), blank=True)
+    error = models.TextField(_("lý do của lần gửi lỗi gần nhất"), blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     attempted_at = models.DateTimeField(_("thử gửi lần cuối"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("gửi được lúc"), null=True, blank=True)

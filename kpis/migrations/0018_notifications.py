@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('trigger', models.CharField(choices=[('approved', 'Số liệu đã duyệt đủ'), ('scheduled', 'Theo lịch của quản trị'), ('command', 'Lệnh send_summary')], max_length=16, verbose_name='lý do gửi')),
                 ('status', models.CharField(choices=[('queued', 'Đang chờ gửi'), ('delivered', 'Đã gửi'), ('failed', 'Gửi lỗi')], default='queued', max_length=16, verbose_name='trạng thái')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='số lần thử')),
-                ('error', models.TextField(blank=True, verbose_name='lỗi lần thử gần nhất')),
+                ('error', models.TextField(blank=True, verbose_name='lý do của lần gửi lỗi gần nhất')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
                 ('attempted_at', models.DateTimeField(blank=True, null=True, verbose_name='thử gửi lần cuối')),
                 ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='gửi được lúc')),

@@ -80,3 +80,11 @@ def test_a_forged_or_damaged_link_unsubscribes_nobody(world, leader, client):
         response = client.post(reverse("summary_mail:unsubscribe", args=[bad]))
         assert response.status_code == 400 and "không hợp lệ" in response.content.decode()
     assert SummarySubscription.objects.exists()
+
+
+def test_the_admin_links_to_the_page_for_those_who_may_subscribe(world, client):
+    link = f'href="{reverse("summary_mail:list")}"'
+    client.force_login(world.users.leader)
+    assert link in client.get(reverse("admin:index")).content.decode()
+    client.force_login(world.users.viewer)
+    assert link not in client.get(reverse("admin:index")).content.decode()
