@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kpis.export.selectors import unit_full_name
 from kpis.export.services import summary_document, summary_export_validate
 from kpis.models import (
     ExportFormat,
@@ -114,6 +115,9 @@ def summary_message(*, org_unit: OrgUnit, year: int, to: str, pdf: bytes,
     """In the portal's language, like the report it carries."""
     with translation.override(settings.LANGUAGE_CODE):
         context = {"unit": org_unit, "year": year, "site_url": site_url("/"),
+                   # "Tỉnh Hậu Giang" in the subject, "tỉnh Hậu Giang" in a sentence, as the report writes it.
+                   "unit_title": unit_full_name(org_unit),
+                   "unit_in_sentence": unit_full_name(org_unit, in_sentence=True),
                    "unit_url": site_url(reverse("kpis:unit", args=[org_unit.code]) + f"?year={year}"),
                    "unsubscribe_url": unsubscribe_url(subscription) if subscription else None}
         subject = " ".join(render_to_string("kpis/mail/summary_subject.txt", context).split())

@@ -34,7 +34,7 @@ def test_the_summary_is_mailed_with_the_pdf_and_a_link(world, figures, smtp):
     [(name, pdf)] = attachments(message)
     assert name == "bao-cao-P-2020.pdf" and pdf.startswith(b"%PDF")
     text = body(message)
-    assert "báo cáo tổng hợp các chỉ tiêu chuyển đổi số năm 2020 của Tỉnh Mẫu" in text
+    assert "báo cáo tổng hợp các chỉ tiêu chuyển đổi số năm 2020 của tỉnh Mẫu" in text
     assert "https://chitieu.example.gov.vn/units/P/?year=2020" in text
     assert "Huỷ đăng ký" not in text and message["List-Unsubscribe"] is None  # nobody subscribed
     sendings = SummarySending.objects.order_by("email")

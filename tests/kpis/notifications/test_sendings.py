@@ -51,7 +51,10 @@ def test_the_summary_goes_out_when_the_last_report_of_the_year_is_approved(
     assert message["Subject"].strip() == "Báo cáo tổng hợp chỉ tiêu chuyển đổi số năm 2020 — Huyện Một"
     [(name, pdf)] = attachments(message)
     assert name == "bao-cao-P-D1-2020.pdf" and pdf.startswith(b"%PDF")
-    assert "https://chitieu.example.gov.vn/mail/unsubscribe/" in body(message)
+    text = body(message)
+    assert "báo cáo tổng hợp các chỉ tiêu chuyển đổi số năm 2020 của huyện Một" in text
+    assert "vì đã đăng ký nhận báo cáo tổng hợp của huyện Một trên cổng" in text
+    assert "https://chitieu.example.gov.vn/mail/unsubscribe/" in text
     assert message["List-Unsubscribe"].strip().startswith("<https://chitieu.example.gov.vn/mail/unsubscribe/")
     sending = SummarySending.objects.get()
     assert (sending.subscription, sending.year, sending.trigger, sending.status, sending.attempts) == (
