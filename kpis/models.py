@@ -928,3 +928,168 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+# --- Mail: summary subscriptions and report reminders (issue 14) ---------------------------------
+
+
+class PeriodKind(models.TextChoices):
+    """The periods a summary is mailed for. Half-years come with issue 13's periods."""
+
+    YEAR = "year", _("Năm")
+
+
+class SummarySubscription(models.Model):
+    """A user who wants the summary of a unit mailed for each period once its
+    figures are approved (or on the date an administrator sets)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE,
+                             related_name="summary_subscriptions")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(_("kỳ"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    created_at = models.DateTimeField(_("đăng ký lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đăng ký nhận báo cáo")
+        verbose_name_plural = _("đăng ký nhận báo cáo")
+        ordering = ["org_unit__code", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_unit", "period_kind"], name="subscription_unique"),
+            models.CheckConstraint(condition=Q(period_kind__in=PeriodKind.values), name="subscription_period_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.org_unit.code} ({self.get_period_kind_display()})"
+
+
+class SummarySchedule(models.Model):
+    """A date set by an administrator on which every subscriber of the unit
+    gets the year's summary, whether or not all its reports are approved."""
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    send_on = models.DateField(_("ngày gửi"))
+
+    class Meta:
+        verbose_name = _("lịch gửi báo cáo")
+        verbose_name_plural = _("lịch gửi báo cáo")
+        ordering = ["-year", "org_unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year"], name="summary_schedule_unique"),
+            models.CheckConstraint(condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR),
+                                   name="summary_schedule_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit.code} {self.year}: {self.send_on:%d/%m/%Y}"
+
+
+class MailStatus(models.TextChoices):
+    QUEUED = "queued", _("Đang chờ gửi")
+    DELIVERED = "delivered", _("Đã gửi")
+    FAILED = "failed", _("Gửi lỗi")
+
+
+class SendingTrigger(models.TextChoices):
+    APPROVED = "approved", _("Số liệu đã duyệt đủ")
+    SCHEDULED = "scheduled", _("Theo lịch của quản trị")
+    COMMAND = "command", _("Lệnh send_summary")
+
+
+class SummarySending(models.Model):
+    """One summary mailed (or being mailed) to one address. A subscription's
+    sending for a period is one row, retried in place: it is never sent twice."""
+
+    subscription = models.ForeignKey(SummarySubscription, verbose_name=_("đăng ký"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="sendings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    email = models.CharField(_("địa chỉ thư"), max_length=254)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(_("kỳ"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    trigger = models.CharField(_("lý do gửi"), max_length=16, choices=SendingTrigger.choices)
+    status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    error = models.TextField(_("lý do của lần gửi lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    attempted_at = models.DateTimeField(_("thử gửi lần cuối"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("gửi được lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt gửi báo cáo")
+        verbose_name_plural = _("lượt gửi báo cáo")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_kind", "year"], name="sending_once_per_period",
+                                    condition=Q(subscription__isnull=False)),
+            models.CheckConstraint(condition=Q(status__in=MailStatus.values), name="sending_status_known"),
+            models.CheckConstraint(condition=~Q(status=MailStatus.DELIVERED) | Q(delivered_at__isnull=False),
+                                   name="sending_delivered_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.org_unit.code} {self.year} ({self.get_status_display()})"
+
+
+class ReportDueDate(models.Model):
+    """When a year's reports are due: for one sector, or (no sector) for every
+    sector without a row of its own. Issue 13 generalises this to periods."""
+
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+", help_text=_("Để trống: mọi lĩnh vực không có hạn riêng."))
+    year = models.PositiveSmallIntegerField(_("báo cáo năm"))
+    due_on = models.DateField(_("hạn nộp"))
+
+    class Meta:
+        verbose_name = _("hạn nộp báo cáo")
+        verbose_name_plural = _("hạn nộp báo cáo")
+        ordering = ["-year", "sector__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sector", "year"], name="due_date_unique",
+                                    condition=Q(sector__isnull=False)),
+            models.UniqueConstraint(fields=["year"], name="due_date_unique_all_sectors",
+                                    condition=Q(sector__isnull=True)),
+            models.CheckConstraint(condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR),
+                                   name="due_date_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        sector = self.sector.name if self.sector_id else _("mọi lĩnh vực")
+        return f"{self.year} – {sector}: {self.due_on:%d/%m/%Y}"
+
+
+class ReminderKind(models.TextChoices):
+    TO_SUBMIT = "to_submit", _("Nhắc nộp báo cáo")
+    TO_APPROVE = "to_approve", _("Báo cáo chờ duyệt")
+
+
+class Reminder(models.Model):
+    """One report someone was reminded of, on one day (a mail lists several)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người được nhắc"), on_delete=models.CASCADE,
+                             related_name="+")
+    kind = models.CharField(_("loại"), max_length=16, choices=ReminderKind.choices)
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    due_on = models.DateField(_("hạn nộp"))
+    sent_on = models.DateField(_("ngày nhắc"))
+    status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices)
+    error = models.TextField(_("lỗi"), blank=True)
+    at = models.DateTimeField(_("thời điểm"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lượt nhắc báo cáo")
+        verbose_name_plural = _("lượt nhắc báo cáo")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "sector", "org_unit", "year", "sent_on"],
+                                    name="reminder_once_a_day"),
+            models.CheckConstraint(condition=Q(status__in=MailStatus.values), name="reminder_status_known"),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_known"),
+        ]
+        indexes = [models.Index(fields=["year", "org_unit"], name="reminder_year_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.sector.code} {self.org_unit.code} {self.year} {self.sent_on:%d/%m/%Y}"

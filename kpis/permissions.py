@@ -301,3 +301,37 @@ def can_manage_own_api_tokens(user: User) -> bool:
     session has already passed the second factor if the role requires one
     (SecondFactorMiddleware), so a token never opens what the password alone may not."""
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def can_subscribe_summary(user: User | None) -> bool:
+    """Whoever may export the summary may have it mailed (and sees the page for it)."""
+    return can_export_summary(user)
+
+
+def user_ids_with_permission(permission: str) -> set[int]:
+    """Active users who hold ``permission`` through a group or directly, or are
+    superusers (one query): who may act on a reminder."""
+    from django.contrib.auth import get_user_model
+
+    app_label, codename = permission.split(".")
+    return set(get_user_model().objects.filter(is_active=True).filter(
+        Q(is_superuser=True)
+        | Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
+        | Q(user_permissions__content_type__app_label=app_label, user_permissions__codename=codename)
+    ).values_list("pk", flat=True).distinct())
+
+
+def assignment_covers(assignment: Assignment, *, sector_id: int, org_unit_id: int,
+                      below: dict[int, set[int]]) -> bool:
+    """Whether an assignment reaches a sector's report at a unit; ``below``: each
+    unit's descendants (``org_unit_descendant_ids`` per assigned unit)."""
+    if assignment.sector_id is not None and assignment.sector_id != sector_id:
+        return False
+    if assignment.org_unit_id == org_unit_id:
+        return True
+    return assignment.include_descendants and org_unit_id in below.get(assignment.org_unit_id, set())
+
+
+def can_resend_mail(user: User) -> bool:
+    """Re-sending a failed summary is for system administrators (it mails people again)."""
+    return user.is_authenticated and user.is_active and user.is_superuser

@@ -52,3 +52,31 @@ def accounts_idle_disable_task() -> int:
 @shared_task(name="kpis.audit_prune", acks_late=True)
 def audit_prune_task() -> int:
     return audit_prune()
+
+
+@shared_task(name="kpis.summary_mails_due", acks_late=True)
+def summary_mails_due_task() -> int:
+    from kpis.services.mail import summary_mails_due
+
+    return len(summary_mails_due())
+
+
+@shared_task(name="kpis.summary_mail_send", bind=True, acks_late=True, max_retries=None)
+def summary_mail_send_task(self, sending_id: int) -> str:
+    """One attempt; a failure with attempts left comes back after the back-off."""
+    from kpis.services.mail import summary_mail_send
+
+    outcome = summary_mail_send(sending_id=sending_id)
+    if outcome is None:
+        return "missing"
+    # In-process (no broker, `make run`) a retry would wait inside the caller: beat's sweep retries instead.
+    if outcome.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.sending.status
+
+
+@shared_task(name="kpis.reminders_send", acks_late=True)
+def reminders_send_task() -> int:
+    from kpis.services.reminders import reminders_send
+
+    return reminders_send()

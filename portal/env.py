@@ -85,3 +85,53 @@ def env_rate(name: str, default: str) -> str:
             f"(periods: {', '.join(sorted(_RATE_PERIODS))})."
         )
     return value
+
+
+def env_mail_address(name: str, default: str) -> str:
+    """A sender address, bare or with a display name: ``Cổng chỉ tiêu <no-reply@tinh.gov.vn>``."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = env_str(name, default)
+    _display, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a mail address; write it like no-reply@example.gov.vn "
+            "or \"Name <no-reply@example.gov.vn>\"."
+        ) from None
+    return value
+
+
+def env_base_url(name: str, default: str | None) -> str | None:
+    """The site's public address, ``https://host[:port][/prefix]``, without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    value = env_str(name, default)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not the site's address; write it like https://chitieu.example.gov.vn."
+        )
+    return value.rstrip("/")
+
+
+def env_days(name: str, default: list[int]) -> list[int]:
+    """Whole numbers of days, comma separated (``7,1``); ``off`` for none."""
+    value = env_str(name)
+    if value is None:
+        return default
+    if value.lower() == "off":
+        return []
+    days = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item.isdigit():
+            raise ImproperlyConfigured(f"{name}={value!r}: {item!r} is not a whole number of days (e.g. 7,1).")
+        days.append(int(item))
+    return sorted(set(days), reverse=True)

@@ -11,7 +11,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.cache import redis_database, redis_host, redis_url_with_database
-from portal.env import env_bool, env_header_value, env_int, env_list, env_rate, env_str
+from portal.env import (
+    env_base_url,
+    env_bool,
+    env_days,
+    env_header_value,
+    env_int,
+    env_list,
+    env_mail_address,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -218,6 +228,34 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# Mail (docs/notifications.md): summaries to subscribers and reminders to staff.
+# Without EMAIL_HOST a DEBUG run prints mails on the console instead of sending them.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+if EMAIL_PORT > 65535:
+    raise ImproperlyConfigured(f"EMAIL_PORT={EMAIL_PORT} is not a port number (1–65535).")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+if EMAIL_HOST_USER and not EMAIL_HOST_PASSWORD:
+    raise ImproperlyConfigured("EMAIL_HOST_USER is set without EMAIL_HOST_PASSWORD.")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A server that does not answer must not hold a worker for minutes.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_mail_address("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = ("django.core.mail.backends.console.EmailBackend" if DEBUG and EMAIL_HOST is None
+                 else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = EMAIL_HOST or "localhost"
+# The site's address as people reach it, for the links in mails (no request to ask).
+PORTAL_BASE_URL = env_base_url("PORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+# A failed sending is retried MAIL_RETRY_MAX times in all, waiting MAIL_RETRY_BASE_SECONDS,
+# then twice that, and so on; afterwards it stays failed until an administrator re-sends it.
+MAIL_RETRY_MAX = env_int("MAIL_RETRY_MAX", 6, minimum=1)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 300, minimum=1)
+# Reminders: so many days before and after a report's due date (ReportDueDate in the admin).
+REMINDER_DAYS_BEFORE = env_days("REMINDER_DAYS_BEFORE", [7, 1])
+REMINDER_DAYS_AFTER = env_days("REMINDER_DAYS_AFTER", [1, 7, 14])
+
 # Without REDIS_URL tasks run in-process, so `make run` needs no broker.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -372,4 +410,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-old-exports": {"task": "kpis.exports_prune", "schedule": crontab(hour=3, minute=30)},
     "nightly-idle-accounts": {"task": "kpis.accounts_idle_disable", "schedule": crontab(hour=1, minute=30)},
     "nightly-audit-prune": {"task": "kpis.audit_prune", "schedule": crontab(hour=3, minute=30)},
+    # Summaries whose year is approved, or whose date an administrator set, to subscribers.
+    "summary-mails": {"task": "kpis.summary_mails_due", "schedule": crontab(minute="*/15")},
+    # Reminders in office hours; a run finds what an earlier run of the day could not deliver.
+    "report-reminders": {"task": "kpis.reminders_send", "schedule": crontab(minute=5, hour="7-17")},
 }

@@ -9,6 +9,7 @@ urlpatterns = [
     # Before the admin's own URLs: its catch-all would answer these paths first.
     path("admin/second-factor/", include("kpis.second_factor.urls")),
     path("admin/api-tokens/", include("kpis.api_tokens.urls")),
+    path("mail/", include("kpis.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kpis.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

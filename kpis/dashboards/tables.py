@@ -450,9 +450,17 @@ class SectorRateTable(BaseTable):
         orderable = False
 
 
-def chase_records(chases, *, year: int) -> list[dict]:
+def _reminded_text(reminders) -> str:
+    return "; ".join(
+        f"{r.who} {r.sent_on:%d/%m/%Y}" + ("" if r.delivered else " " + str(_("(gửi lỗi)"))) for r in reminders)
+
+
+def chase_records(chases, *, year: int, reminded: dict | None = None) -> list[dict]:
+    """``reminded``: (unit, sector) → who was reminded when (staff only see it)."""
+    reminded = reminded or {}
     return [{"unit_name": c.unit.name, "code": c.unit.code, "sector": c.sector.name, "status": c.status,
-             "report_id": c.report_id, "link": url_with("kpis:unit", c.unit.code, year=year)} for c in chases]
+             "report_id": c.report_id, "link": url_with("kpis:unit", c.unit.code, year=year),
+             "reminded": _reminded_text(reminded.get((c.unit.id, c.sector.id), []))} for c in chases]
 
 
 class ChaseTable(BaseTable):
@@ -460,6 +468,7 @@ class ChaseTable(BaseTable):
     unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     status = BadgeColumn(verbose_name=_("Trạng thái"), badge=p.report_badge)
+    reminded = tables.Column(verbose_name=_("Đã nhắc (ai, ngày)"), default="—")
 
 
 # --- sectors --------------------------------------------------------------------

@@ -29,6 +29,7 @@ from kpis.dashboards.cache import (
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
+from kpis.notifications.selectors import reminders_of, reminders_version
 from kpis.permissions import can_export_summary, can_see_completeness, can_see_dashboards
 
 # Where a page's per-user actions (the export button) go, between its cached head and body.
@@ -99,9 +100,10 @@ def _problem_response(request: HttpRequest, problem: Problem, version=None) -> H
 
 
 def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...],
-               allowed: bool | None = None) -> HttpResponse:
+               allowed: bool | None = None, key_extra=None) -> HttpResponse:
     """``params``: every query parameter ``build`` reads; the others are dropped
-    before it runs, so they cannot vary the cached page (see cache.py)."""
+    before it runs, so they cannot vary the cached page (see cache.py).
+    ``key_extra(request)``: what else the page depends on, for its cache key."""
     denied = _denied(request, can_see_dashboards(request.user) if allowed is None else allowed)
     if denied:
         return denied
@@ -120,7 +122,7 @@ def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...
         return _problem_response(request, Problem(400, _("Trang này không có bảng để tải về"), [
             _("Hãy mở trang của một lĩnh vực hoặc một chỉ tiêu để tải bảng số liệu.")]), version)
     request.GET = page_query(request, params)
-    key = page_key(page, version, request)
+    key = page_key(page, version, request, *(key_extra(request) if key_extra else ()))
     fragment = cache.get(key)
     if fragment is None:
         fragment = build(request, None)
@@ -366,7 +368,12 @@ def completeness(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "completeness", _build_completeness,
                       params=FILTER_PARAMS + table_params() + table_params("rates-", paginate=False)
                       + table_params("c1-") + table_params("c2-"),
-                      allowed=can_see_completeness(request.user))
+                      allowed=can_see_completeness(request.user), key_extra=_reminders_key)
+
+
+def _reminders_key(request) -> tuple[str, ...]:
+    """Staff see who was reminded when: a new reminder shows at once (one more query, for them only)."""
+    return (f"r{reminders_version()}",) if role_variant(request.user) == "staff" else ()
 
 
 def _build_completeness(request, export):
@@ -382,10 +389,16 @@ def _build_completeness(request, export):
         _export(table, export, f"tien-do-bao-cao_{data.unit.code}_{data.year}")
     rates = _configure(request, t.SectorRateTable(t.rate_records(data), prefix="rates-",
                                                   caption=_("Tỷ lệ theo lĩnh vực")), paginate=False)
-    to_submit = _configure(request, t.ChaseTable(t.chase_records(data.to_submit, year=data.year), prefix="c1-",
-                                                 caption=_("Chưa gửi báo cáo")), per_page=10)
-    to_approve = _configure(request, t.ChaseTable(t.chase_records(data.to_approve, year=data.year), prefix="c2-",
-                                                  caption=_("Đang chờ duyệt")), per_page=10)
+    # Who was reminded is about people: staff only (the page may be public).
+    reminded = reminders_of([row.unit.id for row in data.rows], data.year) if staff else {}
+    hidden = () if staff else ("reminded",)
+    to_submit = _configure(request, t.ChaseTable(t.chase_records(data.to_submit, year=data.year, reminded=reminded),
+                                                 prefix="c1-", caption=_("Chưa gửi báo cáo"), exclude=hidden),
+                           per_page=10)
+    to_approve = _configure(request, t.ChaseTable(t.chase_records(data.to_approve, year=data.year,
+                                                                  reminded=reminded),
+                                                  prefix="c2-", caption=_("Đang chờ duyệt"), exclude=hidden),
+                            per_page=10)
     context = {"data": data, "table": table, "rates": rates, "to_submit": to_submit, "to_approve": to_approve,
                "legend": p.report_legend(),
                "year_choices": _year_choices(scope.unit, data.years, data.year),

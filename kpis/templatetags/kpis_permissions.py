@@ -21,3 +21,8 @@ def sees_admin_links(user) -> bool:
 @register.filter
 def may_manage_api_tokens(user) -> bool:
     return permissions.can_manage_own_api_tokens(user)
+
+
+@register.filter
+def may_subscribe_summary(user) -> bool:
+    return permissions.can_subscribe_summary(user)

@@ -46,6 +46,15 @@ def test_debug_runs_without_a_secret_key_on_sqlite_with_in_process_tasks():
     ("API_THROTTLE_USER", "lots", "is not a rate"),
     ("ALLOW_SELF_APPROVAL", "sometimes", "is not a boolean"),
     ("AUDIT_RETENTION_DAYS", "30", "AUDIT_RETENTION_DAYS=30 must be at least 90"),
+    ("EMAIL_PORT", "smtp", "EMAIL_PORT='smtp' is not a whole number"),
+    ("EMAIL_PORT", "70000", "EMAIL_PORT=70000 is not a port number"),
+    ("EMAIL_USE_TLS", "starttls", "is not a boolean"),
+    ("EMAIL_HOST_USER", "chitieu", "EMAIL_HOST_USER is set without EMAIL_HOST_PASSWORD"),
+    ("DEFAULT_FROM_EMAIL", "no-reply", "DEFAULT_FROM_EMAIL='no-reply' is not a mail address"),
+    ("PORTAL_BASE_URL", "chitieu.example.gov.vn", "is not the site's address"),
+    ("PORTAL_BASE_URL", "ftp://chitieu.example.gov.vn", "is not the site's address"),
+    ("MAIL_RETRY_MAX", "0", "MAIL_RETRY_MAX=0 must be at least 1"),
+    ("REMINDER_DAYS_BEFORE", "7,một", "'một' is not a whole number of days"),
 ])
 def test_bad_values_stop_the_process(name, value, message):
     env = {"DEBUG": "true", name: value}
@@ -85,3 +94,21 @@ def test_account_settings_come_from_the_environment():
 def test_cool_off_in_minutes_and_hours_together_is_refused():
     result = start(DEBUG="true", AXES_COOLOFF_MINUTES="30", AXES_COOLOFF_HOURS="1")
     assert result.returncode != 0 and "not both" in result.stderr
+
+
+def test_mail_settings_are_read_from_the_environment():
+    code = ("import django; django.setup(); from django.conf import settings as s;"
+            "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL, s.PORTAL_BASE_URL,"
+            " s.REMINDER_DAYS_BEFORE, s.REMINDER_DAYS_AFTER, s.EMAIL_BACKEND, sep='|')")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "PORTAL_", "REMINDER_"))}
+    clean.update(DJANGO_SETTINGS_MODULE="portal.settings", DEBUG="false", SECRET_KEY="x" * 50,
+                 EMAIL_HOST="smtp.example.gov.vn", EMAIL_PORT="587", EMAIL_USE_TLS="true",
+                 DEFAULT_FROM_EMAIL="Cổng chỉ tiêu <no-reply@example.gov.vn>",
+                 PORTAL_BASE_URL="https://chitieu.example.gov.vn/", REMINDER_DAYS_BEFORE="1,7",
+                 REMINDER_DAYS_AFTER="off")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split("|") == [
+        "smtp.example.gov.vn", "587", "True", "Cổng chỉ tiêu <no-reply@example.gov.vn>",
+        "https://chitieu.example.gov.vn", "[7, 1]", "[]", "django.core.mail.backends.smtp.EmailBackend"]

@@ -181,6 +181,40 @@ def _access_failure_log(w):
                                            http_accept="", path_info="/admin/login/")
 
 
+def _subscription(w):
+    from kpis.models import SummarySubscription
+
+    return SummarySubscription.objects.create(user=w.users.leader, org_unit=w.d1)
+
+
+def _summary_schedule(w):
+    from kpis.models import SummarySchedule
+
+    return SummarySchedule.objects.create(org_unit=w.province, year=2020, send_on=date(2021, 1, 20))
+
+
+def _due_date(w):
+    from kpis.models import ReportDueDate
+
+    return ReportDueDate.objects.create(year=2020, sector=w.telecom, due_on=date(2021, 1, 15))
+
+
+def _summary_sending(w):
+    from kpis.models import MailStatus, SendingTrigger, SummarySending
+
+    return SummarySending.objects.create(email="lanhdao@example.gov.vn", org_unit=w.province, year=2020,
+                                         trigger=SendingTrigger.COMMAND, status=MailStatus.FAILED, attempts=1,
+                                         error="550")
+
+
+def _reminder(w):
+    from kpis.models import MailStatus, Reminder, ReminderKind
+
+    return Reminder.objects.create(user=w.users.staff, kind=ReminderKind.TO_SUBMIT, sector=w.telecom,
+                                   org_unit=w.d1, year=2020, due_on=date(2021, 1, 15), sent_on=date(2021, 1, 8),
+                                   status=MailStatus.DELIVERED)
+
+
 SAMPLES: dict[str, Sample] = {
     "kpis.indicator": Sample(_indicator, change={"name": SPAM}, add={"code": "MATRIX_NEW"}),
     "kpis.orgunit": Sample(_org_unit, change={"name": SPAM}, add={"code": "P-D10"}),
@@ -206,6 +240,11 @@ SAMPLES: dict[str, Sample] = {
                                     add={"valid_from": "2020-01-01", "valid_to": "2020-12-31"}),
     "kpis.exportjob": Sample(_export_job),
     "kpis.auditevent": Sample(_audit_event),
+    "kpis.summarysubscription": Sample(_subscription),
+    "kpis.summaryschedule": Sample(_summary_schedule, change={"send_on": "2021-02-01"}, add={"year": "2021"}),
+    "kpis.reportduedate": Sample(_due_date, change={"due_on": "2021-02-01"}, add={"year": "2021"}),
+    "kpis.summarysending": Sample(_summary_sending),
+    "kpis.reminder": Sample(_reminder),
     "axes.accessattempt": Sample(_access_attempt),
     "axes.accesslog": Sample(_access_log),
     "axes.accessfailurelog": Sample(_access_failure_log),

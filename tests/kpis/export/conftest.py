@@ -38,8 +38,10 @@ def eager_tasks(settings, monkeypatch):
     """Tasks in-process, as without REDIS_URL, even on a run with Redis."""
     from portal.celery import app as celery_app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The app's configuration is read from the settings the first time it is used: patched first,
+    # it keeps (and restores) the real value, not the overridden one, for the tests after this one.
     monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 def assert_test_database() -> None:

@@ -1,0 +1,74 @@
+"""Admin for mail: who subscribes to which summary, the dates an
+administrator sets (summaries, report due dates), and the read-only records
+of every sending and reminder."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kpis.admin.audit import AuditedAdmin
+from kpis.admin.readonly import ReadOnlyAdminMixin
+from kpis.models import Reminder, ReportDueDate, SummarySchedule, SummarySending, SummarySubscription
+from kpis.permissions import can_resend_mail
+from kpis.services.mail import summary_sending_resend
+
+
+@admin.register(SummarySubscription)
+class SummarySubscriptionAdmin(admin.ModelAdmin):
+    """Users subscribe on their own page (the permission is checked there);
+    here an administrator sees them all and may remove one."""
+
+    list_display = ("user", "org_unit", "period_kind", "created_at")
+    list_filter = ("period_kind",)
+    list_select_related = ("user", "org_unit")
+    search_fields = ("user__username", "user__email", "org_unit__code", "org_unit__name")
+    readonly_fields = ("user", "org_unit", "period_kind", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SummarySchedule)
+class SummaryScheduleAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ("org_unit", "year", "send_on")
+    list_filter = ("year",)
+    list_select_related = ("org_unit",)
+
+
+@admin.register(ReportDueDate)
+class ReportDueDateAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ("year", "sector", "due_on")
+    list_filter = ("year",)
+    list_select_related = ("sector",)
+
+
+@admin.register(SummarySending)
+class SummarySendingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "email", "org_unit", "year", "trigger", "status", "attempts", "delivered_at")
+    list_filter = ("status", "trigger", "year")
+    list_select_related = ("org_unit",)
+    search_fields = ("email", "org_unit__code")
+    readonly_fields = [field.name for field in SummarySending._meta.fields]
+    actions = ["resend"]
+
+    @admin.action(description=_("Gửi lại các thư bị lỗi"), permissions=["resend"])
+    def resend(self, request, queryset):
+        count = sum(summary_sending_resend(sending=sending) for sending in queryset)
+        self.message_user(request, ngettext("Đã xếp %(n)s thư vào hàng đợi gửi lại.",
+                                            "Đã xếp %(n)s thư vào hàng đợi gửi lại.", count) % {"n": count},
+                          messages.SUCCESS)
+
+    def has_resend_permission(self, request) -> bool:
+        return can_resend_mail(request.user)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("sent_on", "user", "kind", "sector", "org_unit", "year", "due_on", "status")
+    list_filter = ("kind", "status", "year", "sector")
+    list_select_related = ("user", "sector", "org_unit")
+    search_fields = ("user__username", "org_unit__code")
+    readonly_fields = [field.name for field in Reminder._meta.fields]
