@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
@@ -205,9 +206,13 @@ def unit_by_code(code: str) -> OrgUnit | None:
 
 
 def default_unit() -> OrgUnit | None:
-    """The top of the tree (a country before a province when there are several). One query."""
-    return (OrgUnit.objects.select_related("parent").filter(parent__isnull=True)
-            .order_by(_LEVEL_RANK, "code").first())
+    """The home unit (setting PORTAL_HOME_UNIT) when it exists, else the top of the tree (a country
+    before a province when there are several). One query."""
+    home = settings.PORTAL_HOME_UNIT
+    return (OrgUnit.objects.select_related("parent__parent__parent")
+            .filter(Q(code=home) | Q(parent__isnull=True) if home else Q(parent__isnull=True))
+            .order_by(Case(When(code=home or "", then=Value(0)), default=Value(1)), _LEVEL_RANK, "code")
+            .first())
 
 
 def ancestors_of(unit: OrgUnit) -> list[UnitView]:
@@ -266,9 +271,14 @@ def unit_years(unit: OrgUnit) -> Counter:
 
 
 def site_identity() -> dict:
-    """The name the header shows: the top unit's name when the tree has one top. One query."""
-    roots = list(OrgUnit.objects.filter(parent__isnull=True).order_by("code")[:2])
-    return {"place": p.localized(roots[0]) if len(roots) == 1 else ""}
+    """The name the header shows: the home unit's (setting PORTAL_HOME_UNIT) when it exists, else the
+    top unit's when the tree has one top. One query."""
+    home = settings.PORTAL_HOME_UNIT
+    units = list(OrgUnit.objects.filter(Q(parent__isnull=True) | Q(code=home or ""))
+                 .order_by(Case(When(code=home or "", then=Value(0)), default=Value(1)), "code")[:2])
+    if units and home and units[0].code == home:
+        return {"place": p.localized(units[0])}
+    return {"place": p.localized(units[0]) if len(units) == 1 else ""}
 
 
 def _pick_year(requested: int | None, data_years, fallback=()) -> int:
