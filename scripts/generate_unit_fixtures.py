@@ -172,7 +172,7 @@ def province_entries(old: dict[int, dict], new: dict[int, dict]) -> list[dict]:
 
 def _province(unit: dict, code: str, *, note: str, valid_from=None, valid_to=None, successors=None) -> dict:
     entry = {"code": code, "name": short_name(unit["name"]), "name_en": province_name_en(unit["name"]),
-             "level": "province", "parent": "VN"}
+             "level": "province", "parent": "VN", "nso_code": f"{unit['code']:02d}"}
     if valid_from:
         entry["valid_from"] = valid_from
     if valid_to:
@@ -194,7 +194,7 @@ def commune_entries(old: dict[int, dict], new: dict[int, dict], city: str) -> li
         target = can_tho[successor_of[code]]
         entries.append({
             "code": f"HG-{code}", "name": ward["name"], "name_en": commune_name_en(ward["name"]),
-            "level": "commune", "parent": HG_DISTRICTS[district], "valid_to": 2024,
+            "level": "commune", "parent": HG_DISTRICTS[district], "nso_code": str(code), "valid_to": 2024,
             "successors": [f"{city}-{successor_of[code]}"],
             "note": (f"Mã thống kê {code}. Từ 01/07/2025 nhập toàn bộ vào {target['name']}, thành phố Cần Thơ "
                      f"({RESOLUTION_1668}). / NSO code {code}. Merged whole into "
@@ -202,7 +202,7 @@ def commune_entries(old: dict[int, dict], new: dict[int, dict], city: str) -> li
         })
     for code, ward in sorted(can_tho.items()):
         entries.append({"code": f"{city}-{code}", "name": ward["name"], "name_en": commune_name_en(ward["name"]),
-                        "level": "commune", "parent": city, "valid_from": 2025,
+                        "level": "commune", "parent": city, "nso_code": str(code), "valid_from": 2025,
                         "note": _new_commune_note(code, ward, hau_giang)})
     return entries
 

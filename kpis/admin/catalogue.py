@@ -112,9 +112,9 @@ class IndicatorAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(AuditedAdmin, CheckedAutocompleteAdmin, CatalogueWriteAdmin):
-    list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
+    list_display = ("code", "name", "level", "parent", "valid_from", "valid_to", "nso_code")
     list_filter = ("level",)
-    search_fields = ("code", "name", "name_en")
+    search_fields = ("code", "name", "name_en", "nso_code")
     autocomplete_fields = ("parent",)
     filter_horizontal = ("successors",)
 

@@ -51,6 +51,10 @@ def check_hau_giang_soc_trang_and_old_can_tho_merge_whole_into_can_tho():
     assert {u.code for u in can_tho.predecessors.all()} == {"HG", "SOC-TRANG", "CAN-THO-CU"}
     for predecessor in can_tho.predecessors.all():
         assert predecessor.valid_to == 2024 and [u.code for u in predecessor.successors.all()] == ["CAN-THO"]
+    # The new city keeps the old city's GSO code; codes of the portal tell them apart.
+    nso = dict(OrgUnit.objects.filter(code__in=["CAN-THO", "CAN-THO-CU", "HG", "HG-VT"])
+               .values_list("code", "nso_code"))
+    assert nso == {"CAN-THO": "92", "CAN-THO-CU": "92", "HG": "93", "HG-VT": "930"}
 
 
 def check_every_merged_province_has_one_successor_valid_from_2025():
