@@ -56,8 +56,8 @@ class OrgUnit(models.Model):
     )
     valid_to = models.PositiveSmallIntegerField(
         _("hết hiệu lực sau năm"), null=True, blank=True,
-        help_text=_("Năm cuối cùng đơn vị còn tồn tại, dù chỉ một phần năm (giải thể từ 01/07/2025: "
-                    "2025; từ 01/01/2025: 2024)."),
+        help_text=_("Năm cuối cùng của đơn vị; một năm thuộc cây đơn vị có hiệu lực vào cuối năm đó (giải thể "
+                    "hay sáp nhập trong năm 2025, kể cả từ 01/07/2025: 2024)."),
     )
     successors = models.ManyToManyField(
         "self", verbose_name=_("đơn vị kế thừa"), symmetrical=False, blank=True,

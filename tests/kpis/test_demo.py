@@ -317,14 +317,14 @@ def test_demo_sets_the_report_header_of_the_2020_department():
 
 
 def test_districts_end_in_their_last_year_of_existence(demo):
-    """docs/domain.md: ``valid_to`` is the last year a unit existed, even in part. The district
-    level was abolished from 1 July 2025, so every district existed in 2025 and not in 2026."""
+    """docs/domain.md: a year belongs to the tree valid at its end. The district level was abolished
+    from 1 July 2025, so 2024 is every district's last year and 2025 belongs to the new tree."""
     districts = OrgUnit.objects.filter(level="district")
     assert districts.count() == 8
     for district in districts:
-        assert district.valid_to == 2025, district.code
-        assert district.is_active_in(2025) and not district.is_active_in(2026), district.code
-    assert "2025" in str(OrgUnit._meta.get_field("valid_to").help_text).split(";")[0]
+        assert district.valid_to == 2024, district.code
+        assert district.is_active_in(2024) and not district.is_active_in(2025), district.code
+    assert "2024" in str(OrgUnit._meta.get_field("valid_to").help_text)
 
 
 def test_milestones_with_only_an_old_status_read_no_information_since(demo):
