@@ -60,7 +60,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=true PORTAL_HOME_UNIT=$${PORTAL_HOME_UNIT:-HG} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: system-test install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

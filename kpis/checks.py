@@ -10,6 +10,23 @@ _SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
 
 
 @register()
+def check_home_unit(app_configs, **kwargs):
+    return home_unit_problems(settings.PORTAL_HOME_UNIT)
+
+
+def home_unit_problems(code: str | None) -> list[CheckMessage]:
+    """The setting is read without the database (checks run before it exists): only its form is
+    checked here; a well-formed code that is not loaded is ignored by the dashboards."""
+    from kpis.models import ORG_UNIT_CODE_VALIDATOR
+
+    if code is None or ORG_UNIT_CODE_VALIDATOR.regex.match(code):
+        return []
+    return [Error(f"PORTAL_HOME_UNIT={code!r} is not an org-unit code (capital letters without accents, digits, "
+                  "'-' and '_').", hint="Set it to the code of the unit the dashboards open on, e.g. HG.",
+                  id="kpis.E030")]
+
+
+@register()
 def check_deployment_settings(app_configs, **kwargs):
     return deployment_problems(debug=settings.DEBUG, engine=settings.DATABASES["default"]["ENGINE"],
                                hosts=settings.ALLOWED_HOSTS, secret_key=settings.SECRET_KEY,

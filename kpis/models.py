@@ -64,6 +64,12 @@ class OrgUnit(models.Model):
         related_name="predecessors",
     )
     note = models.TextField(_("ghi chú"), blank=True)
+    # Not unique: a unit formed in 2025 usually keeps the code of one of its predecessors.
+    nso_code = models.CharField(
+        _("mã thống kê"), max_length=8, blank=True, db_index=True,
+        validators=[RegexValidator(r"^[0-9]+$", _("Mã thống kê chỉ gồm chữ số, ví dụ 93 hoặc 31321."))],
+        help_text=_("Mã đơn vị hành chính của Tổng cục Thống kê (ví dụ 93, 31321)."),
+    )
 
     class Meta:
         verbose_name = _("đơn vị hành chính")

@@ -64,6 +64,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Approved figures are open to anyone unless the site is set private.
 PORTAL_PUBLIC = env_bool("PORTAL_PUBLIC", True)
 
+# The org unit (its code) that the dashboards open on and name in the header. Unset, they open on
+# the top of the tree; a tree with a country root (fixtures/vietnam/) sets its own province here,
+# e.g. PORTAL_HOME_UNIT=HG for the Hậu Giang demo. A code that is not in the database is ignored.
+PORTAL_HOME_UNIT = env_str("PORTAL_HOME_UNIT")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

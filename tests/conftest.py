@@ -32,6 +32,13 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def demo_home_unit(settings):
+    # As `make run` does: the demo's tree has the country on top, its pages open on Hậu Giang.
+    # Trees without a unit HG are unaffected (the setting names a unit that is not there).
+    settings.PORTAL_HOME_UNIT = "HG"
+
+
+@pytest.fixture(autouse=True)
 def generous_api_rates(settings):
     # API call counts live in Redis for a minute across tests; only the
     # throttling tests (tests/kpis/test_api_security.py) set low rates.

@@ -134,9 +134,9 @@ class ValidInYearFilter(admin.SimpleListFilter):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(MoveAssignmentsAdmin, AuditedAdmin, CheckedAutocompleteAdmin, CatalogueWriteAdmin):
-    list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
+    list_display = ("code", "name", "level", "parent", "valid_from", "valid_to", "nso_code")
     list_filter = ("level", ValidInYearFilter)
-    search_fields = ("code", "name", "name_en")
+    search_fields = ("code", "name", "name_en", "nso_code")
     autocomplete_fields = ("parent",)
     filter_horizontal = ("successors",)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from kpis.models import (
     Target,
     YearlyReport,
 )
-from kpis.rules import applicable_target, unit_active_in
+from kpis.rules import applicable_target, unit_active_in, unit_active_q
 from kpis.rules import higher_is_better as _higher_is_better
 from kpis.selectors import SectorName, children_in, sector_name_day, sector_name_on, sector_names_on, units_active_in
 
@@ -229,12 +230,16 @@ def unit_by_code(code: str) -> OrgUnit | None:
 
 
 def default_unit(year: int | None = None) -> OrgUnit | None:
-    """The top of the tree of ``year`` (a country before a province when there
-    are several); without a year, a top unit still in existence before an
-    abolished one. One query."""
+    """The home unit (setting PORTAL_HOME_UNIT) when it exists in the tree of
+    ``year``, else the top of that tree (a country before a province when
+    there are several); without a year, a top unit still in existence before
+    an abolished one. One query."""
+    home = settings.PORTAL_HOME_UNIT or ""
     units = units_active_in(year) if year is not None else OrgUnit.objects.all()
-    return (units.select_related("parent").filter(parent__isnull=True)
-            .order_by(F("valid_to").desc(nulls_first=True), _LEVEL_RANK, "code").first())
+    return (units.select_related("parent__parent__parent")
+            .filter(Q(code=home) | Q(parent__isnull=True) if home else Q(parent__isnull=True))
+            .order_by(Case(When(code=home, then=Value(0)), default=Value(1)),
+                      F("valid_to").desc(nulls_first=True), _LEVEL_RANK, "code").first())
 
 
 def ancestors_of(unit: OrgUnit) -> list[UnitView]:
@@ -294,9 +299,16 @@ def unit_years(unit: OrgUnit) -> Counter:
 
 
 def site_identity() -> dict:
-    """The name the header shows: the top unit's name when this year's tree has one top. One query."""
-    roots = list(units_active_in(timezone.localdate().year).filter(parent__isnull=True).order_by("code")[:2])
-    return {"place": p.localized(roots[0]) if len(roots) == 1 else ""}
+    """The name the header shows: the home unit's (setting PORTAL_HOME_UNIT)
+    when it exists, else the top unit's when this year's tree has one top.
+    One query."""
+    home = settings.PORTAL_HOME_UNIT or ""
+    tops = Q(parent__isnull=True) & unit_active_q(timezone.localdate().year)
+    units = list(OrgUnit.objects.filter(tops | Q(code=home))
+                 .order_by(Case(When(code=home, then=Value(0)), default=Value(1)), "code")[:2])
+    if units and home and units[0].code == home:
+        return {"place": p.localized(units[0])}
+    return {"place": p.localized(units[0]) if len(units) == 1 else ""}
 
 
 def _pick_year(requested: int | None, data_years, fallback=()) -> int:

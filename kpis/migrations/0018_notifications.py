@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0016_document_settings_validity'),
+        ('kpis', '0017_orgunit_nso_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -312,16 +312,17 @@ def test_demo_sets_the_report_header_of_the_department_of_each_period():
     call_command("load_demo", with_demo_users=True, stdout=io.StringIO())
     output = io.StringIO()
     call_command("load_demo", with_demo_users=True, stdout=output)
-    assert "document_settings: 0 mới, 0 cập nhật, 2 không đổi." in output.getvalue()
-    # Until the catalogue has the new Cần Thơ city, its row is skipped with a warning.
-    assert "chưa có đơn vị mã 'CT'" in output.getvalue()
+    assert "document_settings: 0 mới, 0 cập nhật, 3 không đổi." in output.getvalue()
     hau_giang = OrgUnit.objects.get(code="HG")
     in_2021 = document_settings_for(org_unit=hau_giang, on=date(2021, 1, 13)).row
     assert in_2021.issuing_agency == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
     assert in_2021.parent_agency == "UBND TỈNH HẬU GIANG" and in_2021.signer_title == "GIÁM ĐỐC"
     in_spring_2025 = document_settings_for(org_unit=hau_giang, on=date(2025, 5, 2)).row
     assert in_spring_2025.issuing_agency == "SỞ KHOA HỌC VÀ CÔNG NGHỆ" and in_spring_2025.place == "Hậu Giang"
-    assert DocumentSettings.objects.count() == 2
+    # Hậu Giang ended with 2024: a report issued today is the new Cần Thơ city's department's.
+    today = document_settings_for(org_unit=hau_giang, on=date(2026, 12, 1)).row
+    assert today.parent_agency == "UBND THÀNH PHỐ CẦN THƠ" and today.place == "Cần Thơ"
+    assert DocumentSettings.objects.count() == 3
 
 
 # --- an honest demo ---------------------------------------------------------------------------

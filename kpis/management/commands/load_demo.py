@@ -16,7 +16,13 @@ from kpis.services.demo import demo_users_create
 from kpis.services.imports import values_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "hau_giang"
-CATALOGUE_FILE = DEMO_DIR / "catalogue.yaml"
+# In this order: the country and its provinces (Hậu Giang among them), the demo's districts,
+# sectors and indicators, then the communes under both.
+CATALOGUE_FILES = (
+    Path(settings.BASE_DIR) / "fixtures" / "vietnam" / "provinces.yaml",
+    DEMO_DIR / "catalogue.yaml",
+    DEMO_DIR / "communes.yaml",
+)
 VALUES_FILE = DEMO_DIR / "values.csv"
 DOCUMENT_SETTINGS_FILE = DEMO_DIR / "document_settings.yaml"
 
@@ -36,11 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, with_demo_users: bool = False, **options):
         with transaction.atomic():
-            try:
-                catalogue = catalogue_load_file(path=CATALOGUE_FILE)
-            except CatalogueError as error:
-                raise CommandError(_("Danh mục demo %(path)s có lỗi:\n%(errors)s")
-                                   % {"path": CATALOGUE_FILE, "errors": "\n".join(error.errors)}) from None
+            catalogue = self._load_catalogues()
             result = values_import(content=VALUES_FILE.read_bytes())
             if not result.ok:
                 lines = [_("Dòng %(line)s: %(message)s") % {"line": e.line, "message": e.message}
@@ -88,6 +90,22 @@ class Command(BaseCommand):
                 "DEBUG đang tắt: tài khoản demo quản trị và người duyệt phải đăng ký xác thực hai lớp "
                 "(ứng dụng xác thực trên điện thoại) ở lần đăng nhập đầu."
             )))
+
+    @staticmethod
+    def _load_catalogues() -> dict[str, dict[str, int]]:
+        """The demo's catalogue files, in order; their counts added up per section."""
+        total: dict[str, dict[str, int]] = {}
+        for path in CATALOGUE_FILES:
+            try:
+                counts = catalogue_load_file(path=path)
+            except CatalogueError as error:
+                raise CommandError(_("Danh mục demo %(path)s có lỗi:\n%(errors)s")
+                                   % {"path": path, "errors": "\n".join(error.errors)}) from None
+            for section, outcome in counts.items():
+                for name, n in outcome.items():
+                    total.setdefault(section, {}).setdefault(name, 0)
+                    total[section][name] += n
+        return total
 
     @staticmethod
     def _counts(what: str, *, created: int, updated: int, unchanged: int) -> str:
