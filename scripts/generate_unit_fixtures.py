@@ -37,10 +37,6 @@ DATA_FILE = "vietnam_provinces/data/nested-divisions.json"
 
 RESOLUTION_202 = "Nghị quyết 202/2025/QH15 ngày 12/06/2025 của Quốc hội"
 RESOLUTION_1668 = "Nghị quyết 1668/NQ-UBTVQH15 ngày 16/06/2025 của Ủy ban Thường vụ Quốc hội"
-CONVERSION_TABLE = (
-    "bảng chuyển đổi đơn vị hành chính mới – cũ theo mã (BangChuyendoiĐVHCmoi_cu_khong_merge.csv, "
-    "kho sunshine-tech/VietnamProvinces, commit 6d9e4fecde4eea99d353e53e7a241b8e183a13a7)"
-)
 
 # Resolution 202/2025/QH15: new province's NSO code (2025.10.1) -> the old provinces' NSO codes
 # (0.6.0) merged whole into it. A new province keeps the code of one of its predecessors.
@@ -61,19 +57,10 @@ EXTRA_NOTES = {"HG": ("Tỉnh có 8 đơn vị hành chính cấp huyện và 75
 HG_DISTRICTS = {930: "HG-VT", 931: "HG-NB", 932: "HG-CTA", 933: "HG-CT", 934: "HG-PH", 935: "HG-VTY",
                 936: "HG-HLM", 937: "HG-TXLM"}
 
-# Resolution 1668/NQ-UBTVQH15, the units formed from Hậu Giang's communes: new NSO code -> the old
-# communes' NSO codes, each merged whole ("Nhập toàn bộ"), as the conversion table lists them.
-CAN_THO_FROM_HAU_GIANG = {
-    31321: [31318, 31321, 31330], 31333: [31324, 31327, 31333], 31340: [31340, 31341, 31343],
-    31411: [31344, 31411, 31414], 31471: [31471, 31477, 31478], 31473: [31473, 31474, 31475],
-    31480: [31472, 31480, 31481], 31338: [31336, 31338, 31339], 31342: [31342, 31345, 31346, 31357],
-    31348: [31348, 31351], 31360: [31359, 31360, 31363], 31366: [31366, 31375, 31381],
-    31369: [31362, 31369, 31387], 31378: [31378, 31379, 31384], 31393: [31393, 31423],
-    31396: [31396, 31429], 31399: [31399, 31402], 31408: [31405, 31408, 31438], 31420: [31417, 31420],
-    31426: [31426, 31435], 31432: [31432, 31433], 31441: [31441, 31444, 31450],
-    31453: [31447, 31453, 31486], 31459: [31456, 31459], 31465: [31462, 31465, 31468],
-    31489: [31489, 31490], 31492: [31492, 31493], 31495: [31483, 31484, 31495],
-}
+# Which old communes formed which new one is in Resolution 1668/NQ-UBTVQH15's own text, which we have
+# not been able to read: the only old → new tables found are unofficial compilations, which FACTS.md
+# allows as a cross-check only. So no commune lineage is written: the old communes end with 2024, the new
+# ones begin in 2025, and neither has a `successors` link until the resolution's text is at hand.
 HAU_GIANG, CAN_THO = 93, 92
 
 _PREFIXES = ("Thành phố ", "Tỉnh ")
@@ -186,39 +173,25 @@ def _province(unit: dict, code: str, *, note: str, valid_from=None, valid_to=Non
 def commune_entries(old: dict[int, dict], new: dict[int, dict], city: str) -> list[dict]:
     hau_giang = {w["code"]: (w, d["code"]) for d in old[HAU_GIANG]["districts"] for w in d["wards"]}
     can_tho = {w["code"]: w for w in new[CAN_THO]["wards"]}
-    successor_of = {o: n for n, olds in CAN_THO_FROM_HAU_GIANG.items() for o in olds}
-    if set(successor_of) != set(hau_giang) or not set(CAN_THO_FROM_HAU_GIANG) <= set(can_tho):
-        raise SystemExit("the Hậu Giang → Cần Thơ commune mapping does not match the package's units")
     entries = []
     for code, (ward, district) in sorted(hau_giang.items()):
-        target = can_tho[successor_of[code]]
         entries.append({
             "code": f"HG-{code}", "name": ward["name"], "name_en": commune_name_en(ward["name"]),
             "level": "commune", "parent": HG_DISTRICTS[district], "nso_code": str(code), "valid_to": 2024,
-            "successors": [f"{city}-{successor_of[code]}"],
-            "note": (f"Mã thống kê {code}. Từ 01/07/2025 nhập toàn bộ vào {target['name']}, thành phố Cần Thơ "
-                     f"({RESOLUTION_1668}). / NSO code {code}. Merged whole into "
-                     f"{commune_name_en(target['name'])}, Can Tho city, from 1 July 2025."),
+            "note": (f"Mã thống kê {code}. Cấp xã được sắp xếp lại từ 01/07/2025 ({RESOLUTION_1668}); đơn vị kế "
+                     "thừa chưa được ghi vì chưa đối chiếu được văn bản nghị quyết. / NSO code "
+                     f"{code}. Commune-level units were reorganised from 1 July 2025; the successor is not "
+                     "recorded until the resolution's text has been checked."),
         })
     for code, ward in sorted(can_tho.items()):
         entries.append({"code": f"{city}-{code}", "name": ward["name"], "name_en": commune_name_en(ward["name"]),
                         "level": "commune", "parent": city, "nso_code": str(code), "valid_from": 2025,
-                        "note": _new_commune_note(code, ward, hau_giang)})
+                        "note": (f"Mã thống kê {code}. Hình thành từ 01/07/2025 ({RESOLUTION_1668}). Các đơn vị "
+                                 "cấp xã cũ hợp thành chưa được ghi vì chưa đối chiếu được văn bản nghị quyết, nên "
+                                 "đơn vị chưa có số liệu trước năm 2025. / NSO code "
+                                 f"{code}. Formed on 1 July 2025; its predecessor communes are not recorded until "
+                                 "the resolution's text has been checked, so it has no figures before 2025.")})
     return entries
-
-
-def _new_commune_note(code: int, ward: dict, hau_giang: dict) -> str:
-    olds = CAN_THO_FROM_HAU_GIANG.get(code)
-    if olds:
-        members = names([hau_giang[o][0]["name"] for o in olds])
-        return (f"Mã thống kê {code}. Hình thành từ 01/07/2025 trên cơ sở nhập toàn bộ {members} của tỉnh Hậu "
-                f"Giang cũ ({RESOLUTION_1668}; mã các đơn vị cũ theo {CONVERSION_TABLE}). / NSO code {code}. "
-                "Formed on 1 July 2025 from whole communes of the former Hau Giang province.")
-    return (f"Mã thống kê {code}. Hình thành từ 01/07/2025 từ các đơn vị cấp xã của tỉnh Sóc Trăng hoặc thành phố "
-            f"Cần Thơ cũ ({RESOLUTION_1668}); bản demo không nạp các đơn vị cũ đó nên đơn vị này chưa có liên kết "
-            f"kế thừa và không có số liệu trước năm 2025. / NSO code {code}. Formed on 1 July 2025 from "
-            "commune-level units of Soc Trang or the old Can Tho city, which the demo does not load: no "
-            "lineage link and no figures before 2025.")
 
 
 HEADER = """# GENERATED by scripts/generate_unit_fixtures.py: edit the script, not this file.
@@ -246,7 +219,7 @@ def main() -> None:
     city = province_codes(old, new)[(NEW, CAN_THO)]
     write(PROVINCES_FILE, f"Lineage: {RESOLUTION_202} (which provinces merged into which).",
           province_entries(old, new))
-    write(COMMUNES_FILE, (f"Lineage: {RESOLUTION_1668}; old units' codes as in the {CONVERSION_TABLE}.\n"
+    write(COMMUNES_FILE, (f"The new communes: {RESOLUTION_1668}; no commune lineage (see the script).\n"
                           "# Loaded by load_demo after fixtures/vietnam/provinces.yaml and catalogue.yaml."),
           commune_entries(old, new, city))
 
