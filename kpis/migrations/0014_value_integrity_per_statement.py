@@ -2,8 +2,9 @@
 and to the report of its own sector, unit and year) made once per statement
 over the rows it wrote, instead of once per row: the same rule and the same
 errors, but an import of a million figures pays one join, not two look-ups
-in PL/pgSQL per figure (measured: 20 s instead of 7 s for 51,000 rows,
-docs/performance.md). SQLite keeps its row triggers (no transition tables)."""
+in PL/pgSQL per figure (an INSERT of 51,000 figures on a loaded machine: 20 s
+with the row trigger, 8 s with this one, 7 s with none). SQLite keeps its row
+triggers (it has no transition tables)."""
 
 import importlib
 
