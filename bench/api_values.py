@@ -12,7 +12,8 @@ the client and the load are those of bench/dashboard.py (its ``Gunicorn`` and
 ``load``): ``--workers`` sync workers, DEBUG off, ``--concurrency`` client
 threads firing ``--requests`` requests at each URL, all URLs interleaved so
 that each is measured under the same conditions. The anonymous rate limit is
-lifted for the run (``API_THROTTLE_ANON``); nothing else differs from production.
+lifted for the run (``API_THROTTLE_ANON``) and plain HTTP is served
+(``SECURE_SSL_REDIRECT=false``: TLS ends at the proxy); nothing else differs from production.
 URLs:
   filtered   one indicator, one level, a five-year range (``--indicator``, districts,
              2018–2022): the first JSON page (500 cells) of a typical program's query;
@@ -56,6 +57,7 @@ def main() -> None:
     }
     print(describe(options.database_url))
     os.environ["API_THROTTLE_ANON"] = "1000000/minute"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"  # TLS ends at the proxy in production (docs/deployment.md)
     settings_dir = tempfile.mkdtemp(prefix="bench-api-")
     Path(settings_dir, "bench_settings.py").write_text(BENCH_SETTINGS)
     server = Gunicorn(options.database_url, workers=options.workers, redis_url=options.redis_url,
