@@ -46,6 +46,8 @@ def number_parse(*, text: str, convention: NumberConvention) -> Decimal:
     ``ambiguous``, ``convention``, ``percent`` or ``not_number``) naming the
     text otherwise. The sign is read (a negative figure is the indicator's
     business to refuse, with its own message)."""
+    if text.isdigit() and text.isascii():
+        return Decimal(text)  # the common case, read alike in both conventions
     cleaned = text.translate(_SPACES).strip()
     negative = cleaned[:1] in _MINUS
     body = cleaned[1:].lstrip() if negative else cleaned

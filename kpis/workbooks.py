@@ -7,7 +7,9 @@ no entity expansion bombs, no external entities."""
 
 import io
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -27,21 +29,33 @@ def workbook_rows(content: bytes, *, max_rows: int | None = None) -> list[Record
     0.927. Raises ValueError with a message for the user when the file is not
     a workbook openpyxl can read. With ``max_rows``, stops after that many
     non-empty rows (the caller reports a file that long as too long)."""
+    records = []
+    for record in workbook_records(io.BytesIO(content)):
+        records.append(record)
+        if max_rows is not None and len(records) >= max_rows:
+            break
+    return records
+
+
+def workbook_records(source: BinaryIO) -> Iterator[Record]:
+    """The rows of ``workbook_rows``, read one at a time from a file: memory
+    stays flat however long the sheet. The workbook is opened (and a file
+    openpyxl cannot read refused with ValueError) before the first row is asked for."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
         raise ValueError(_("Không đọc được tệp Excel (.xlsx): %(error)s. Hãy mở tệp trong Excel và lưu lại "
                            "dạng \"Excel Workbook (*.xlsx)\".") % {"error": error}) from None
+    return _sheet_records(workbook)
+
+
+def _sheet_records(workbook) -> Iterator[Record]:
     try:
         if not workbook.worksheets:
-            return []
-        records = []
+            return
         for number, row in enumerate(workbook.worksheets[0].iter_rows(), start=1):
             if (record := _record(number, row)) is not None:
-                records.append(record)
-                if max_rows is not None and len(records) >= max_rows:
-                    break
-        return records
+                yield record
     finally:
         workbook.close()
 

@@ -65,8 +65,12 @@ def _scope_for_marks(marks: list[tuple[int | None, int | None, int | None]]) -> 
     if any(indicator is None or unit is None for indicator, unit, _ in marks):
         return FULL
     scope = scope_for_cells(marks)
-    limit = max(_FULL_RECOMPUTE_MIN_CELLS, _FULL_RECOMPUTE_SHARE * _stored_cells_estimate())
-    return FULL if scope.cells > limit else scope
+    return FULL if scope.cells > _full_recompute_from() else scope
+
+
+def _full_recompute_from() -> float:
+    """Cells in scope above which a recompute is full."""
+    return max(_FULL_RECOMPUTE_MIN_CELLS, _FULL_RECOMPUTE_SHARE * _stored_cells_estimate())
 
 
 def _stored_cells_estimate() -> int:
@@ -104,6 +108,24 @@ def stale_mark(*, cells: Iterable[tuple[int, int, int | None]] = (), everything:
     if not marks:
         return
     StaleMark.objects.bulk_create(marks, batch_size=5000)
+    transaction.on_commit(enqueue_recompute)
+
+
+def stale_mark_query(*, sql: str, params: list) -> None:
+    """``stale_mark`` for the cells (indicator id, org unit id, year) a query
+    selects, written by one statement: a large import marks a million cells
+    without holding them in memory. More cells than a recompute would take
+    one by one are marked as "everything": the recompute is full either way."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ({sql}) cell) cells", params)
+        count = cursor.fetchone()[0]
+        if not count:
+            return
+        if count > _full_recompute_from():
+            stale_mark(everything=True)
+            return
+        cursor.execute(f"INSERT INTO {StaleMark._meta.db_table} (indicator_id, org_unit_id, year, created_at) "
+                       f"SELECT DISTINCT cell.*, %s FROM ({sql}) cell", [*params, timezone.now()])
     transaction.on_commit(enqueue_recompute)
 
 

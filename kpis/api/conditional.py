@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 from kpis.aggregation.version import data_version
-from kpis.models import OrgUnit, Sector
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,10 @@ def revalidated(response):
 
 
 def _catalogue_stamp() -> str:
-    """Org units and sectors keep no history: a digest of their rows (a province
-    has a few hundred), read the same way on PostgreSQL and SQLite."""
-    digest = hashlib.sha256()
-    for rows in (OrgUnit.objects.order_by("id").values_list(), Sector.objects.order_by("id").values_list(),
-                 OrgUnit.successors.through.objects.order_by("id").values_list()):
-        digest.update(repr(list(rows)).encode())
-    return digest.hexdigest()
+    """Org units, their successors and sectors keep no history: the database
+    counts their changes instead (triggers, migration 0021), one row to read
+    (hashing every unit took 0,9 s a request at national scale)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM kpis_catalogue_version WHERE id = 1")
+        row = cursor.fetchone()
+    return str(row[0] if row else 0)

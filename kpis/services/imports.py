@@ -7,17 +7,17 @@ differently in the two (939.000 in a comma file) is refused, never guessed.
 Figures loaded this way count as approved: the operator who runs the import
 is trusted (DESIGN.md, "Who sees what")."""
 
+import codecs
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -35,9 +35,10 @@ from kpis.models import (
     YearlyReport,
 )
 from kpis.numbers import NumberConvention
+from kpis.services.import_table import ImportTable, Staged
 from kpis.services.reports import datavalue_write
 from kpis.services.values import RuleViolation, rules_active, rules_check, value_parse
-from kpis.workbooks import WORKBOOK_SIGNATURE, workbook_rows
+from kpis.workbooks import WORKBOOK_SIGNATURE, workbook_records
 
 REQUIRED_COLUMNS = ("indicator", "org_unit", "year", "value")
 OPTIONAL_COLUMNS = ("comment", "source")
@@ -48,8 +49,8 @@ NOTE_PREFIX = "_"
 # writer shared with the admin; above it the bulk path keeps large files fast.
 BULK_FROM = 200
 _BATCH = 1000
+_CHUNK = 1 << 20  # bytes read at a time
 _SOURCE_MAX = DataValue._meta.get_field("source").max_length
-_UPDATED_FIELDS = ("value", "comment", "source", "updated_by", "updated_at")
 User = AbstractBaseUser | None
 Counts = dict[str, int]
 ReportKey = tuple[int, int, int]  # sector, org unit, year
@@ -90,7 +91,7 @@ Cell = str | int | float | Decimal  # a workbook keeps numbers as numbers
 class _Table:
     columns: dict[str, int]  # the columns read, by name (note columns left out)
     width: int  # cells in the header, note columns included
-    rows: list[tuple[int, list[Cell]]]  # (line or sheet row number, cells), blank lines left out
+    rows: Iterable[tuple[int, list[Cell]]]  # (line or sheet row number, cells), blank lines left out; read once
     delimiter: str  # "," or ";" for a CSV file, "" for a workbook
     convention: NumberConvention
 
@@ -124,26 +125,48 @@ class _Row:
 # -- reading the file ----------------------------------------------------------
 
 
+def _check_encoding(stream: BinaryIO) -> None:
+    """The whole file is UTF-8 without NUL bytes, checked in one pass of
+    chunks before any row is read, so that memory stays flat and the file's
+    first fault is reported whatever rows come before it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    nul_line, lines = None, 0
+    try:
+        while chunk := stream.read(_CHUNK):
+            decoder.decode(chunk)
+            if nul_line is None and b"\x00" in chunk:
+                nul_line = lines + chunk[: chunk.index(b"\x00")].count(b"\n") + 1
+            lines += chunk.count(b"\n")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        stream.seek(0)
+        _decode(stream.read())  # a rare file: read whole to name the exact line
+    if nul_line is not None:
+        # No text column can store it, and a CSV file never holds one: UTF-16 or a binary file does.
+        raise _FileError(nul_line, _("Tệp có ký tự NUL (byte 0) ở dòng %(line)d: đây không phải tệp CSV văn bản "
+                                     "UTF-8. Trong Excel hãy lưu bằng \"CSV UTF-8 (Comma delimited)\".")
+                         % {"line": nul_line})
+    stream.seek(0)
+
+
 def _decode(content: bytes) -> str:
     try:
-        text = content.decode("utf-8-sig")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
         raise _FileError(line, _("Tệp không phải UTF-8 (byte không hợp lệ ở dòng %(line)d). Trong Excel hãy "
                                  "lưu bằng \"CSV UTF-8 (Comma delimited)\".") % {"line": line}) from None
-    if "\x00" in text:
-        # No text column can store it, and a CSV file never holds one: UTF-16 or a binary file does.
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise _FileError(line, _("Tệp có ký tự NUL (byte 0) ở dòng %(line)d: đây không phải tệp CSV văn bản "
-                                 "UTF-8. Trong Excel hãy lưu bằng \"CSV UTF-8 (Comma delimited)\".") % {"line": line})
-    return text
 
 
-def _read_table(content: bytes, max_rows: int | None = None) -> _Table:
-    text = _decode(content)
-    header_line = text.split("\n", 1)[0]
+def _read_table(stream: BinaryIO, max_rows: int | None = None) -> _Table:
+    """The table of a CSV file, its rows read lazily from the stream."""
+    _check_encoding(stream)
+    header_line = stream.readline().decode("utf-8-sig").split("\n", 1)[0]
+    stream.seek(0)
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # newline="": lines split as csv expects, quoted line breaks kept inside their cell.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     records = _records(reader)
     try:
         header_number, header = next(records)
@@ -159,20 +182,35 @@ def _read_table(content: bytes, max_rows: int | None = None) -> _Table:
                   delimiter=delimiter, convention=convention)
 
 
-def _read_workbook(content: bytes, max_rows: int | None = None) -> _Table:
+def _read_workbook(stream: BinaryIO, max_rows: int | None = None) -> _Table:
     """The first sheet, header in row 1; line numbers are the sheet's row numbers."""
     try:
-        # The header and one row too many are enough to tell the file is too long.
-        records = workbook_rows(content, max_rows=None if max_rows is None else max_rows + 2)
+        records = workbook_records(stream)
     except ValueError as error:
         raise _FileError(1, str(error)) from None
-    if not records or records[0][0] != 1:
+    header_record = next(records, None)
+    if header_record is None or header_record[0] != 1:
         raise _FileError(1, _("Dòng 1 của trang tính đầu tiên phải là dòng tiêu đề %(columns)s.")
                          % {"columns": ",".join(REQUIRED_COLUMNS)})
-    header = [_text(cell) for cell in records[0][1]]
-    rows = [(number, cells + [""] * (len(header) - len(cells))) for number, cells in records[1:]]
-    return _Table(columns=_columns(header), width=len(header), rows=_limited(iter(rows), max_rows),
+    header = [_text(cell) for cell in header_record[1]]
+    rows = ((number, cells + [""] * (len(header) - len(cells))) for number, cells in records)
+    return _Table(columns=_columns(header), width=len(header), rows=_limited(rows, max_rows),
                   delimiter="", convention=NumberConvention.VIETNAMESE)
+
+
+def _read(stream: BinaryIO, max_rows: int | None = None) -> _Table:
+    """A CSV file or .xlsx workbook, told apart by its first bytes."""
+    signature = stream.read(len(WORKBOOK_SIGNATURE))
+    stream.seek(0)
+    return (_read_workbook if signature == WORKBOOK_SIGNATURE else _read_table)(stream, max_rows)
+
+
+def _read_all(content: bytes, max_rows: int | None = None) -> _Table:
+    """The table with every row read (a request's upload, bounded by its caller):
+    every fault of the file itself raised here, before any row is checked."""
+    table = _read(io.BytesIO(content), max_rows)
+    table.rows = list(table.rows)
+    return table
 
 
 class TooManyRowsError(Exception):
@@ -180,13 +218,14 @@ class TooManyRowsError(Exception):
         super().__init__(_("Tệp có hơn %(limit)d dòng số liệu: hãy chia thành nhiều tệp nhỏ hơn.") % {"limit": limit})
 
 
-def _limited(records: Iterator[tuple[int, list[Cell]]], max_rows: int | None) -> list[tuple[int, list[Cell]]]:
-    rows = []
-    for record in records:
-        if max_rows is not None and len(rows) >= max_rows:
+def _limited(records: Iterator[tuple[int, list[Cell]]], max_rows: int | None) -> Iterator[tuple[int, list[Cell]]]:
+    if max_rows is None:
+        yield from records
+        return
+    for count, record in enumerate(records):
+        if count >= max_rows:
             raise _FileError(record[0], str(TooManyRowsError(max_rows)))
-        rows.append(record)
-    return rows
+        yield record
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -247,21 +286,27 @@ class _Checker:
     def error(self, line: int, message: str, field: str = "") -> None:
         self.errors.append(RowError(line, message, field))
 
+    def each_row(self) -> Iterator[_Row]:
+        """The rows that pass the checks of one row, read as they come."""
+        for line, cells in self.table.rows:
+            row = self.row(line, cells)
+            if row is not None:
+                yield row
+
     def rows(self) -> list[_Row]:
         rows: list[_Row] = []
         first_line: dict[tuple[int, int, int], int] = {}
-        for line, cells in self.table.rows:
-            row = self.row(line, cells)
-            if row is None:
-                continue
+        for row in self.each_row():
             if row.key in first_line:
-                self.error(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng %(first)d.")
-                           % {"indicator": row.indicator.code, "unit": row.org_unit.code, "year": row.year,
-                              "first": first_line[row.key]}, "indicator")
+                self.repeated(row.line, row.indicator.code, row.org_unit.code, row.year, first_line[row.key])
                 continue
-            first_line[row.key] = line
+            first_line[row.key] = row.line
             rows.append(row)
         return rows
+
+    def repeated(self, line: int, indicator: str, unit: str, year: int, first: int) -> None:
+        self.error(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng %(first)d.")
+                   % {"indicator": indicator, "unit": unit, "year": year, "first": first}, "indicator")
 
     def row(self, line: int, cells: list[str]) -> _Row | None:
         columns = self.table.columns
@@ -365,7 +410,7 @@ def value_rows_from_csv(content: bytes) -> tuple[list[ValueRow], list[RowError]]
     """The file read and each row checked against the catalogue, as the import
     does, without the checks across rows or any write (the write API's CSV)."""
     try:
-        table = _read_table(content)
+        table = _read_all(content)
     except _FileError as error:
         return [], [error.error]
     checker = _Checker(table)
@@ -402,8 +447,7 @@ def value_rows_from_file(content: bytes, *, max_rows: int | None = None) -> Chec
     left out and listed: a downloaded template has a row for every indicator,
     and staff fill the ones they know. More than ``max_rows`` data rows is an error."""
     try:
-        read = _read_workbook if content.startswith(WORKBOOK_SIGNATURE) else _read_table
-        table = read(content, max_rows)
+        table = _read_all(content, max_rows)
     except _FileError as error:
         return CheckedFile([], [error.error], [])
     blank, filled = [], []
@@ -423,59 +467,80 @@ def value_rows_from_file(content: bytes, *, max_rows: int | None = None) -> Chec
 # -- checks across rows --------------------------------------------------------
 
 
-def _report_errors(rows: Iterable[_Row], reports: Mapping[ReportKey, YearlyReport]) -> list[RowError]:
-    """Figures under review in the admin must not be overwritten behind the
-    reviewer's back."""
-    errors = []
+def _staged(rows: Iterable[_Row]) -> Iterator[Staged]:
     for row in rows:
-        report = reports.get(row.report_key)
-        if report is not None and report.status != ReportStatus.APPROVED:
-            errors.append(RowError(row.line, _(
-                "báo cáo %(sector)s của %(unit)s năm %(year)d đang được xử lý trên trang quản trị (trạng thái: "
-                "%(status)s): hãy duyệt nó, hoặc trả lại và sửa ở đó, trước khi nhập bằng tệp.")
-                % {"sector": row.indicator.sector.name, "unit": row.org_unit.name, "year": row.year,
-                   "status": report.get_status_display()}))
+        yield (row.line, row.indicator.pk, row.org_unit.pk, row.indicator.sector_id, row.year, row.value,
+               row.comment, row.source)
+
+
+class _Catalogue:
+    """The checker's indicators and units by id, for messages about staged rows."""
+
+    def __init__(self, checker: _Checker) -> None:
+        self.indicators = {indicator.pk: indicator for indicator in checker.indicators.values()}
+        self.org_units = {unit.pk: unit for unit in checker.org_units.values()}
+        self.sectors = {indicator.sector_id: indicator.sector for indicator in self.indicators.values()}
+
+
+def _repeated_errors(table: ImportTable, catalogue: _Catalogue) -> list[RowError]:
+    errors = []
+    for line, indicator_id, org_unit_id, year, first in table.repeated():
+        errors.append(RowError(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng "
+                                       "%(first)d.")
+                               % {"indicator": catalogue.indicators[indicator_id].code,
+                                  "unit": catalogue.org_units[org_unit_id].code, "year": year, "first": first},
+                               "indicator"))
     return errors
 
 
-def _rule_errors(rows: list[_Row], existing: Mapping[tuple[int, int, int], _Stored],
-                 codes_by_id: Mapping[int, str]) -> list[RowError]:
+def _report_errors(table: ImportTable, catalogue: _Catalogue) -> list[RowError]:
+    """Figures under review in the admin must not be overwritten behind the
+    reviewer's back."""
+    errors = []
+    for line, sector_id, org_unit_id, year, status in table.unapproved():
+        errors.append(RowError(line, _(
+            "báo cáo %(sector)s của %(unit)s năm %(year)d đang được xử lý trên trang quản trị (trạng thái: "
+            "%(status)s): hãy duyệt nó, hoặc trả lại và sửa ở đó, trước khi nhập bằng tệp.")
+            % {"sector": catalogue.sectors[sector_id].name, "unit": catalogue.org_units[org_unit_id].name,
+               "year": year, "status": ReportStatus(status).label}))
+    return errors
+
+
+def _rule_errors(table: ImportTable, catalogue: _Catalogue) -> list[RowError]:
     """The file's figures merged over the stored ones, per unit and year, against
     the active rules; a violation is reported on each file row it involves."""
     rules = rules_active()
     if not rules:
         return []
-    groups: dict[tuple[int, int], list[_Row]] = defaultdict(list)
-    for row in rows:
-        groups[(row.org_unit.pk, row.year)].append(row)
-    stored: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
-    for (indicator_id, org_unit_id, year), figure in existing.items():
-        if (org_unit_id, year) in groups:
-            stored[(org_unit_id, year)][codes_by_id[indicator_id]] = figure.value
+    code = {pk: indicator.code for pk, indicator in catalogue.indicators.items()}
     errors = []
-    for group_key, group in groups.items():
-        file_codes = {row.indicator.code for row in group}
+    for _unit_year, rows, stored in table.unit_years():
+        file_codes = {code[indicator_id] for _line, indicator_id, _value in rows}
         # A rule that reads none of the file's figures is not the file's to fix.
         relevant = [rule for rule in rules if rule.codes & file_codes]
-        merged = {**stored[group_key], **{row.indicator.code: row.value for row in group}}
+        if not relevant:
+            continue
+        merged = {**{code[pk]: value for pk, value in stored.items()},
+                  **{code[pk]: value for _line, pk, value in rows}}
         for violation in rules_check(merged, rules=relevant):
-            errors += _violation_errors(violation, [row for row in group if row.indicator.code in violation.codes])
+            lines = [line for line, pk, _value in rows if code[pk] in violation.codes]
+            errors += _violation_errors(violation, lines)
     return errors
 
 
-def _violation_errors(violation: RuleViolation, involved: list[_Row]) -> list[RowError]:
+def _violation_errors(violation: RuleViolation, lines: list[int]) -> list[RowError]:
     errors = []
-    for row in involved:
+    for line in lines:
         message = _("vi phạm quy tắc %(rule)s: %(message)s") % {
             "rule": violation.rule.code, "message": violation.message}
-        others = [str(other.line) for other in involved if other is not row]
+        others = [str(other) for other in lines if other != line]
         if others:
             message += " " + _("(cùng với dòng %(lines)s)") % {"lines": ", ".join(others)}
-        errors.append(RowError(row.line, message))
+        errors.append(RowError(line, message))
     return errors
 
 
-# -- writing -------------------------------------------------------------------
+# -- writing a small file, row by row --------------------------------------------
 
 
 def _outcome(row: _Row, existing: _Stored | None) -> str:
@@ -498,8 +563,12 @@ def _reports_create(keys: Iterable[ReportKey], user: User) -> dict[ReportKey, Ye
     return {(r.sector_id, r.org_unit_id, r.year): r for r in created}
 
 
-def _write_each(rows: list[_Row], reports: Mapping[ReportKey, YearlyReport],
-                existing: Mapping[tuple[int, int, int], _Stored], user: User) -> Counts:
+def _write_each(rows: list[_Row], user: User) -> Counts:
+    """Each figure through datavalue_write, the one writer shared with the admin."""
+    reports = _existing_reports(rows)
+    existing = _existing_values(rows)
+    missing = {row.report_key for row in rows} - set(reports)
+    reports.update(_reports_create(sorted(missing), user))
     counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
     for row in rows:
         stored = existing.get(row.key)
@@ -507,77 +576,14 @@ def _write_each(rows: list[_Row], reports: Mapping[ReportKey, YearlyReport],
         outcome = datavalue_write(report=reports[row.report_key], indicator=row.indicator, value=row.value,
                                   user=user, comment=comment, source=row.source)
         counts[outcome] += 1
+    # Approved figures changed: the aggregates that read them are stale (one
+    # recompute is enqueued for the whole file when the transaction commits).
+    stale_mark(cells=[(row.indicator.pk, row.org_unit.pk, row.year) for row in rows
+                      if _outcome(row, existing.get(row.key)) != "unchanged"])
     return counts
-
-
-def _write_bulk(rows: list[_Row], reports: Mapping[ReportKey, YearlyReport],
-                existing: Mapping[tuple[int, int, int], _Stored], user: User) -> Counts:
-    counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
-    new, changed = [], {}
-    for row in rows:
-        stored = existing.get(row.key)
-        outcome = _outcome(row, stored)
-        counts[outcome] += 1
-        if outcome == "created":
-            # Ids rather than instances: half the cost per row in bulk_create.
-            new.append(DataValue(report_id=reports[row.report_key].pk, indicator_id=row.indicator.pk,
-                                 org_unit_id=row.org_unit.pk, year=row.year, value=row.value,
-                                 comment=row.comment or "", source=row.source or "", updated_by=user))
-        elif outcome == "updated":
-            changed[stored.pk] = row
-    if new:
-        bulk_create_with_history(new, DataValue, batch_size=_BATCH, default_user=user)
-    if changed:
-        _update_bulk(changed, user)
-    return counts
-
-
-def _update_bulk(changed: Mapping[int, _Row], user: User) -> None:
-    now = timezone.now()
-    values = list(DataValue.objects.in_bulk(list(changed)).values())
-    for stored in values:
-        row = changed[stored.pk]
-        stored.value = row.value
-        stored.comment = stored.comment if row.comment is None else row.comment
-        stored.source = stored.source if row.source is None else row.source
-        stored.updated_by, stored.updated_at = user, now
-    _update_rows(values, _UPDATED_FIELDS)
-    DataValue.history.bulk_history_create(values, batch_size=_BATCH, update=True, default_user=user)
-
-
-def _update_rows(objs: list[DataValue], names: Iterable[str]) -> None:
-    """What bulk_update_with_history does, minus bulk_update: its CASE WHEN
-    expression per field and row takes minutes for 50,000 rows, where one
-    parameterised UPDATE run for every row takes seconds."""
-    meta, quote = DataValue._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in names]
-    sql = "UPDATE %s SET %s WHERE %s = %%s" % (
-        quote(meta.db_table), ", ".join("%s = %%s" % quote(field.column) for field in fields),
-        quote(meta.pk.column))
-    params = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields] + [obj.pk]
-              for obj in objs]
-    with connection.cursor() as cursor:
-        if _is_psycopg2():
-            # psycopg2's executemany makes one round trip per row; this sends pages of them.
-            from psycopg2.extras import execute_batch
-
-            execute_batch(cursor.cursor, sql, params, page_size=_BATCH)
-        else:
-            cursor.executemany(sql, params)
-
-
-def _is_psycopg2() -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    from django.db.backends.postgresql.psycopg_any import is_psycopg3
-
-    return not is_psycopg3
 
 
 def _existing_values(rows: list[_Row]) -> dict[tuple[int, int, int], _Stored]:
-    """Every stored figure of the units and years the file touches, across all
-    indicators: the rules compare figures of different sectors. Plain tuples,
-    because building 50,000 model instances only to compare them is slow."""
     years = {row.year for row in rows}
     units = {row.org_unit.pk for row in rows}
     values = DataValue.objects.filter(year__in=years, org_unit_id__in=units).values_list(
@@ -586,47 +592,56 @@ def _existing_values(rows: list[_Row]) -> dict[tuple[int, int, int], _Stored]:
             for pk, indicator_id, org_unit_id, year, value, comment, source in values}
 
 
-def _existing_reports(rows: list[_Row], *, lock: bool) -> dict[ReportKey, YearlyReport]:
+def _existing_reports(rows: list[_Row]) -> dict[ReportKey, YearlyReport]:
     reports = YearlyReport.objects.filter(year__in={row.year for row in rows},
                                           org_unit_id__in={row.org_unit.pk for row in rows})
-    if lock:
-        # Nobody may submit or reopen one of these reports while the file is written.
-        reports = reports.select_for_update()
     return {(r.sector_id, r.org_unit_id, r.year): r for r in reports}
 
 
+def _unstaged(table: ImportTable, catalogue: _Catalogue) -> list[_Row]:
+    return [_Row(line, catalogue.indicators[indicator_id], catalogue.org_units[org_unit_id], year, value, comment,
+                 source)
+            for line, indicator_id, org_unit_id, _sector, year, value, comment, source in table.rows()]
+
+
+# -- the import ------------------------------------------------------------------
+
+
 @transaction.atomic
-def values_import(*, content: bytes, user: User = None, dry_run: bool = False) -> ImportResult:
+def values_import(*, content: bytes | BinaryIO, user: User = None, dry_run: bool = False) -> ImportResult:
     """Check every row of a CSV file or .xlsx workbook (told apart by its
-    content) and, if all are right and it is not a
-    dry run, write them as approved figures. Returns counts of what was (or,
-    in a dry run or on errors, would be) created, updated or left unchanged,
-    and every rejected row; on any error nothing is written."""
+    content; bytes, or a binary file read as a stream) and, if all are right
+    and it is not a dry run, write them as approved figures. Returns counts of
+    what was (or, in a dry run or on errors, would be) created, updated or left
+    unchanged, and every rejected row; on any error nothing is written.
+
+    The rows are checked one by one as they are read and streamed into a
+    working table; the checks across rows (a cell given twice, reports under
+    review, validation rules) and the writes are set-based, so memory does not
+    grow with the file."""
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    table = ImportTable()
     try:
-        table = _read_workbook(content) if content.startswith(WORKBOOK_SIGNATURE) else _read_table(content)
+        checker = _Checker(_read(stream))
+        table.load(_staged(checker.each_row()))
     except _FileError as error:
+        table.drop()
         return ImportResult(0, 0, 0, [error.error], dry_run)
-    checker = _Checker(table)
-    rows = checker.rows()
-    errors = checker.errors
-    reports = _existing_reports(rows, lock=not dry_run)
-    errors += _report_errors(rows, reports)
-    existing = _existing_values(rows)
-    codes_by_id = {indicator.pk: code for code, indicator in checker.indicators.items()}
-    errors += _rule_errors(rows, existing, codes_by_id)
+    catalogue = _Catalogue(checker)
+    errors = checker.errors + _repeated_errors(table, catalogue)
+    if not dry_run:
+        # Nobody may submit or reopen one of these reports while the file is written.
+        table.lock_reports()
+    errors += _report_errors(table, catalogue)
+    errors += _rule_errors(table, catalogue)
     if errors:
+        table.drop()
         return ImportResult(0, 0, 0, sorted(errors, key=lambda error: error.line), dry_run)
-    if dry_run:
-        counts = dict.fromkeys(("created", "updated", "unchanged"), 0)
-        for row in rows:
-            counts[_outcome(row, existing.get(row.key))] += 1
-        return ImportResult(counts["created"], counts["updated"], counts["unchanged"], [], dry_run)
-    missing = {row.report_key for row in rows} - set(reports)
-    reports.update(_reports_create(sorted(missing), user))
-    write = _write_bulk if len(rows) >= BULK_FROM else _write_each
-    counts = write(rows, reports, existing, user)
-    # Approved figures changed: the aggregates that read them are stale (one
-    # recompute is enqueued for the whole file when the transaction commits).
-    stale_mark(cells=[(row.indicator.pk, row.org_unit.pk, row.year) for row in rows
-                      if _outcome(row, existing.get(row.key)) != "unchanged"])
+    counts = table.classify()
+    if not dry_run:
+        if sum(counts.values()) >= BULK_FROM:
+            table.write(user_id=user.pk if user is not None else None, now=timezone.now())
+        else:
+            counts = _write_each(_unstaged(table, catalogue), user)
+    table.drop()
     return ImportResult(counts["created"], counts["updated"], counts["unchanged"], [], dry_run)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from kpis.aggregation import aggregates_recompute
-from kpis.models import DataValue, DefinitionChange, Milestone, Target
+from kpis.models import DataValue, DefinitionChange, Milestone, OrgUnit, Sector, Target
 from tests.factories import OrgUnitFactory, put_values
 
 
@@ -215,6 +215,20 @@ def test_etag_gives_304_until_the_data_change(catalogue, client, url):
     put_values([(catalogue.bts, catalogue.d2, 2020, 7)])
     aggregates_recompute()
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_etag_changes_with_any_org_unit_or_sector(catalogue, client):
+    """Units and sectors keep no history: the database counts their changes, whoever writes them."""
+    url = "/api/v1/values/"
+    etags = [client.get(url)["ETag"]]
+    OrgUnit.objects.filter(pk=catalogue.d2.pk).update(name="Huyện Hai Mới")
+    etags.append(client.get(url)["ETag"])
+    catalogue.d1.successors.add(catalogue.d2)
+    etags.append(client.get(url)["ETag"])
+    Sector.objects.filter(pk=catalogue.telecom.pk).update(name="Viễn thông mới")
+    etags.append(client.get(url)["ETag"])
+    assert len(set(etags)) == 4
+    assert client.get(url, HTTP_IF_NONE_MATCH=etags[-1]).status_code == 304
 
 
 def test_last_modified_of_values_is_the_last_recompute(catalogue, client):

@@ -40,6 +40,23 @@ def test_value_must_match_its_report(world, report):
                                                     org_unit=world.province, year=2020, value=1))
 
 
+def test_every_row_a_statement_writes_is_checked(world, report):
+    """The check runs once per statement over the rows it wrote (an import writes
+    thousands at once): one wrong row among right ones is refused, and so is an
+    update that moves a figure away from its report."""
+    assert_refused(lambda: DataValue.objects.bulk_create([
+        DataValue(report=report, indicator=world.bts, org_unit=world.province, year=2020, value=1),
+        DataValue(report=report, indicator=world.coverage, org_unit=world.province, year=2020, value=1),
+        DataValue(report=report, indicator=world.derived, org_unit=world.province, year=2020, value=1)]))
+    assert not DataValue.objects.exists()
+    report_values_save(report=report, user=world.users.staff, values={"BTS": Decimal(939)})
+    assert_refused(lambda: DataValue.objects.filter(report=report).update(org_unit=world.d1))
+    assert_refused(lambda: DataValue.objects.filter(report=report).update(year=2021))
+    assert_refused(lambda: DataValue.objects.filter(report=report).update(indicator=world.derived))
+    DataValue.objects.filter(report=report).update(value=940)
+    assert DataValue.objects.get().value == 940
+
+
 def test_indicator_with_values_cannot_become_derived_or_move_sector(world, report):
     report_values_save(report=report, user=world.users.staff, values={"BTS": Decimal(939)})
     assert_refused(lambda: Indicator.objects.filter(pk=world.bts.pk).update(

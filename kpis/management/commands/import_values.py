@@ -23,11 +23,12 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, dry_run: bool, user: str | None, **options):
         account = self.account(user) if user else None
         try:
-            content = Path(file).read_bytes()
+            # Read as a stream: a file of a million rows is never held in memory whole.
+            with Path(file).open("rb") as content:
+                result = values_import(content=content, user=account, dry_run=dry_run)
         except OSError as error:
             raise CommandError(_("Không đọc được tệp %(path)s: %(error)s.")
                                % {"path": file, "error": error.strerror or error}) from None
-        result = values_import(content=content, user=account, dry_run=dry_run)
         for error in result.errors:
             self.stderr.write(_("dòng %(line)d: %(message)s") % {"line": error.line, "message": error.message})
         if not result.ok:
