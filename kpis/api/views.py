@@ -1,6 +1,5 @@
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpResponseNotModified
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
