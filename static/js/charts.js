@@ -11,6 +11,8 @@
   var VERMILLION = "#D55E00";
   var GRID = "#d9dde3";
   var TEXT = "#1f2933";
+  var WHITE = "#ffffff";
+  var RECONSTRUCTED_DASH = [6, 4];
 
   function locale() {
     return document.documentElement.lang === "vi" ? "vi-VN" : "en-US";
@@ -46,12 +48,34 @@
     };
   }
 
+  /* Figures rebuilt from a merged unit's predecessors: their points hollow
+     triangles, and every segment touching one dashed (the change across the
+     break uses the rebuilt base too). */
+  function markReconstructed(dataset, reconstructed) {
+    dataset.segment = {
+      borderDash: function (context) {
+        return reconstructed[context.p0DataIndex] || reconstructed[context.p1DataIndex] ? RECONSTRUCTED_DASH
+          : undefined;
+      }
+    };
+    dataset.pointStyle = reconstructed.map(function (r) { return r ? "triangle" : "circle"; });
+    dataset.pointBackgroundColor = reconstructed.map(function (r) { return r ? WHITE : BLUE; });
+    return dataset;
+  }
+
   function lineConfig(data, fmt) {
     var datasets = data.series.map(function (series) {
-      return {
+      var dataset = {
         label: series.label, data: series.data, borderColor: BLUE, backgroundColor: BLUE,
         borderWidth: 3, pointRadius: 5, pointHoverRadius: 7, pointStyle: "circle", spanGaps: false
       };
+      return series.reconstructed ? markReconstructed(dataset, series.reconstructed) : dataset;
+    });
+    data.series.forEach(function (series) {
+      if (series.reconstructed) {  // a legend entry only: the dashes are drawn on the series itself
+        datasets.push({ label: series.reconstructedLabel, data: [], borderColor: BLUE, backgroundColor: WHITE,
+                        borderWidth: 3, borderDash: RECONSTRUCTED_DASH, pointStyle: "triangle" });
+      }
     });
     if (data.target) {
       datasets.push({
@@ -99,7 +123,8 @@
       animation: false,
       scales: scales,
       plugins: {
-        legend: { display: data.series.length > 1 || !!data.target,
+        legend: { display: data.series.length > 1 || !!data.target
+                           || data.series.some(function (series) { return !!series.reconstructed; }),
                   labels: { usePointStyle: true, color: TEXT } },
         tooltip: {
           callbacks: {

@@ -1,0 +1,207 @@
+"""The national view: every province valid in a year under the country, ranked
+by an indicator, with a bar chart and a trend."""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kpis.aggregation import aggregates_recompute
+from kpis.dashboards import selectors as s
+from kpis.models import OrgUnit, Target
+from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, put_values
+
+
+def _province(code: str, name: str, root, *, valid_from=None, valid_to=None):
+    return OrgUnitFactory(code=code, name=name, level="province", parent=root, valid_from=valid_from,
+                          valid_to=valid_to)
+
+
+@pytest.fixture
+def nation(db):
+    """Five provinces to 2024 and three from 2025 (A+B → AB, C unchanged,
+    D+E → DE), one indicator where higher is better and one where lower is."""
+    root = OrgUnitFactory(code="NATION", name="Cả nước", level="country")
+    a, b = _province("A", "Tỉnh An", root, valid_to=2024), _province("B", "Tỉnh Bình", root, valid_to=2024)
+    c = _province("C", "Tỉnh Cường", root)
+    d, e = _province("D", "Tỉnh Dương", root, valid_to=2024), _province("E", "Tỉnh Em", root, valid_to=2024)
+    ab, de = _province("AB", "Tỉnh An Bình", root, valid_from=2025), _province("DE", "Tỉnh Dương Em", root,
+                                                                               valid_from=2025)
+    for old, new in ((a, ab), (b, ab), (d, de), (e, de)):
+        old.successors.add(new)
+    sector = SectorFactory(code="DX", name="Chuyển đổi số", position=1)
+    bts = IndicatorFactory(code="BTS", name="Số trạm BTS", sector=sector, unit="trạm", is_key=True,
+                           entry_levels=["province"])
+    days = IndicatorFactory(code="DAYS", name="Số ngày xử lý hồ sơ", sector=sector, unit="ngày", direction="lower",
+                            aggregation="average", entry_levels=["province"])
+    put_values([
+        (bts, a, 2024, Decimal(100)), (bts, b, 2024, Decimal(50)), (bts, c, 2024, Decimal(100)),
+        (bts, d, 2024, Decimal(70)), (bts, e, 2024, Decimal(1010)),
+        (bts, ab, 2025, Decimal(200)), (bts, c, 2025, Decimal(90)), (bts, de, 2025, Decimal(90)),
+        (days, a, 2024, Decimal(5)), (days, b, 2024, Decimal(3)), (days, c, 2024, Decimal(5)),
+        (days, d, 2024, Decimal(4)),
+    ])
+    Target.objects.create(indicator=bts, org_unit=c, year=2025, operator=">=", value=Decimal(120))
+    aggregates_recompute()
+    return root
+
+
+def view(root, code="BTS", year=None, unit=None):
+    indicators = s.indicator_views()
+    return s.national_view(root, indicators, s.national_indicator(code, indicators), year, unit)
+
+
+def ranks(data) -> list[tuple[str, int | None]]:
+    return [(row.unit.code, row.rank) for row in data.rows]
+
+
+def test_the_country_is_found_by_its_level_not_its_code(nation):
+    assert s.country_root().code == "NATION"
+
+
+def test_without_a_country_the_parent_of_the_provinces_is_the_root(nation):
+    OrgUnit.objects.filter(code="NATION").update(level="province")
+    assert s.country_root().code == "NATION"
+
+
+def test_ranks_put_the_best_first_and_ties_share_a_rank(nation):
+    data = view(nation, year=2024)
+    assert ranks(data) == [("E", 1), ("A", 2), ("C", 2), ("D", 4), ("B", 5)]
+
+
+def test_lower_is_better_ranks_the_smallest_first_and_provinces_without_a_figure_last(nation):
+    data = view(nation, "DAYS", year=2024)
+    assert ranks(data) == [("B", 1), ("D", 2), ("A", 3), ("C", 3), ("E", None)]
+    assert data.ranked == 4
+
+
+def test_only_the_provinces_valid_in_the_year_are_listed(nation):
+    before, after = view(nation, year=2024), view(nation, year=2025)
+    assert sorted(row.unit.code for row in before.rows) == ["A", "B", "C", "D", "E"]
+    assert ranks(after) == [("AB", 1), ("C", 2), ("DE", 2)]
+    assert after.root_cell.cell.value == 380 and before.root_cell.cell.value == 1330
+
+
+def test_the_latest_year_with_figures_is_chosen_and_years_offered_are_those_with_data(nation):
+    data = view(nation)
+    assert data.year == 2025 and data.years == [2025, 2024]
+
+
+def test_target_status_and_completeness_come_with_each_row(nation):
+    row = next(r for r in view(nation, year=2025).rows if r.unit.code == "C")
+    assert row.target.value == 120 and row.cell.status == "not_achieved" and row.cell.is_complete
+
+
+def test_the_trend_is_of_the_country_or_of_a_chosen_province(nation):
+    assert [(p.year, p.value) for p in view(nation).trend] == [(2024, 1330), (2025, 380)]
+    assert [(p.year, p.value) for p in view(nation, unit="C").trend] == [(2024, 100), (2025, 90)]
+    assert view(nation, unit="ELSEWHERE") is None
+    assert [u.code for u in view(nation).trend_units] == ["NATION", "A", "AB", "B", "C", "D", "DE", "E"]
+
+
+def test_the_view_needs_four_queries_whatever_the_number_of_provinces_and_years(nation,
+                                                                               django_assert_num_queries):
+    indicators = s.indicator_views()
+    indicator = s.national_indicator("BTS", indicators)
+    with django_assert_num_queries(4):
+        s.national_view(nation, indicators, indicator, 2025, None)
+    bts = indicator
+    more = [_province(f"N{n}", f"Tỉnh {n}", nation) for n in range(12)]
+    put_values([(IndicatorFactory(code="BTS"), unit, year, Decimal(year - 2000 + n))
+                for n, unit in enumerate(more) for year in range(2018, 2026)])
+    aggregates_recompute()
+    with django_assert_num_queries(4):
+        data = s.national_view(nation, indicators, bts, 2025, "N3")
+    assert len(data.rows) == 15 and len(data.trend) == 8
+
+
+# --- the page ---------------------------------------------------------------------
+
+
+def page(client: Client, url: str = "/national/") -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return response.content.decode()
+
+
+def test_the_page_shows_the_ranking_table_the_charts_and_vietnamese_numbers(nation):
+    html = page(Client(HTTP_ACCEPT_LANGUAGE="vi"), "/national/?indicator=BTS&year=2024")
+    assert "Tỉnh Em" in html and "1.010" in html and "1.330" in html  # Vietnamese grouping
+    assert 'id="bar-chart"' in html and 'id="trend-chart"' in html
+    bars = json.loads(re.search(r'<script id="bar-data" type="application/json">(.*?)</script>', html).group(1))
+    assert bars["labels"] == ["Tỉnh Em", "Tỉnh An", "Tỉnh Cường", "Tỉnh Dương", "Tỉnh Bình"]
+    assert "Tỉnh An Bình" not in bars["labels"]
+    assert 'aria-current="page">Toàn quốc' in html
+    assert 'chart.umd.js' in html
+
+
+def test_the_page_table_sorts_by_value(nation):
+    html = page(Client(), "/national/?indicator=BTS&year=2024&sort=value")
+    body = html[html.index("Bảng xếp hạng"):]
+    assert body.index("Tỉnh Bình") < body.index("Tỉnh Dương") < body.index("Tỉnh Em")
+
+
+def test_the_page_offers_indicators_by_sector_and_years_with_data(nation):
+    html = page(Client())
+    assert '<optgroup label="Chuyển đổi số">' in html and 'value="DAYS"' in html
+    assert re.findall(r'<option value="(\d{4})"', html) == ["2025", "2024"]
+
+
+def test_names_are_escaped(nation):
+    OrgUnit.objects.filter(code="C").update(name="<script>alert(1)</script>")
+    aggregates_recompute()
+    html = page(Client(), "/national/?year=2025")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("url,status,message", [
+    ("/national/?indicator=NOPE", 404, "NOPE"),
+    ("/national/?unit=%3Cb%3EX", 404, "&lt;B&gt;X"),
+    ("/national/?year=abc", 400, "Năm phải là một số"),
+])
+def test_bad_parameters_get_a_clear_answer(nation, url, status, message):
+    response = Client().get(url)
+    assert response.status_code == status and message in response.content.decode()
+
+
+def test_without_a_country_the_page_says_so_and_the_menu_has_no_link(world):
+    response = Client().get("/national/")
+    assert response.status_code == 404 and "cấp quốc gia" in response.content.decode()
+    assert "/national/" not in Client().get("/sectors/").content.decode()
+
+
+def test_the_page_follows_the_dashboards_permissions(nation, settings):
+    from tests.factories import make_user
+
+    settings.PORTAL_PUBLIC = False
+    assert Client().get("/national/").status_code == 302
+    client = Client()
+    client.force_login(make_user("someone"))
+    assert client.get("/national/").status_code == 200
+
+
+def test_the_table_downloads_as_csv(nation):
+    response = Client().get("/national/?indicator=BTS&year=2025&_export=csv")
+    content = response.content.decode("utf-8-sig")
+    assert response.status_code == 200 and "Tỉnh An Bình" in content and "200" in content
+
+
+def test_the_page_needs_the_same_number_of_queries_with_more_provinces_and_years(nation, settings):
+    import uuid
+
+    def queries() -> int:
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"t-{uuid.uuid4().hex}"}}
+        with CaptureQueriesContext(connection) as context:
+            page(Client(), "/national/?unit=C")
+        return len(context.captured_queries)
+
+    small = queries()
+    more = [_province(f"N{n}", f"Tỉnh {n}", nation) for n in range(12)]
+    put_values([(IndicatorFactory(code="BTS"), unit, year, Decimal(n + 1))
+                for n, unit in enumerate(more) for year in range(2018, 2026)])
+    aggregates_recompute()
+    assert queries() == small
