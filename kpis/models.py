@@ -577,6 +577,9 @@ class Aggregate(models.Model):
     children_count = models.PositiveIntegerField(default=0)
     expected_children = models.PositiveIntegerField(default=0)
     is_complete = models.BooleanField(default=True)
+    # Computed for a year before the unit existed, from the units merged into
+    # it, or derived from such a figure (docs/aggregation.md, "Reconstructed").
+    reconstructed = models.BooleanField(default=False)
     previous_value = models.DecimalField(max_digits=26, decimal_places=8, null=True)
     change = models.DecimalField(max_digits=26, decimal_places=8, null=True)
     change_pct = models.DecimalField(max_digits=26, decimal_places=8, null=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from kpis.models import (
     Aggregate,
@@ -168,3 +168,16 @@ def milestones_for_api(*, sector=None, org_unit=None, status: str | None = None)
     milestones = Milestone.objects.select_related("sector", "org_unit")
     exact = {"sector": sector, "org_unit": org_unit, "status": status}
     return milestones.filter(**{name: wanted for name, wanted in exact.items() if wanted is not None})
+
+
+def lineage_kind(org_unit: OrgUnit) -> str | None:
+    """How a unit came to be, for pages to say whether its past is
+    reconstructed: "merger" (every predecessor went wholly into it, so its
+    past is theirs combined), "split" (a predecessor was shared with other
+    units, so its past is unknown) or None (no predecessors). One query."""
+    shares = list(OrgUnit.successors.through.objects.filter(
+        from_orgunit__in=OrgUnit.successors.through.objects.filter(to_orgunit=org_unit).values("from_orgunit"),
+    ).values("from_orgunit").annotate(successors=Count("to_orgunit")).values_list("successors", flat=True))
+    if not shares:
+        return None
+    return "merger" if max(shares) == 1 else "split"

@@ -5,12 +5,14 @@ over rows (see docs/aggregation.md):
   1. entered: approved figures in scope;
   2. roll-up, deepest level first: a unit without an entered figure gets its
      children's figures combined by the indicator's aggregation;
-  3. derived: each formula, in dependency order, on its components' values at
+  3. reconstructed: a unit formed by a whole merger gets, for the years
+     before it existed, its predecessors' figures combined (lineage.py);
+  4. derived: each formula, in dependency order, on its components' values at
      the same unit and year (so ratios are sums over sums, never means);
-  4. the target that applies and the progress status (for the few cells
+  5. the target that applies and the progress status (for the few cells
      with a target), then, as one query (``final_cells``), every cell with
      its previous year and change, rounded as stored;
-  5. apply: one pass compares that query with kpis_aggregate and keeps the
+  6. apply: one pass compares that query with kpis_aggregate and keeps the
      differences, which alone are written, inside the caller's transaction,
      so readers see the old or the new state, never half. The very first
      fill inserts everything and builds the indexes afterwards.
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from kpis.aggregation import lineage
+from kpis.aggregation.lineage import active as _active
 from kpis.aggregation.scope import FULL, Scope
 from kpis.formulas import Expr, Number, Ref, Unary, find_cycle, parse_formula, referenced_codes
 from kpis.models import AggregateMethod as M
@@ -46,9 +50,12 @@ _WORK_TABLES = {
     "agg_links": "child_id bigint, year integer, parent_id bigint, parent_depth integer, expected integer, "
                  "PRIMARY KEY (child_id, year)",
     "agg_w": "indicator_id bigint, org_unit_id bigint, year integer, value numeric, method varchar(8), "
-             "children_count integer, expected_children integer, is_complete integer",
+             "children_count integer, expected_children integer, is_complete integer, reconstructed integer",
     "agg_stored": "indicator_id bigint, org_unit_id bigint, year integer, value numeric, is_complete integer, "
+                  "children_count integer, expected_children integer, reconstructed integer, "
                   "PRIMARY KEY (indicator_id, org_unit_id, year)",
+    "agg_merge_links": "predecessor_id bigint, year integer, successor_id bigint, expected integer, "
+                       "PRIMARY KEY (predecessor_id, year, successor_id)",
     "agg_target_for": "indicator_id bigint, org_unit_id bigint, year integer, target_year integer, "
                       "PRIMARY KEY (indicator_id, org_unit_id, year)",
     "agg_baseline": "target_id bigint PRIMARY KEY, year integer, value numeric",
@@ -58,8 +65,8 @@ _WORK_TABLES = {
                          "PRIMARY KEY (indicator_id, org_unit_id, year)",
     "agg_changes": "aggregate_id bigint, indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
                    "method varchar(8), children_count integer, expected_children integer, is_complete boolean, "
-                   "previous_value numeric, change numeric, change_pct numeric, target_id bigint, "
-                   "status varchar(20), achievement_pct numeric",
+                   "reconstructed boolean, previous_value numeric, change numeric, change_pct numeric, "
+                   "target_id bigint, status varchar(20), achievement_pct numeric",
 }
 _WORK_KEY_INDEX = "CREATE UNIQUE INDEX agg_w_key ON agg_w (indicator_id, org_unit_id, year)"
 
@@ -140,12 +147,15 @@ def _analyze(cursor, *tables: str) -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
+SOURCE_COLUMNS = f"{KEY}, value, is_complete, children_count, expected_children, reconstructed"
+
+
 def _values_source(scope: Scope) -> str:
     """Every value the steps may read: the work table, plus, when incremental,
     the stored aggregates that the scope's cells depend on (agg_stored)."""
     if scope.full:
         return "agg_w"
-    return f"(SELECT {KEY}, value, is_complete FROM agg_w UNION ALL SELECT {KEY}, value, is_complete FROM agg_stored)"
+    return f"(SELECT {SOURCE_COLUMNS} FROM agg_w UNION ALL SELECT {SOURCE_COLUMNS} FROM agg_stored)"
 
 
 def _indicators_read(scope: Scope, derived: Derived) -> list[int]:
@@ -157,32 +167,31 @@ def _indicators_read(scope: Scope, derived: Derived) -> list[int]:
     return sorted(read)
 
 
+# Copies a stored aggregate (alias a) into agg_stored.
+_COPY_STORED = f"""
+    INSERT INTO agg_stored ({SOURCE_COLUMNS})
+    SELECT a.indicator_id, a.org_unit_id, a.year, a.value, CASE WHEN a.is_complete THEN 1 ELSE 0 END,
+           a.children_count, a.expected_children, CASE WHEN a.reconstructed THEN 1 ELSE 0 END"""
+
+
 def _load_stored(cursor, scope: Scope, derived: Derived) -> None:
     """Copy, by index lookups, the stored aggregates an incremental scope reads:
     its units' other years and derived components (previous years, baselines,
-    formulas), and its units' children outside the scope (roll-ups)."""
-    stored = "CASE WHEN a.is_complete THEN 1 ELSE 0 END"
+    formulas), its units' children outside the scope (roll-ups) and their
+    merged units' predecessors outside it (reconstructions)."""
     read = ", ".join(str(int(indicator_id)) for indicator_id in _indicators_read(scope, derived)) or "NULL"
-    cursor.execute(f"""
-        INSERT INTO agg_stored ({KEY}, value, is_complete)
-        SELECT a.indicator_id, a.org_unit_id, a.year, a.value, {stored}
+    cursor.execute(f"""{_COPY_STORED}
         FROM agg_scope_units su JOIN kpis_aggregate a ON a.org_unit_id = su.id AND a.indicator_id IN ({read})
         WHERE NOT (a.indicator_id IN (SELECT id FROM agg_scope_indicators)
                    AND a.year IN (SELECT year FROM agg_scope_years))""")
-    cursor.execute(f"""
-        INSERT INTO agg_stored ({KEY}, value, is_complete)
-        SELECT a.indicator_id, a.org_unit_id, a.year, a.value, {stored}
+    cursor.execute(f"""{_COPY_STORED}
         FROM agg_scope_units su
         JOIN kpis_orgunit c ON c.parent_id = su.id
         JOIN agg_scope_years sy ON TRUE
         JOIN kpis_aggregate a ON a.org_unit_id = c.id AND a.year = sy.year
         JOIN agg_scope_indicators si ON si.id = a.indicator_id
         WHERE c.id NOT IN (SELECT id FROM agg_scope_units)""")
-
-
-def _active(alias: str, year: str) -> str:
-    return (f"({alias}.valid_from IS NULL OR {alias}.valid_from <= {year}) "
-            f"AND ({alias}.valid_to IS NULL OR {year} <= {alias}.valid_to)")
+    lineage.load_stored_predecessors(cursor, _COPY_STORED)
 
 
 def _step_entered(cursor, scope: Scope) -> int:
@@ -331,9 +340,11 @@ def _step_derived(cursor, scope: Scope, derived: Derived) -> int:
         )
         expression = _sql_expression(expr, alias)
         completeness = " * ".join(f"COALESCE({alias[code]}.is_complete, 1)" for code in codes)
+        reconstructed = " + ".join(f"COALESCE({alias[code]}.reconstructed, 0)" for code in codes)
         inserted += _run(cursor, f"""
-            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
-            SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), '{M.DERIVED.value}', 0, 0, {completeness}
+            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS}, reconstructed)
+            SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), '{M.DERIVED.value}', 0, 0, {completeness},
+                   CASE WHEN {reconstructed} > 0 THEN 1 ELSE 0 END
             FROM {source} c0 {joins}
             JOIN agg_scope_units su ON su.id = c0.org_unit_id
             JOIN agg_scope_years sy ON sy.year = c0.year
@@ -438,7 +449,7 @@ def final_cells(scope: Scope) -> str:
     return f"""
         SELECT w.indicator_id, w.org_unit_id, w.year, w.value, COALESCE(w.method, '{M.ENTERED.value}') AS method,
                COALESCE(w.children_count, 0) AS children_count, COALESCE(w.expected_children, 0) AS expected_children,
-               COALESCE(w.is_complete, 1) = 1 AS is_complete,
+               COALESCE(w.is_complete, 1) = 1 AS is_complete, COALESCE(w.reconstructed, 0) = 1 AS reconstructed,
                w.previous AS previous_value, w.value - w.previous AS change,
                CASE WHEN w.previous <> 0 THEN ROUND((w.value - w.previous) * 100.0 / w.previous, 8) END
                    AS change_pct,
@@ -458,12 +469,15 @@ def tune_session(cursor) -> None:
 
 
 def compute(cursor, scope: Scope) -> int:
-    """Steps 1–4 into the work tables; returns the number of cells, which
+    """Steps 1–5 into the work tables; returns the number of cells, which
     ``final_cells`` then reads."""
     _prepare_work_tables(cursor)
     _fill_scope(cursor, scope)
     _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
     derived = derived_in_order(cursor)
+    beginnings = lineage.beginnings(cursor)
+    lineage.fill_merge_links(cursor, beginnings)
+    _analyze(cursor, "agg_merge_links")
     if scope.full:
         tune_session(cursor)
         # Built after the bulk inserts: one sort instead of millions of index updates.
@@ -474,6 +488,8 @@ def compute(cursor, scope: Scope) -> int:
     cells = _step_entered(cursor, scope)
     _analyze(cursor, "agg_w")
     cells += _step_rollup(cursor, scope)
+    cells += lineage.step_reconstruct(cursor, source=_values_source(scope), beginning_years=beginnings,
+                                      scope_full=scope.full)
     cells += _step_derived(cursor, scope, derived)
     _analyze(cursor, "agg_w")
     _step_targets(cursor, scope)
@@ -484,7 +500,8 @@ def compute(cursor, scope: Scope) -> int:
 
 
 _SAME_KEY = "f.indicator_id = a.indicator_id AND f.org_unit_id = a.org_unit_id AND f.year = a.year"
-_STORED_COLUMNS = ["value", "method", "children_count", "expected_children", "is_complete", "previous_value",
+_STORED_COLUMNS = ["value", "method", "children_count", "expected_children", "is_complete", "reconstructed",
+                   "previous_value",
                    "change", "change_pct", "target_id", "status", "achievement_pct"]
 _STORED = ", ".join(_STORED_COLUMNS)
 

@@ -2,7 +2,8 @@
 one is a cube: the changed indicators and every derived indicator built on
 them, the changed units and all their ancestors, and every year from the
 earliest change on (a year's figure is the next year's "previous value" and
-may be a target's baseline)."""
+may be a target's baseline). A changed unit's successors, through any chain of
+mergers, are changed units too: their reconstructed past is built from it."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,29 @@ def ancestors_with_depth(unit_ids: Iterable[int]) -> tuple[tuple[int, int], ...]
     return tuple(sorted(depths.items()))
 
 
+def with_successors(unit_ids: Iterable[int]) -> set[int]:
+    """The units and every unit that succeeds them, directly or through a
+    chain, in one recursive query. Splits are followed too: it costs a few
+    cells and keeps the rule simple."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return set()
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE later(id) AS (
+                SELECT id FROM kpis_orgunit WHERE id IN ({placeholders})
+                UNION
+                SELECT s.to_orgunit_id FROM kpis_orgunit_successors s JOIN later ON s.from_orgunit_id = later.id
+            )
+            SELECT id FROM later
+            """,
+            ids,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def data_years() -> tuple[int | None, int | None]:
     bounds = DataValue.objects.aggregate(first=Min("year"), last=Max("year"))
     return bounds["first"], bounds["last"]
@@ -100,6 +124,6 @@ def scope_for_cells(cells: Iterable[tuple[int, int, int | None]]) -> Scope:
         return Scope()  # no data, and nothing that ever had a year: nothing to compute
     return Scope(
         indicator_ids=dependents_closure(indicator for indicator, _, _ in cells),
-        unit_depths=ancestors_with_depth(unit for _, unit, _ in cells),
+        unit_depths=ancestors_with_depth(with_successors(unit for _, unit, _ in cells)),
         years=tuple(range(min(starts), max(ends) + 1)),
     )
