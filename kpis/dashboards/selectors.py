@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from kpis import milestones as milestone_rules
@@ -769,9 +769,8 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
 # National view: every province of the country for an indicator and a year.
 
 # The Aggregate column that says a figure was rebuilt from a merged unit's predecessors (migration
-# 0014). Until it exists every figure reads as entered or rolled up: change this one line to
-# F("reconstructed") then.
-RECONSTRUCTED = Value(False, output_field=BooleanField())
+# 0014); the one place the national view reads it (``Value(False)`` drew every figure as measured).
+RECONSTRUCTED = F("reconstructed")
 
 
 @dataclass(frozen=True)
@@ -860,6 +859,33 @@ def _province_rows(indicator: IndicatorView, provinces: list[UnitView], year: in
     return rows
 
 
+def _targets_by_unit(indicator: IndicatorView, unit_ids: list[int]) -> dict[int, list[TargetView]]:
+    """The indicator's targets at each unit, earliest first. One query."""
+    found: dict[int, list[TargetView]] = defaultdict(list)
+    for target in _targets(Target.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids)).get(
+            indicator.id, []):
+        found[target.org_unit_id].append(target)
+    return found
+
+
+def _trend(unit: UnitView, years: list[int], cells: dict[tuple[int, int], NationalCell]) -> list[TrendPoint]:
+    points = []
+    for year in years:
+        found = cells.get((unit.id, year))
+        points.append(TrendPoint(year, found.cell.value, found.reconstructed, found.cell.is_complete) if found
+                      else TrendPoint(year, None, False, False))
+    return points
+
+
+def _national_year(year: int | None, provinces: list[UnitView], cells: dict[tuple[int, int], NationalCell]) -> int:
+    """The requested year, else the latest well-filled one (``_pick_year``),
+    counting only the provinces of the day: a merged province's reconstructed
+    past does not make an old year look fuller."""
+    by_id = {u.id: u for u in provinces}
+    measured = [y for (unit_id, y) in cells if unit_id in by_id and by_id[unit_id].is_active_in(y)]
+    return _pick_year(year, measured, [y for (_u, y) in cells])
+
+
 def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: IndicatorView, year: int | None,
                   trend_unit: str | None) -> NationalView | None:
     """An indicator at every province under ``root`` valid in ``year`` (rank,
@@ -875,23 +901,18 @@ def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: Ind
     chosen = units.get(trend_unit or root_view.code)
     if chosen is None:
         return None
-    cells = {(c.cell.org_unit_id, c.cell.year): c for c in _national_cells(indicator, [u.id for u in units.values()])}
-    year = _pick_year(year, [y for (unit_id, y) in cells if unit_id != root_view.id], [y for (_u, y) in cells])
-    targets: dict[int, list[TargetView]] = defaultdict(list)
-    for target in _targets(Target.objects.filter(indicator_id=indicator.id,
-                                                 org_unit_id__in=[u.id for u in units.values()])).get(indicator.id, []):
-        targets[target.org_unit_id].append(target)
+    unit_ids = [u.id for u in units.values()]
+    cells = {(c.cell.org_unit_id, c.cell.year): c for c in _national_cells(indicator, unit_ids)}
+    year = _national_year(year, provinces, cells)
+    targets = _targets_by_unit(indicator, unit_ids)
     years = sorted({y for (_unit, y) in cells})
-    trend = [TrendPoint(y, found.cell.value if found else None, bool(found and found.reconstructed),
-                        bool(found and found.cell.is_complete))
-             for y in years for found in [cells.get((chosen.id, y))]]
-    root_cell = cells.get((root_view.id, year))
     groups = [(s, [i for i in indicators if i.sector_id == s.id]) for s in sectors]
     return NationalView(
         root=root_view, indicator=indicator, sector=next(s for s in sectors if s.id == indicator.sector_id),
-        year=year, years=sorted(years, reverse=True), root_cell=root_cell,
-        rows=_province_rows(indicator, provinces, year, cells, targets), trend_unit=chosen, trend=trend,
-        trend_units=[root_view, *provinces], indicator_groups=[(s, found) for s, found in groups if found])
+        year=year, years=sorted(years, reverse=True), root_cell=cells.get((root_view.id, year)),
+        rows=_province_rows(indicator, provinces, year, cells, targets), trend_unit=chosen,
+        trend=_trend(chosen, years, cells), trend_units=[root_view, *provinces],
+        indicator_groups=[(s, found) for s, found in groups if found])
 
 
 def indicator_views() -> list[IndicatorView]:

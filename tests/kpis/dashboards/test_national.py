@@ -205,3 +205,27 @@ def test_the_page_needs_the_same_number_of_queries_with_more_provinces_and_years
                 for n, unit in enumerate(more) for year in range(2018, 2026)])
     aggregates_recompute()
     assert queries() == small
+
+
+def trend_chart(html: str) -> dict:
+    return json.loads(re.search(r'<script id="trend-data" type="application/json">(.*?)</script>', html).group(1))
+
+
+def test_a_merged_provinces_past_is_reconstructed_and_drawn_dashed_with_a_legend(nation):
+    data = view(nation, unit="AB")
+    assert [(p.year, p.value, p.reconstructed) for p in data.trend] == [(2024, 150, True), (2025, 200, False)]
+    html = page(Client(), "/national/?unit=AB")
+    series = trend_chart(html)["series"][0]
+    assert series["reconstructed"] == [True, False] and "nét đứt" in series["reconstructedLabel"]
+    assert "† Dựng lại từ số liệu của các đơn vị trước sáp nhập" in html
+
+
+def test_a_province_formed_by_a_split_has_no_past_and_no_dashes(nation):
+    old = _province("F", "Tỉnh Phú", nation, valid_to=2024)
+    g, h = _province("G", "Tỉnh Giang", nation, valid_from=2025), _province("H", "Tỉnh Hà", nation, valid_from=2025)
+    old.successors.add(g, h)
+    bts = IndicatorFactory(code="BTS")
+    put_values([(bts, old, 2024, Decimal(80)), (bts, g, 2025, Decimal(40)), (bts, h, 2025, Decimal(45))])
+    aggregates_recompute()
+    assert [(p.year, p.value) for p in view(nation, unit="G").trend] == [(2024, None), (2025, 40)]
+    assert "reconstructed" not in trend_chart(page(Client(), "/national/?unit=G"))["series"][0]
