@@ -60,7 +60,14 @@
     };
     dataset.pointStyle = reconstructed.map(function (r) { return r ? "triangle" : "circle"; });
     dataset.pointBackgroundColor = reconstructed.map(function (r) { return r ? WHITE : BLUE; });
+    dataset.legendStyle = { pointStyle: "circle", fillStyle: BLUE };  // not its first point's
     return dataset;
+  }
+
+  function legendLabels(chart) {
+    return window.Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (item) {
+      return Object.assign(item, chart.data.datasets[item.datasetIndex].legendStyle || {});
+    });
   }
 
   function lineConfig(data, fmt) {
@@ -125,7 +132,7 @@
       plugins: {
         legend: { display: data.series.length > 1 || !!data.target
                            || data.series.some(function (series) { return !!series.reconstructed; }),
-                  labels: { usePointStyle: true, color: TEXT } },
+                  labels: { usePointStyle: true, color: TEXT, generateLabels: legendLabels } },
         tooltip: {
           callbacks: {
             label: function (context) {

@@ -12,42 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from kpis.aggregation import aggregates_recompute
 from kpis.dashboards import selectors as s
-from kpis.models import OrgUnit, Target
-from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, put_values
-
-
-def _province(code: str, name: str, root, *, valid_from=None, valid_to=None):
-    return OrgUnitFactory(code=code, name=name, level="province", parent=root, valid_from=valid_from,
-                          valid_to=valid_to)
+from kpis.models import OrgUnit
+from tests.factories import IndicatorFactory, make_nation, national_province, put_values
 
 
 @pytest.fixture
 def nation(db):
-    """Five provinces to 2024 and three from 2025 (A+B → AB, C unchanged,
-    D+E → DE), one indicator where higher is better and one where lower is."""
-    root = OrgUnitFactory(code="NATION", name="Cả nước", level="country")
-    a, b = _province("A", "Tỉnh An", root, valid_to=2024), _province("B", "Tỉnh Bình", root, valid_to=2024)
-    c = _province("C", "Tỉnh Cường", root)
-    d, e = _province("D", "Tỉnh Dương", root, valid_to=2024), _province("E", "Tỉnh Em", root, valid_to=2024)
-    ab, de = _province("AB", "Tỉnh An Bình", root, valid_from=2025), _province("DE", "Tỉnh Dương Em", root,
-                                                                               valid_from=2025)
-    for old, new in ((a, ab), (b, ab), (d, de), (e, de)):
-        old.successors.add(new)
-    sector = SectorFactory(code="DX", name="Chuyển đổi số", position=1)
-    bts = IndicatorFactory(code="BTS", name="Số trạm BTS", sector=sector, unit="trạm", is_key=True,
-                           entry_levels=["province"])
-    days = IndicatorFactory(code="DAYS", name="Số ngày xử lý hồ sơ", sector=sector, unit="ngày", direction="lower",
-                            aggregation="average", entry_levels=["province"])
-    put_values([
-        (bts, a, 2024, Decimal(100)), (bts, b, 2024, Decimal(50)), (bts, c, 2024, Decimal(100)),
-        (bts, d, 2024, Decimal(70)), (bts, e, 2024, Decimal(1010)),
-        (bts, ab, 2025, Decimal(200)), (bts, c, 2025, Decimal(90)), (bts, de, 2025, Decimal(90)),
-        (days, a, 2024, Decimal(5)), (days, b, 2024, Decimal(3)), (days, c, 2024, Decimal(5)),
-        (days, d, 2024, Decimal(4)),
-    ])
-    Target.objects.create(indicator=bts, org_unit=c, year=2025, operator=">=", value=Decimal(120))
-    aggregates_recompute()
-    return root
+    return make_nation()
 
 
 def view(root, code="BTS", year=None, unit=None):
@@ -96,7 +67,7 @@ def test_target_status_and_completeness_come_with_each_row(nation):
     assert row.target.value == 120 and row.cell.status == "not_achieved" and row.cell.is_complete
 
 
-def test_the_trend_is_of_the_country_or_of_a_chosen_province(nation):
+def test_the_trend_is_of_the_country_or_of_a_chosennational_province(nation):
     assert [(p.year, p.value) for p in view(nation).trend] == [(2024, 1330), (2025, 380)]
     assert [(p.year, p.value) for p in view(nation, unit="C").trend] == [(2024, 100), (2025, 90)]
     assert view(nation, unit="ELSEWHERE") is None
@@ -110,7 +81,7 @@ def test_the_view_needs_four_queries_whatever_the_number_of_provinces_and_years(
     with django_assert_num_queries(4):
         s.national_view(nation, indicators, indicator, 2025, None)
     bts = indicator
-    more = [_province(f"N{n}", f"Tỉnh {n}", nation) for n in range(12)]
+    more = [national_province(f"N{n}", f"Tỉnh {n}", nation) for n in range(12)]
     put_values([(IndicatorFactory(code="BTS"), unit, year, Decimal(year - 2000 + n))
                 for n, unit in enumerate(more) for year in range(2018, 2026)])
     aggregates_recompute()
@@ -200,7 +171,7 @@ def test_the_page_needs_the_same_number_of_queries_with_more_provinces_and_years
         return len(context.captured_queries)
 
     small = queries()
-    more = [_province(f"N{n}", f"Tỉnh {n}", nation) for n in range(12)]
+    more = [national_province(f"N{n}", f"Tỉnh {n}", nation) for n in range(12)]
     put_values([(IndicatorFactory(code="BTS"), unit, year, Decimal(n + 1))
                 for n, unit in enumerate(more) for year in range(2018, 2026)])
     aggregates_recompute()
@@ -221,8 +192,9 @@ def test_a_merged_provinces_past_is_reconstructed_and_drawn_dashed_with_a_legend
 
 
 def test_a_province_formed_by_a_split_has_no_past_and_no_dashes(nation):
-    old = _province("F", "Tỉnh Phú", nation, valid_to=2024)
-    g, h = _province("G", "Tỉnh Giang", nation, valid_from=2025), _province("H", "Tỉnh Hà", nation, valid_from=2025)
+    old = national_province("F", "Tỉnh Phú", nation, valid_to=2024)
+    g = national_province("G", "Tỉnh Giang", nation, valid_from=2025)
+    h = national_province("H", "Tỉnh Hà", nation, valid_from=2025)
     old.successors.add(g, h)
     bts = IndicatorFactory(code="BTS")
     put_values([(bts, old, 2024, Decimal(80)), (bts, g, 2025, Decimal(40)), (bts, h, 2025, Decimal(45))])
