@@ -476,7 +476,7 @@ def compute(cursor, scope: Scope) -> int:
     _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
     derived = derived_in_order(cursor)
     beginnings = lineage.beginnings(cursor)
-    lineage.fill_merge_links(cursor, beginnings)
+    lineage.fill_merge_links(cursor, beginnings, scope_full=scope.full)
     _analyze(cursor, "agg_merge_links")
     if scope.full:
         tune_session(cursor)

@@ -34,12 +34,22 @@ def beginnings(cursor) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def fill_merge_links(cursor, beginning_years: list[int]) -> None:
+# The scope's units and every unit before them in a chain of successions.
+_SCOPE_AND_EARLIER = f"""(WITH RECURSIVE earlier(id) AS (
+        SELECT id FROM agg_scope_units
+        UNION
+        SELECT s.from_orgunit_id FROM {THROUGH} s JOIN earlier ON s.to_orgunit_id = earlier.id
+    ) SELECT id FROM earlier)"""
+
+
+def fill_merge_links(cursor, beginning_years: list[int], *, scope_full: bool) -> None:
     """For every merged unit and scope year before it began, the predecessors
     that existed that year, either in the tree or through a reconstructed
     past of their own (a chain of mergers), with how many there were: the
-    figures a complete reconstruction needs. Every merged unit, not only
-    those in scope, because a later merger's completeness depends on them."""
+    figures a complete reconstruction needs. Incrementally, the scope's
+    merged units and those earlier in their chains, whose links a later
+    merger's completeness depends on, not the whole country's."""
+    in_scope = "" if scope_full else f"AND m.successor_id IN {_SCOPE_AND_EARLIER}"
     for beginning in beginning_years:
         cursor.execute(f"""
             INSERT INTO agg_merge_links (predecessor_id, year, successor_id, expected)
@@ -48,7 +58,7 @@ def fill_merge_links(cursor, beginning_years: list[int]) -> None:
             FROM {MERGES} m
             JOIN kpis_orgunit p ON p.id = m.predecessor_id
             JOIN agg_scope_years sy ON sy.year < m.valid_from
-            WHERE m.valid_from = %s
+            WHERE m.valid_from = %s {in_scope}
               AND ({active('p', 'sy.year')}
                    OR EXISTS (SELECT 1 FROM agg_merge_links x WHERE x.successor_id = p.id AND x.year = sy.year))""",
             [beginning])

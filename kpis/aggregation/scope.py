@@ -83,9 +83,11 @@ def ancestors_with_depth(unit_ids: Iterable[int]) -> tuple[tuple[int, int], ...]
 
 
 def with_successors(unit_ids: Iterable[int]) -> set[int]:
-    """The units and every unit that succeeds them, directly or through a
-    chain, in one recursive query. Splits are followed too: it costs a few
-    cells and keeps the rule simple."""
+    """The units, their ancestors, and every unit that succeeds any of these,
+    with its ancestors, and so on: a commune's figure rolls up into its
+    district, which may be merged into a new district, in one recursive
+    query. Splits are followed too: it costs a few cells and keeps the rule
+    simple."""
     ids = sorted(set(unit_ids))
     if not ids:
         return set()
@@ -93,12 +95,16 @@ def with_successors(unit_ids: Iterable[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH RECURSIVE later(id) AS (
+            WITH RECURSIVE later(from_id, to_id) AS (
+                SELECT id, parent_id FROM kpis_orgunit WHERE parent_id IS NOT NULL
+                UNION ALL
+                SELECT from_orgunit_id, to_orgunit_id FROM kpis_orgunit_successors
+            ), affected(id) AS (
                 SELECT id FROM kpis_orgunit WHERE id IN ({placeholders})
                 UNION
-                SELECT s.to_orgunit_id FROM kpis_orgunit_successors s JOIN later ON s.from_orgunit_id = later.id
+                SELECT later.to_id FROM later JOIN affected ON later.from_id = affected.id
             )
-            SELECT id FROM later
+            SELECT id FROM affected
             """,
             ids,
         )

@@ -31,6 +31,8 @@ VALUE_COLUMNS = [
     ("method", "string", gettext_lazy("Cách có số: entered (nhập), rollup (tổng hợp từ cấp dưới), "
                                       "derived (tính theo công thức)")),
     ("is_complete", "boolean", gettext_lazy("Đủ số liệu của mọi đơn vị cấp dưới")),
+    ("reconstructed", "boolean", gettext_lazy("Số tái tạo cho năm trước khi đơn vị được thành lập, từ các đơn vị "
+                                              "đã sáp nhập vào nó")),
     ("target_operator", "string", gettext_lazy("Phép so sánh của mục tiêu")),
     ("target_value", "number", gettext_lazy("Giá trị mục tiêu")),
     ("target_year", "year", gettext_lazy("Năm mục tiêu")),
@@ -57,6 +59,7 @@ def _value_row(cell) -> dict:
         "org_unit_name": localized(cell.org_unit), "level": cell.org_unit.level, "year": cell.year,
         "value": round(cell.value, cell.indicator.decimals), "method": cell.method,
         "is_complete": "true" if cell.is_complete else "false",
+        "reconstructed": "true" if cell.reconstructed else "false",
         "target_operator": target.operator if target else None,
         "target_value": format(target.value.normalize(), "f") if target else None,
         "target_year": target.year if target else None,

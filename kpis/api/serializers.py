@@ -204,7 +204,11 @@ class AggregateSerializer(serializers.ModelSerializer):
         model = Aggregate
         fields = ["indicator", "indicator_name", "unit", "org_unit", "org_unit_name", "year", "value",
                   "previous_value", "change", "change_pct", "target", "status", "achievement_pct",
-                  "method", "children_count", "expected_children", "is_complete", "source", "comment"]
+                  "method", "children_count", "expected_children", "is_complete", "reconstructed", "source",
+                  "comment"]
+        extra_kwargs = {"reconstructed": {"help_text": _(
+            "true: số của một năm trước khi đơn vị được thành lập, tái tạo từ các đơn vị đã sáp nhập trọn vẹn "
+            "vào nó (hoặc tính theo công thức từ số như vậy).")}}
 
     def get_indicator_name(self, cell: Aggregate) -> str:
         return localized(cell.indicator)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from kpis import milestones as milestone_rules
@@ -106,7 +106,7 @@ class IndicatorView(p.IndicatorText):
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
                "expected_children", "is_complete", "previous_value", "change", "change_pct", "target_id",
-               "status", "achievement_pct")
+               "status", "achievement_pct", "reconstructed")
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ class Cell:
     target_id: int | None
     status: str | None
     achievement_pct: Decimal | None
+    # Last, with a default: cells cached before the field existed still read as not reconstructed.
+    reconstructed: bool = False  # a year before the unit existed, from the units merged into it
 
     @property
     def partial(self) -> bool:
@@ -768,11 +770,6 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
 # ---------------------------------------------------------------------------
 # National view: every province of the country for an indicator and a year.
 
-# The Aggregate column that says a figure was rebuilt from a merged unit's predecessors (migration
-# 0014); the one place the national view reads it (``Value(False)`` drew every figure as measured).
-RECONSTRUCTED = F("reconstructed")
-
-
 @dataclass(frozen=True)
 class NationalCell:
     cell: Cell
@@ -839,9 +836,8 @@ def national_indicator(code: str | None, indicators: list[IndicatorView]) -> Ind
 
 
 def _national_cells(indicator: IndicatorView, unit_ids: list[int]) -> list[NationalCell]:
-    rows = (Aggregate.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids)
-            .annotate(is_reconstructed=RECONSTRUCTED).values_list(*CELL_FIELDS, "is_reconstructed"))
-    return [NationalCell(Cell(*row[:-1]), bool(row[-1])) for row in rows]
+    cells = _cells(Aggregate.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids))
+    return [NationalCell(cell, cell.reconstructed) for cell in cells]
 
 
 def _province_rows(indicator: IndicatorView, provinces: list[UnitView], year: int,

@@ -92,6 +92,10 @@ class IndicatorRow:
     achievement_pct: Decimal | None = None
     is_complete: bool = True
     definition_note: str = ""
+    # From the units merged into this one, before it existed (docs/boundaries.md): the
+    # value itself, or the previous year's, which its change is measured from.
+    reconstructed: bool = False
+    previous_reconstructed: bool = False
 
     @property
     def has_value(self) -> bool:
@@ -212,10 +216,13 @@ def _rows_for(indicators: list[Indicator], cells: dict[tuple[int, int], Aggregat
                 indicator=indicator, value=current.value, previous=current.previous_value,
                 change=current.change, change_pct=current.change_pct,
                 target=_target_info(current.target), status=current.status,
-                achievement_pct=current.achievement_pct, is_complete=current.is_complete)
+                achievement_pct=current.achievement_pct, is_complete=current.is_complete,
+                reconstructed=current.reconstructed,
+                previous_reconstructed=last is not None and last.reconstructed)
         elif last is not None or (keep_empty_with_target and indicator.pk in targets):
             row = IndicatorRow(indicator=indicator, previous=last.value if last is not None else None,
-                               target=_target_info(targets.get(indicator.pk)))
+                               target=_target_info(targets.get(indicator.pk)),
+                               previous_reconstructed=last is not None and last.reconstructed)
         else:
             continue
         if row.target is not None and row.status is None:

@@ -1,13 +1,16 @@
 """Reconstructed figures: a unit formed by a whole merger gets its past from
 its predecessors' figures (docs/aggregation.md, "Reconstructed figures")."""
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
 
 from kpis.aggregation import aggregates_check, aggregates_recompute, stale_mark, stale_recompute
-from kpis.models import Aggregate, Target
+from kpis.models import Aggregate, OrgUnit, Target
 from kpis.selectors import lineage_kind
+from kpis.services.catalogue import catalogue_load
 from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, put_values
 
 D = Decimal
@@ -205,3 +208,63 @@ def test_an_edit_of_a_unit_in_a_chain_recomputes_the_last_successor(db, sector):
     stale_recompute()
     assert agg(bts, e, 2021).value == 17
     assert aggregates_check() == (0, [])
+
+
+def test_an_edit_below_a_predecessor_recomputes_the_successor(provinces, sector):
+    bts = indicator(sector, "BTS")
+    put_values([(bts, provinces["D1A"], 2024, 1), (bts, provinces["D2A"], 2024, 2)])
+    aggregates_recompute()
+    put_values([(bts, provinces["D1B"], 2024, 4)])
+    stale_mark(cells=[(bts.pk, provinces["D1B"].pk, 2024)])
+    stale_recompute()
+    assert agg(bts, provinces["N"], 2024).value == 7
+    assert aggregates_check() == (0, [])
+
+
+@pytest.fixture
+def merged_figures(provinces, sector):
+    bts = indicator(sector, "BTS")
+    put_values([(bts, provinces["P1"], 2024, 10), (bts, provinces["P2"], 2024, 5), (bts, provinces["NC"], 2025, 20)])
+    aggregates_recompute()
+    return bts
+
+
+def test_the_api_says_which_figures_are_reconstructed(merged_figures, client):
+    rows = client.get("/api/v1/values/", {"indicator": "BTS", "org_unit": "N"}).json()["results"]
+    assert [(row["year"], row["value"], row["reconstructed"]) for row in rows] == [(2024, 15, True), (2025, 20, False)]
+    assert rows[1]["previous_value"] == 15
+    lines = client.get("/api/v1/values/", {"org_unit": "N", "format": "csv"}).content.decode("utf-8-sig")
+    header, first = (line.split(",") for line in lines.splitlines()[:2])
+    assert dict(zip(header, first, strict=True))["reconstructed"] == "True"  # as is_complete is written
+    schema = client.get("/api/schema/").content.decode()
+    assert "reconstructed" in schema
+
+
+def test_the_open_data_download_has_a_reconstructed_column(merged_figures, client):
+    text = b"".join(client.get("/open-data/values.csv").streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["org_unit"], r["year"], r["reconstructed"]) for r in rows if r["org_unit"] == "N"] == [
+        ("N", "2024", "true"), ("N", "2025", "false")]
+    fields = client.get("/open-data/datapackage.json").json()["resources"][0]["schema"]["fields"]
+    assert {"name": "reconstructed", "type": "boolean"}.items() <= next(
+        f for f in fields if f["name"] == "reconstructed").items()
+
+
+def test_a_merger_loaded_with_the_catalogue_reconstructs_the_past(db, sector):
+    """Changing lineage marks the aggregates stale like any change of the tree."""
+    bts = indicator(sector, "BTS")
+    p1, p2 = unit("P1", valid_to=2024), unit("P2", valid_to=2024)
+    put_values([(bts, p1, 2024, 10), (bts, p2, 2024, 5)])
+    aggregates_recompute()
+    catalogue_load(data={"org_units": [
+        {"code": "N", "name": "Tỉnh mới", "level": "province", "valid_from": 2025},
+        {"code": "P1", "name": p1.name, "level": "province", "valid_to": 2024, "successors": ["N"]},
+        {"code": "P2", "name": p2.name, "level": "province", "valid_to": 2024, "successors": ["N"]},
+    ]})
+    stale_recompute()
+    assert agg(bts, OrgUnit.objects.get(code="N"), 2024).value == 15
+    catalogue_load(data={"org_units": [
+        {"code": "P2", "name": p2.name, "level": "province", "valid_to": 2024, "successors": ["N", "P1"]},
+    ]})
+    stale_recompute()
+    assert agg(bts, OrgUnit.objects.get(code="N"), 2024) is None  # now a split: no past

@@ -1,5 +1,5 @@
 """Incremental recompute gives exactly what a full one gives, whatever the
-sequence of edits (property-based)."""
+sequence of edits, merges and splits (property-based)."""
 
 from decimal import Decimal
 
@@ -12,7 +12,11 @@ from kpis.aggregation import aggregates_check, aggregates_recompute, stale_mark,
 from kpis.models import DataValue, Target, YearlyReport
 from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, put_values
 
-UNITS = ["P", "D1", "D2", "C1A", "C1B", "C2A"]
+UNITS = ["P", "D1", "D2", "C1A", "C1B", "C2A", "Q1", "QD", "Q2", "N1", "N2", "M3", "C1X", "C1N"]
+# Lineage links that edits add or remove: whole mergers, splits, chains (N1 → M3)
+# and odd ones (a commune into a province) alike.
+PREDECESSORS = ["Q1", "Q2", "C1X", "N1"]
+SUCCESSORS = ["N1", "N2", "C1N", "M3"]
 ENTERED = ["A", "B", "AVG"]
 YEARS = [2019, 2020, 2021, 2022]
 
@@ -25,6 +29,7 @@ edit = st.one_of(
               st.just(0)),
     st.tuples(st.just("target"), st.sampled_from(ENTERED + ["RATIO"]), st.sampled_from(UNITS),
               st.sampled_from(YEARS), st.integers(min_value=0, max_value=60)),
+    st.tuples(st.just("link"), st.sampled_from(PREDECESSORS), st.sampled_from(SUCCESSORS), st.just(0), st.just(0)),
 )
 
 
@@ -37,6 +42,17 @@ def model(db):
              "C1A": OrgUnitFactory(code="C1A", level="commune", parent=d1),
              "C1B": OrgUnitFactory(code="C1B", level="commune", parent=d1),
              "C2A": OrgUnitFactory(code="C2A", level="commune", parent=d2)}
+    # Q1 and Q2 end with 2020 and merge into N1 from 2021; the others wait for links.
+    units["Q1"] = OrgUnitFactory(code="Q1", level="province", valid_to=2020)
+    units["QD"] = OrgUnitFactory(code="QD", level="district", parent=units["Q1"], valid_to=2020)
+    units["Q2"] = OrgUnitFactory(code="Q2", level="province", valid_to=2020)
+    units["N1"] = OrgUnitFactory(code="N1", level="province", valid_from=2021, valid_to=2021)
+    units["N2"] = OrgUnitFactory(code="N2", level="province", valid_from=2021)
+    units["M3"] = OrgUnitFactory(code="M3", level="province", valid_from=2022)
+    units["C1X"] = OrgUnitFactory(code="C1X", level="commune", parent=d1, valid_to=2020)
+    units["C1N"] = OrgUnitFactory(code="C1N", level="commune", parent=d1, valid_from=2021)
+    units["Q1"].successors.add(units["N1"])
+    units["Q2"].successors.add(units["N1"])
     sector = SectorFactory(code="S")
     levels = ["province", "district", "commune"]
     indicators = {
@@ -52,7 +68,21 @@ def model(db):
     return units, indicators
 
 
+def toggle_link(predecessor, successor):
+    """As the admin and the catalogue loader do: a change of lineage marks everything."""
+    if predecessor.pk == successor.pk:
+        return
+    if predecessor.successors.filter(pk=successor.pk).exists():
+        predecessor.successors.remove(successor)
+    else:
+        predecessor.successors.add(successor)
+    stale_mark(everything=True)
+
+
 def apply_edit(units, indicators, kind, code, unit_code, year, number):
+    if kind == "link":
+        toggle_link(units[code], units[unit_code])
+        return
     indicator, unit = indicators[code], units[unit_code]
     if kind == "put":
         put_values([(indicator, unit, year, Decimal(number))])
