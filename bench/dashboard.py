@@ -76,7 +76,8 @@ class Gunicorn:
                  settings_module: str):
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "SECRET_KEY": "benchmark-only",
-               "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+               "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
+               "SECURE_SSL_REDIRECT": "false"}  # plain HTTP on the loopback, as behind a TLS proxy
         env.pop("REDIS_URL", None)
         if redis_url:
             env["REDIS_URL"] = redis_url
