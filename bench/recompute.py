@@ -1,7 +1,7 @@
 """Recompute benchmark: prints ratios measured side by side in one run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/5 \
-        .venv/bin/python bench/recompute.py --generate national
+        .venv/bin/python bench/recompute.py --generate national [--reorganise]
 
 Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
   floor        one hand-written SQL statement rolling every approved value up the
@@ -10,7 +10,9 @@ Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
   full (cold)  aggregates_recompute() into an empty aggregate table (the first fill);
   full (warm)  the same again with nothing changed (the nightly run);
                each of these is the median of --rounds runs;
-  one edit     stale_recompute() after one approved commune figure changed;
+  one edit     stale_recompute() after one approved commune figure changed (with
+               --reorganise: a figure before the break of a commune merged whole into a
+               new one, so the edit also reaches the successor's reconstructed past);
   visible      commit of that edit → the province aggregate changed, with a real
                Celery worker on Redis (skipped without REDIS_URL).
 """
@@ -36,6 +38,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 
 from kpis.aggregation import aggregates_recompute, release_queue_slot, stale_mark, stale_recompute  # noqa: E402
 from kpis.models import Aggregate, DataValue, OrgUnit  # noqa: E402
@@ -87,10 +90,19 @@ def empty_aggregates() -> None:
         cursor.execute("TRUNCATE kpis_aggregate" if connection.vendor == "postgresql" else "DELETE FROM kpis_aggregate")
 
 
-def a_commune_value() -> DataValue:
-    return (DataValue.objects.filter(org_unit__level="commune", indicator__aggregation="sum",
-                                     report__status="approved")
-            .select_related("org_unit__parent__parent").order_by("id").first())
+def a_commune_value(*, predecessor: bool = False) -> DataValue:
+    values = DataValue.objects.filter(org_unit__level="commune", indicator__aggregation="sum",
+                                      report__status="approved")
+    if predecessor:
+        # A successor formed by whole mergers: none of its predecessors is split among several units.
+        split = OrgUnit.objects.annotate(n=Count("successors")).filter(n__gt=1)
+        whole = OrgUnit.objects.filter(predecessors__isnull=False).exclude(predecessors__in=split)
+        values = values.filter(org_unit__successors__in=whole)
+    found = values.select_related("org_unit__parent__parent").order_by("id").first()
+    if found is None:
+        raise SystemExit("no commune figure to edit" + (" of a merged commune: generate with --reorganise"
+                                                        if predecessor else ""))
+    return found
 
 
 @transaction.atomic
@@ -145,16 +157,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generate", help="generate_scale_data --size SIZE --replace first")
     parser.add_argument("--rounds", type=int, default=3, help="repeats of the short measurements")
+    parser.add_argument("--reorganise", action="store_true",
+                        help="generate with the 2025 reorganisation and edit a merged commune's past figure")
+    parser.add_argument("--skip-kept", action="store_true",
+                        help="leave out the floor kept as a table (context only, and as slow as a cold fill)")
     args = parser.parse_args()
     if args.generate:
-        call_command("generate_scale_data", size=args.generate, replace=True)
+        call_command("generate_scale_data", size=args.generate, replace=True, reorganise=args.reorganise)
     values = DataValue.objects.count()
     print(f"database: {connection.vendor}, values: {values:,}, org units: {OrgUnit.objects.count():,}",
           flush=True)
 
     floor_seconds = statistics.median(timed(floor) for _ in range(args.rounds))
     print(f"  floor measured: {floor_seconds:.3f} s", flush=True)
-    kept_seconds = timed(floor_kept) if connection.vendor == "postgresql" else None
+    kept_seconds = timed(floor_kept) if connection.vendor == "postgresql" and not args.skip_kept else None
     if kept_seconds is not None:
         print(f"  floor kept as a table: {kept_seconds:.3f} s", flush=True)
     cold_samples = []
@@ -166,7 +182,10 @@ def main() -> None:
     cells = Aggregate.objects.count()
     warm = statistics.median(timed(aggregates_recompute) for _ in range(args.rounds))
     print(f"  warm full recompute: {warm:.3f} s", flush=True)
-    value = a_commune_value()
+    value = a_commune_value(predecessor=args.reorganise)
+    if args.reorganise:
+        print(f"  the edited figure: {value.org_unit.code} {value.year}, merged into "
+              f"{', '.join(value.org_unit.successors.values_list('code', flat=True))}", flush=True)
     one_edit = []
     for round_number in range(args.rounds):
         edit(value, 1 if round_number % 2 == 0 else -1)
@@ -183,7 +202,8 @@ def main() -> None:
               "  (context: logged, indexed)")
     print(f"{'full recompute, cold':<28}{cold:>10.3f}{cold / floor_seconds:>12.2f}  ≤ 2 × floor")
     print(f"{'full recompute, warm':<28}{warm:>10.3f}{warm / floor_seconds:>12.2f}  ≤ 2 × floor")
-    print(f"{'one edit, incremental':<28}{incremental:>10.4f}{incremental / warm:>12.5f}  ≤ 0.001 × full (warm)")
+    edit_label = "one edit of a predecessor" if args.reorganise else "one edit, incremental"
+    print(f"{edit_label:<28}{incremental:>10.4f}{incremental / warm:>12.5f}  ≤ 0.001 × full (warm)")
     if visible:
         print(f"{'commit → visible (worker)':<28}{statistics.median(visible):>10.3f}{'':>12}  seconds, median")
     else:

@@ -78,3 +78,44 @@ def put_values(rows, *, status="approved"):
             indicator=indicator, org_unit=org_unit, year=year,
             defaults={"report": report, "value": value},
         )
+
+
+def national_province(code: str, name: str, root, *, valid_from=None, valid_to=None):
+    return OrgUnitFactory(code=code, name=name, level="province", parent=root, valid_from=valid_from,
+                          valid_to=valid_to)
+
+
+def make_nation():
+    """A country with five provinces to 2024 and three from 2025 (A+B → AB, C
+    unchanged, D+E → DE), one indicator where higher is better (BTS) and one
+    where lower is (DAYS), approved and recomputed. Returns the country."""
+    from decimal import Decimal
+
+    from kpis.aggregation import aggregates_recompute
+    from kpis.models import Target
+
+    root = OrgUnitFactory(code="NATION", name="Cả nước", level="country")
+    a, b = (national_province("A", "Tỉnh An", root, valid_to=2024),
+            national_province("B", "Tỉnh Bình", root, valid_to=2024))
+    c = national_province("C", "Tỉnh Cường", root)
+    d, e = (national_province("D", "Tỉnh Dương", root, valid_to=2024),
+            national_province("E", "Tỉnh Em", root, valid_to=2024))
+    ab = national_province("AB", "Tỉnh An Bình", root, valid_from=2025)
+    de = national_province("DE", "Tỉnh Dương Em", root, valid_from=2025)
+    for old, new in ((a, ab), (b, ab), (d, de), (e, de)):
+        old.successors.add(new)
+    sector = SectorFactory(code="DX", name="Chuyển đổi số", position=1)
+    bts = IndicatorFactory(code="BTS", name="Số trạm BTS", sector=sector, unit="trạm", is_key=True,
+                           entry_levels=["province"])
+    days = IndicatorFactory(code="DAYS", name="Số ngày xử lý hồ sơ", sector=sector, unit="ngày", direction="lower",
+                            aggregation="average", entry_levels=["province"])
+    put_values([
+        (bts, a, 2024, Decimal(100)), (bts, b, 2024, Decimal(50)), (bts, c, 2024, Decimal(100)),
+        (bts, d, 2024, Decimal(70)), (bts, e, 2024, Decimal(1010)),
+        (bts, ab, 2025, Decimal(200)), (bts, c, 2025, Decimal(90)), (bts, de, 2025, Decimal(90)),
+        (days, a, 2024, Decimal(5)), (days, b, 2024, Decimal(3)), (days, c, 2024, Decimal(5)),
+        (days, d, 2024, Decimal(4)),
+    ])
+    Target.objects.create(indicator=bts, org_unit=c, year=2025, operator=">=", value=Decimal(120))
+    aggregates_recompute()
+    return root

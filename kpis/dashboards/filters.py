@@ -56,3 +56,14 @@ class MilestoneFilter(django_filters.FilterSet):
 def errors_of(filterset: django_filters.FilterSet) -> list[str]:
     return [f"{filterset.form.fields[name].label}: {message}" if name in filterset.form.fields else message
             for name, messages in filterset.form.errors.items() for message in messages]
+
+
+class NationalFilter(DashboardFilter):
+    """``?indicator=BTS&year=2025&unit=VN``: the national view's indicator and
+    year, and the unit whose trend it draws (the country or a province)."""
+
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Chỉ tiêu"), max_length=64)
+
+    @property
+    def indicator_code(self) -> str | None:
+        return (self.form.cleaned_data.get("indicator") or "").strip() or None

@@ -300,15 +300,17 @@ def unit_years(unit: OrgUnit) -> Counter:
 
 def site_identity() -> dict:
     """The name the header shows: the home unit's (setting PORTAL_HOME_UNIT)
-    when it exists, else the top unit's when this year's tree has one top.
-    One query."""
+    when it exists, else the top unit's when this year's tree has one top;
+    and whether the menu offers the national view (a country-level unit
+    exists). Two queries."""
     home = settings.PORTAL_HOME_UNIT or ""
     tops = Q(parent__isnull=True) & unit_active_q(timezone.localdate().year)
     units = list(OrgUnit.objects.filter(tops | Q(code=home))
                  .order_by(Case(When(code=home, then=Value(0)), default=Value(1)), "code")[:2])
+    national = OrgUnit.objects.filter(level=OrgUnitLevel.COUNTRY).exists()
     if units and home and units[0].code == home:
-        return {"place": p.localized(units[0])}
-    return {"place": p.localized(units[0]) if len(units) == 1 else ""}
+        return {"place": p.localized(units[0]), "national": national}
+    return {"place": p.localized(units[0]) if len(units) == 1 else "", "national": national}
 
 
 def _pick_year(requested: int | None, data_years, fallback=()) -> int:
@@ -849,3 +851,152 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
         by_sector=[(s, per_sector[s.id]) for s in sectors if per_sector[s.id].expected], total=total,
         to_submit=to_submit, to_approve=to_approve,
     )
+
+
+# ---------------------------------------------------------------------------
+# National view: every province of the country for an indicator and a year.
+
+@dataclass(frozen=True)
+class NationalCell:
+    cell: Cell
+    reconstructed: bool
+
+
+@dataclass
+class ProvinceRow(p.ProgressText):
+    unit: UnitView
+    cell: Cell | None
+    reconstructed: bool
+    rank: int | None  # 1 = best by the indicator's direction; ties share a rank
+    target: TargetView | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    value: Decimal | None
+    reconstructed: bool
+    complete: bool
+
+
+@dataclass
+class NationalView:
+    root: UnitView
+    indicator: IndicatorView
+    sector: SectorView
+    year: int
+    years: list[int]  # years with a figure at the root or a province, latest first
+    root_cell: NationalCell | None
+    rows: list[ProvinceRow]  # provinces valid in ``year``: ranked best first, then those without a figure
+    trend_unit: UnitView
+    trend: list[TrendPoint]  # oldest first, every year of ``years``
+    trend_units: list[UnitView]  # the root, then every province that ever existed
+    indicator_groups: list[tuple[SectorView, list[IndicatorView]]]
+
+    @property
+    def ranked(self) -> int:
+        return sum(1 for row in self.rows if row.rank is not None)
+
+    @property
+    def has_reconstructed(self) -> bool:
+        return any(row.reconstructed for row in self.rows) or any(point.reconstructed for point in self.trend)
+
+    @property
+    def root_value_text(self) -> str:
+        return self.indicator.shown_with_unit(self.root_cell.cell.value) if self.root_cell else ""
+
+
+def country_root() -> OrgUnit | None:
+    """The national view's unit: a top unit of level country, else the unit
+    above the provinces (data decides, never a code). One query."""
+    provinces_parents = OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE).values("parent_id")
+    return (OrgUnit.objects.filter(Q(level=OrgUnitLevel.COUNTRY, parent__isnull=True) | Q(pk__in=provinces_parents))
+            .order_by(_LEVEL_RANK, "code").first())
+
+
+def national_indicator(code: str | None, indicators: list[IndicatorView]) -> IndicatorView | None:
+    """The requested indicator, else the first key one, else the first one."""
+    if code:
+        return next((i for i in indicators if i.code == code), None)
+    return next((i for i in indicators if i.is_key), indicators[0] if indicators else None)
+
+
+def _national_cells(indicator: IndicatorView, unit_ids: list[int]) -> list[NationalCell]:
+    cells = _cells(Aggregate.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids))
+    return [NationalCell(cell, cell.reconstructed) for cell in cells]
+
+
+def _province_rows(indicator: IndicatorView, provinces: list[UnitView], year: int,
+                   cells: dict[tuple[int, int], NationalCell],
+                   targets: dict[int, list[TargetView]]) -> list[ProvinceRow]:
+    valid = [u for u in provinces if u.is_active_in(year)]
+    ranks = _competition_rank([(u.id, cells[(u.id, year)].cell.value) for u in valid if (u.id, year) in cells],
+                              indicator.higher_is_better)
+    rows = []
+    for u in valid:
+        found = cells.get((u.id, year))
+        rows.append(ProvinceRow(u, found.cell if found else None, bool(found and found.reconstructed),
+                                ranks.get(u.id), target_for(targets.get(u.id, []), year)))
+    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.unit.name))
+    return rows
+
+
+def _targets_by_unit(indicator: IndicatorView, unit_ids: list[int]) -> dict[int, list[TargetView]]:
+    """The indicator's targets at each unit, earliest first. One query."""
+    found: dict[int, list[TargetView]] = defaultdict(list)
+    for target in _targets(Target.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids)).get(
+            indicator.id, []):
+        found[target.org_unit_id].append(target)
+    return found
+
+
+def _trend(unit: UnitView, years: list[int], cells: dict[tuple[int, int], NationalCell]) -> list[TrendPoint]:
+    points = []
+    for year in years:
+        found = cells.get((unit.id, year))
+        points.append(TrendPoint(year, found.cell.value, found.reconstructed, found.cell.is_complete) if found
+                      else TrendPoint(year, None, False, False))
+    return points
+
+
+def _national_year(year: int | None, provinces: list[UnitView], cells: dict[tuple[int, int], NationalCell]) -> int:
+    """The requested year, else the latest well-filled one (``_pick_year``),
+    counting only the provinces of the day: a merged province's reconstructed
+    past does not make an old year look fuller."""
+    by_id = {u.id: u for u in provinces}
+    measured = [y for (unit_id, y) in cells if unit_id in by_id and by_id[unit_id].is_active_in(y)]
+    return _pick_year(year, measured, [y for (_u, y) in cells])
+
+
+def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: IndicatorView, year: int | None,
+                  trend_unit: str | None) -> NationalView | None:
+    """An indicator at every province under ``root`` valid in ``year`` (rank,
+    target, status, completeness) and a trend of the root or one province.
+    Four queries besides the caller's root and indicators (sectors,
+    provinces, the indicator's figures at the root and every province over
+    every year, their targets), whatever the number of provinces or years.
+    None when ``trend_unit`` is neither the root nor one of its provinces."""
+    sectors = [SectorView.of(s) for s in Sector.objects.all()]
+    root_view = UnitView.of(root)
+    provinces = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=root).order_by("code")]
+    units = {u.code: u for u in [root_view, *provinces]}
+    chosen = units.get(trend_unit or root_view.code)
+    if chosen is None:
+        return None
+    unit_ids = [u.id for u in units.values()]
+    cells = {(c.cell.org_unit_id, c.cell.year): c for c in _national_cells(indicator, unit_ids)}
+    year = _national_year(year, provinces, cells)
+    targets = _targets_by_unit(indicator, unit_ids)
+    years = sorted({y for (_unit, y) in cells})
+    groups = [(s, [i for i in indicators if i.sector_id == s.id]) for s in sectors]
+    return NationalView(
+        root=root_view, indicator=indicator, sector=next(s for s in sectors if s.id == indicator.sector_id),
+        year=year, years=sorted(years, reverse=True), root_cell=cells.get((root_view.id, year)),
+        rows=_province_rows(indicator, provinces, year, cells, targets), trend_unit=chosen,
+        trend=_trend(chosen, years, cells), trend_units=[root_view, *provinces],
+        indicator_groups=[(s, found) for s, found in groups if found])
+
+
+def indicator_views() -> list[IndicatorView]:
+    """Every indicator, in catalogue order. One query."""
+    return [IndicatorView.of(i) for i in Indicator.objects.all()]

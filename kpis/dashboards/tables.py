@@ -502,3 +502,89 @@ def export_response(table, fmt: str, filename: str):
     """The table as a CSV or XLSX download."""
     exporter = SafeTableExport(fmt, table, dataset_kwargs={"title": filename[:31]})
     return exporter.response(filename=f"{filename}.{fmt}")
+
+
+# --- national view --------------------------------------------------------------
+
+
+def national_records(data) -> list[dict]:
+    indicator = data.indicator
+    records = []
+    for row in data.rows:
+        cell, target = row.cell, row.target
+        records.append({
+            "rank": row.rank, "rank_key": row.rank or len(data.rows) + 1, "code": row.unit.code,
+            "unit_name": row.unit.name, "value": cell.value if cell else None, "reconstructed": row.reconstructed,
+            "decimals": indicator.decimals, "value_type": indicator.value_type,
+            "target": f"{target.symbol} {indicator.show(target.value)} ({target.year})" if target else "",
+            "status": cell.status if cell else None,
+            "complete": (cell.children_count, cell.expected_children, cell.is_complete) if cell else None,
+            "complete_key": (cell.children_count / cell.expected_children if cell.expected_children else 1)
+            if cell else -1,
+            "link": url_with("kpis:indicator", indicator.code, unit=row.unit.code, year=data.year),
+        })
+    return records
+
+
+class ReconstructedFigureColumn(FigureColumn):
+    def render(self, value, record):
+        text = super().render(value, record)
+        if record.get("reconstructed"):
+            return format_html('{}<abbr class="reconstructed" title="{}">†</abbr>', text,
+                               _("Dựng lại từ số liệu của các đơn vị trước sáp nhập"))
+        return text
+
+
+class CompletenessColumn(tables.Column):
+    """Whether every unit below sent its figure: a symbol and words, never colour alone."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        super().__init__(*args, order_by=("complete_key",), **kwargs)
+
+    def render(self, value):
+        count, expected, complete = value
+        if complete:
+            return format_html('<span aria-hidden="true">✓</span> {}', _("Đủ"))
+        return format_html('<span aria-hidden="true">!</span> {} <span class="muted">({}/{})</span>',
+                           _("Thiếu"), count, expected)
+
+    def value(self, value):
+        count, expected, complete = value
+        return str(_("Đủ")) if complete else f"{count}/{expected}"
+
+
+class NationalTable(BaseTable):
+    stack = True
+    rank = tables.Column(verbose_name=_("Xếp hạng"), order_by=("rank_key",),
+                         attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
+    unit_name = tables.Column(verbose_name=_("Tỉnh/thành phố"), linkify=record_link)
+    value = ReconstructedFigureColumn(verbose_name=_("Giá trị"))
+    target = tables.Column(verbose_name=_("Mục tiêu"), orderable=False)
+    status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)
+    complete = CompletenessColumn(verbose_name=_("Đủ số liệu"))
+
+    def __init__(self, data, *, ranked: int, **kwargs):
+        super().__init__(data, **kwargs)
+        self.ranked = ranked
+
+    def render_rank(self, value):
+        return format_html('{}<span class="muted">/{}</span>', value, self.ranked)
+
+    def value_rank(self, value):
+        return f"{value}/{self.ranked}"
+
+
+def national_trend_records(data) -> list[dict]:
+    return [{"year": point.year, "value": point.value, "reconstructed": point.reconstructed,
+             "decimals": data.indicator.decimals, "value_type": data.indicator.value_type}
+            for point in data.trend]
+
+
+class NationalTrendTable(BaseTable):
+    year = tables.Column(verbose_name=_("Năm"), localize=False)
+    value = ReconstructedFigureColumn(verbose_name=_("Giá trị"))
+
+    class Meta(BaseTable.Meta):
+        orderable = False

@@ -12,4 +12,5 @@ urlpatterns = [
     path("units/<str:code>/", views.unit, name="unit"),
     path("milestones/", views.milestones, name="milestones"),
     path("completeness/", views.completeness, name="completeness"),
+    path("national/", views.national, name="national"),
 ]

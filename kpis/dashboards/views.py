@@ -27,7 +27,7 @@ from kpis.dashboards.cache import (
     table_params,
 )
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
-from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, errors_of
+from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, NationalFilter, errors_of
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
 from kpis.notifications.selectors import reminders_of, reminders_version
 from kpis.permissions import can_export_summary, can_see_completeness, can_see_dashboards
@@ -406,3 +406,72 @@ def _build_completeness(request, export):
                "selected_year": data.year, "selected_unit": scope.unit.code}
     title = _("Tiến độ báo cáo năm %(year)s — %(unit)s") % {"year": data.year, "unit": data.unit.name}
     return _fragment(request, "kpis/dashboards/completeness.html", context, title=title, nav="completeness")
+
+
+def national(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "national", _build_national,
+                      params=FILTER_PARAMS + ("indicator",) + table_params(paginate=False))
+
+
+def _national_data(request) -> s.NationalView | Problem:
+    filters = NationalFilter(request.GET, queryset=Aggregate.objects.none())
+    if not filters.is_valid():
+        return Problem(400, _("Tham số không hợp lệ"), errors_of(filters))
+    year, unit_code = filters.values
+    root = s.country_root()
+    if root is None:
+        return Problem(404, _("Chưa có cấp quốc gia"), [
+            _("Trang toàn quốc cần một đơn vị cấp quốc gia có các tỉnh, thành phố trực thuộc.")])
+    indicators = s.indicator_views()
+    found = s.national_indicator(filters.indicator_code, indicators)
+    if found is None:
+        return Problem(404, _("Không tìm thấy chỉ tiêu"), [
+            _("Không có chỉ tiêu nào mang mã “%(code)s”.") % {"code": filters.indicator_code or ""}])
+    data = s.national_view(root, indicators, found, year, unit_code)
+    if data is None:
+        return Problem(404, _("Không tìm thấy đơn vị"), [
+            _("“%(code)s” không phải %(root)s hay một tỉnh, thành phố của nó.") % {
+                "code": unit_code, "root": p.localized(root)}])
+    return data
+
+
+def _build_national(request, export):
+    data = _national_data(request)
+    if isinstance(data, Problem):
+        return data
+    caption = _("%(indicator)s của các tỉnh, thành phố năm %(year)s") % {"indicator": data.indicator.name,
+                                                                      "year": data.year}
+    table = _configure(request, t.NationalTable(t.national_records(data), ranked=data.ranked, caption=caption),
+                       paginate=False)
+    if export:
+        _export(table, export, f"toan-quoc_{data.indicator.code}_{data.year}")
+    trend = t.NationalTrendTable(t.national_trend_records(data), caption=_("Số liệu của biểu đồ xu hướng"))
+    context = {"data": data, "table": table, "trend_table": trend, "bar_chart": _national_bars(data),
+               "trend_chart": _national_trend(data), "year_choices": data.years or [data.year],
+               "selected_year": data.year}
+    title = _("%(indicator)s — toàn quốc năm %(year)s") % {"indicator": data.indicator.name, "year": data.year}
+    return _fragment(request, "kpis/dashboards/national.html", context, title=title, nav="national",
+                     charts=True)
+
+
+def _chart_base(data: s.NationalView, kind: str) -> dict:
+    return {"kind": kind, "decimals": data.indicator.decimals, "unit": data.indicator.unit,
+            "yesNo": data.indicator.value_type == ValueType.YES_NO, "yes": _("Có"), "no": _("Không")}
+
+
+def _national_bars(data: s.NationalView) -> dict:
+    ranked = [row for row in data.rows if row.cell is not None]
+    return {**_chart_base(data, "bar"), "labels": [row.unit.name for row in ranked],
+            "series": [{"label": str(data.year), "data": [_number(row.cell.value) for row in ranked]}]}
+
+
+def _national_trend(data: s.NationalView) -> dict:
+    """A line whose reconstructed points and the segments touching them are
+    drawn dashed, with their own legend entry (static/js/charts.js)."""
+    reconstructed = [point.reconstructed for point in data.trend]
+    series = {"label": data.trend_unit.name, "data": [_number(point.value) for point in data.trend]}
+    if any(reconstructed):
+        series.update(reconstructed=reconstructed,
+                      reconstructedLabel=_("Dựng lại từ các đơn vị trước sáp nhập (nét đứt)"))
+    return {**_chart_base(data, "line"), "labels": [str(point.year) for point in data.trend], "series": [series],
+            "target": None}

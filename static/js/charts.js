@@ -11,6 +11,8 @@
   var VERMILLION = "#D55E00";
   var GRID = "#d9dde3";
   var TEXT = "#1f2933";
+  var WHITE = "#ffffff";
+  var RECONSTRUCTED_DASH = [6, 4];
 
   function locale() {
     return document.documentElement.lang === "vi" ? "vi-VN" : "en-US";
@@ -46,12 +48,41 @@
     };
   }
 
+  /* Figures rebuilt from a merged unit's predecessors: their points hollow
+     triangles, and every segment touching one dashed (the change across the
+     break uses the rebuilt base too). */
+  function markReconstructed(dataset, reconstructed) {
+    dataset.segment = {
+      borderDash: function (context) {
+        return reconstructed[context.p0DataIndex] || reconstructed[context.p1DataIndex] ? RECONSTRUCTED_DASH
+          : undefined;
+      }
+    };
+    dataset.pointStyle = reconstructed.map(function (r) { return r ? "triangle" : "circle"; });
+    dataset.pointBackgroundColor = reconstructed.map(function (r) { return r ? WHITE : BLUE; });
+    dataset.legendStyle = { pointStyle: "circle", fillStyle: BLUE };  // not its first point's
+    return dataset;
+  }
+
+  function legendLabels(chart) {
+    return window.Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (item) {
+      return Object.assign(item, chart.data.datasets[item.datasetIndex].legendStyle || {});
+    });
+  }
+
   function lineConfig(data, fmt) {
     var datasets = data.series.map(function (series) {
-      return {
+      var dataset = {
         label: series.label, data: series.data, borderColor: BLUE, backgroundColor: BLUE,
         borderWidth: 3, pointRadius: 5, pointHoverRadius: 7, pointStyle: "circle", spanGaps: false
       };
+      return series.reconstructed ? markReconstructed(dataset, series.reconstructed) : dataset;
+    });
+    data.series.forEach(function (series) {
+      if (series.reconstructed) {  // a legend entry only: the dashes are drawn on the series itself
+        datasets.push({ label: series.reconstructedLabel, data: [], borderColor: BLUE, backgroundColor: WHITE,
+                        borderWidth: 3, borderDash: RECONSTRUCTED_DASH, pointStyle: "triangle" });
+      }
     });
     if (data.target) {
       datasets.push({
@@ -99,8 +130,9 @@
       animation: false,
       scales: scales,
       plugins: {
-        legend: { display: data.series.length > 1 || !!data.target,
-                  labels: { usePointStyle: true, color: TEXT } },
+        legend: { display: data.series.length > 1 || !!data.target
+                           || data.series.some(function (series) { return !!series.reconstructed; }),
+                  labels: { usePointStyle: true, color: TEXT, generateLabels: legendLabels } },
         tooltip: {
           callbacks: {
             label: function (context) {

@@ -3,7 +3,17 @@ data for benchmarks, never for demos. Every code starts with SYN and every
 name says "giả lập" (synthetic), so it cannot be mistaken for published figures.
 
 Values are made by set-based INSERT … SELECT over cross joins (deterministic,
-no randomness), so ten million rows take minutes, not hours."""
+no randomness), so ten million rows take minutes, not hours.
+
+``--reorganise`` applies the shape of Vietnam's 2025 reorganisation (63 → 34
+provinces, districts abolished, about three communes into one) from
+``BREAK_YEAR``: merged provinces end with the year before and a new unit, their
+successor, begins; the districts end; the new communes stand directly under the
+provinces, each formed from about three old ones (whole mergers, and at every
+tenth new commune one old commune split between two new ones). The years then
+run up to the break and one or more years past it, whose figures are entered on
+the new units only. Convention (docs/boundaries.md): a year belongs to the tree
+valid at its end."""
 
 import time
 
@@ -31,6 +41,13 @@ SIZES = {
     "national": (63, 11, 16, 100, 10),
 }
 FIRST_YEAR = 2015
+BREAK_YEAR = 2025
+# Shares of the real 2025 reorganisation: 11 of 63 provinces unchanged, 63 → 34 provinces, and
+# 10 035 → 3 321 communes (about 0,33 new commune per old one).
+UNCHANGED_PROVINCES = 11 / 63
+PROVINCES_AFTER = 34 / 63
+COMMUNES_AFTER = 0.33
+SPLIT_EVERY = 10  # one old commune in this many new ones is split between two new communes
 SOURCE = "Dữ liệu giả lập để đo hiệu năng (synthetic benchmark data)"
 
 
@@ -45,11 +62,14 @@ class Command(BaseCommand):
         parser.add_argument("--communes", type=int, help=_("số xã mỗi huyện"))
         parser.add_argument("--indicators", type=int, help=_("số chỉ tiêu"))
         parser.add_argument("--years", type=int, help=_("số năm"))
+        parser.add_argument("--reorganise", action="store_true",
+                            help=_("áp dụng sắp xếp đơn vị hành chính năm 2025 (63 → 34 tỉnh, bỏ cấp huyện, "
+                                   "khoảng 3 xã thành 1) từ năm %(year)s") % {"year": BREAK_YEAR})
         parser.add_argument("--replace", action="store_true", help=_("xoá dữ liệu giả lập đã sinh trước đó"))
         parser.add_argument("--force", action="store_true",
                             help=_("sinh cả khi cơ sở dữ liệu đã có dữ liệu thật (không nên)"))
 
-    def handle(self, *args, size, replace, force, **options):
+    def handle(self, *args, size, replace, force, reorganise=False, **options):
         provinces, districts, communes, indicators, years = SIZES[size]
         provinces = options["provinces"] or provinces
         districts = options["districts"] or districts
@@ -71,7 +91,7 @@ class Command(BaseCommand):
             scale_data_delete()
         started = time.monotonic()
         counts = scale_data_generate(provinces=provinces, districts=districts, communes=communes,
-                                     indicators=indicators, years=years)
+                                     indicators=indicators, years=years, reorganise=reorganise)
         seconds = time.monotonic() - started
         self.stdout.write(", ".join(f"{name}: {count:,}" for name, count in counts.items())
                           + f" in {seconds:.0f} s (synthetic)")
@@ -110,7 +130,8 @@ def scale_data_delete() -> None:
         OrgUnit.objects.filter(_SYNTHETIC_UNITS, level=level).delete()
 
 
-def _tree(provinces: int, districts: int, communes: int) -> list[OrgUnit]:
+def _tree(provinces: int, districts: int, communes: int) -> tuple[OrgUnit, list[OrgUnit], list[OrgUnit]]:
+    """The root, the provinces and the communes (in province order, ``districts × communes`` each)."""
     root = OrgUnit.objects.create(code="SYN", name="Quốc gia giả lập", level=OrgUnitLevel.COUNTRY, note=SOURCE)
     province_rows = OrgUnit.objects.bulk_create(
         OrgUnit(code=f"SYN-{p:02d}", name=f"Tỉnh giả lập {p:02d}", level=OrgUnitLevel.PROVINCE, parent=root)
@@ -120,12 +141,82 @@ def _tree(provinces: int, districts: int, communes: int) -> list[OrgUnit]:
                 level=OrgUnitLevel.DISTRICT,
                 parent=prov)
         for prov in province_rows for d in range(1, districts + 1))
-    OrgUnit.objects.bulk_create(
+    commune_rows = OrgUnit.objects.bulk_create(
         (OrgUnit(code=f"{dist.code}-{c:02d}", name=f"Xã giả lập {dist.code[4:]}.{c:02d}",
                  level=OrgUnitLevel.COMMUNE,
                  parent=dist)
          for dist in district_rows for c in range(1, communes + 1)), batch_size=5000)
-    return province_rows
+    return root, province_rows, commune_rows
+
+
+def province_groups(count: int) -> list[int]:
+    """The sizes of the groups ``count`` provinces merge in, the unchanged
+    ones (size 1) first: 63 → 11 unchanged, 17 pairs and 6 threes (34)."""
+    after = max(1, round(count * PROVINCES_AFTER))
+    if after >= count:
+        return [1] * count
+    unchanged = min(round(count * UNCHANGED_PROVINCES), after - 1)
+    merged, groups = count - unchanged, after - unchanged
+    return [1] * unchanged + [merged // groups + (1 if g < merged % groups else 0) for g in range(groups)]
+
+
+def commune_groups(count: int) -> list[list[int]]:
+    """For each new commune, the positions of the old communes it is formed
+    from: consecutive runs of about three, and at every ``SPLIT_EVERY``-th new
+    commune the last old one also goes to the next new commune (a split)."""
+    new = max(1, round(count * COMMUNES_AFTER))
+    groups, start = [], 0
+    for n in range(new):
+        size = count // new + (1 if n < count % new else 0)
+        groups.append(list(range(start, start + size)))
+        start += size
+    for n in range(0, new - 1, SPLIT_EVERY):
+        groups[n + 1].insert(0, groups[n][-1])
+    return groups
+
+
+def _reorganise(root: OrgUnit, provinces: list[OrgUnit], communes: list[OrgUnit]) -> list[OrgUnit]:
+    """Applies the reorganisation from BREAK_YEAR; returns the provinces of the new map."""
+    OrgUnit.objects.filter(_SYNTHETIC_UNITS, level__in=[OrgUnitLevel.DISTRICT, OrgUnitLevel.COMMUNE]).update(
+        valid_to=BREAK_YEAR - 1)
+    groups, start = [], 0
+    for size in province_groups(len(provinces)):
+        groups.append(provinces[start:start + size])
+        start += size
+    merged = [group for group in groups if len(group) > 1]
+    new_provinces = OrgUnit.objects.bulk_create(
+        OrgUnit(code=f"SYN-M{n:02d}", name=f"Tỉnh giả lập mới {n:02d}", level=OrgUnitLevel.PROVINCE, parent=root,
+                valid_from=BREAK_YEAR, note=SOURCE)
+        for n in range(1, len(merged) + 1))
+    OrgUnit.objects.filter(pk__in=[p.pk for group in merged for p in group]).update(valid_to=BREAK_YEAR - 1)
+    links = [(old.pk, new.pk) for group, new in zip(merged, new_provinces, strict=True) for old in group]
+    made = iter(new_provinces)
+    after = [next(made) if len(group) > 1 else group[0] for group in groups]  # each group's province from 2025
+    per_province = len(communes) // len(provinces)
+    runs = commune_groups(per_province)
+    new_communes, predecessors = [], []
+    for parent, group in zip(after, groups, strict=True):
+        # Communes merge within their old province (the commune reform came first), numbered across the new one.
+        for n, old in enumerate(_communes_of(group, provinces, communes, per_province, runs), start=1):
+            new_communes.append(OrgUnit(code=f"{parent.code}-N{n:03d}", level=OrgUnitLevel.COMMUNE, parent=parent,
+                                        name=f"Xã giả lập mới {parent.code[4:]}.{n:03d}", valid_from=BREAK_YEAR))
+            predecessors.append(old)
+    new_communes = OrgUnit.objects.bulk_create(new_communes, batch_size=5000)
+    links += [(old.pk, new.pk) for new, olds in zip(new_communes, predecessors, strict=True) for old in olds]
+    through = OrgUnit.successors.through
+    through.objects.bulk_create((through(from_orgunit_id=old, to_orgunit_id=new) for old, new in links),
+                                batch_size=5000)
+    return after
+
+
+def _communes_of(group: list[OrgUnit], provinces: list[OrgUnit], communes: list[OrgUnit], per_province: int,
+                 runs: list[list[int]]):
+    """The predecessors of each new commune of a new province formed from ``group``."""
+    position = {province.pk: n for n, province in enumerate(provinces)}
+    for province in group:
+        olds = communes[position[province.pk] * per_province:(position[province.pk] + 1) * per_province]
+        for run in runs:
+            yield [olds[i] for i in run]
 
 
 def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
@@ -149,15 +240,27 @@ def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
     return entered, derived
 
 
+def first_year(years: int, *, reorganise: bool) -> int:
+    """With the reorganisation, a fifth of the years (at least one) come after the break."""
+    return BREAK_YEAR + max(1, years // 5) - years if reorganise else FIRST_YEAR
+
+
+# Values and reports only for a unit that exists in the year (a year belongs to the tree valid at its end).
+_VALID_IN_YEAR = "(u.valid_from IS NULL OR u.valid_from <= y.year) AND (u.valid_to IS NULL OR y.year <= u.valid_to)"
+
+
 def scale_data_generate(*, provinces: int, districts: int, communes: int, indicators: int,
-                        years: int) -> dict[str, int]:
+                        years: int, reorganise: bool = False) -> dict[str, int]:
     with transaction.atomic():
-        province_rows = _tree(provinces, districts, communes)
+        root, province_rows, commune_rows = _tree(provinces, districts, communes)
+        if reorganise:
+            province_rows = _reorganise(root, province_rows, commune_rows)
         entered, derived = _catalogue(indicators)
+    start = first_year(years, reorganise=reorganise)
     postgres = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE syn_years (year integer PRIMARY KEY)")
-        cursor.executemany("INSERT INTO syn_years VALUES (%s)", [(FIRST_YEAR + y,) for y in range(years)])
+        cursor.executemany("INSERT INTO syn_years VALUES (%s)", [(start + y,) for y in range(years)])
         if postgres:
             # Rows are consistent by construction: skip the per-row integrity and
             # foreign-key triggers, which would queue forty million checks. Checks
@@ -175,7 +278,7 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
                  AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
-            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [ReportStatus.APPROVED.value])
+            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!' AND """ + _VALID_IN_YEAR, [ReportStatus.APPROVED.value])
         cursor.execute("""
             INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, value, comment, source,
                                         updated_at)
@@ -187,13 +290,13 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
             JOIN kpis_yearlyreport r ON r.sector_id = i.sector_id AND r.org_unit_id = u.id AND r.year = y.year
-            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [])
+            WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [])  # the reports already follow the tree of the year
         values = cursor.rowcount
         if postgres:
             cursor.execute("ALTER TABLE kpis_datavalue ENABLE TRIGGER ALL")
             cursor.execute("ALTER TABLE kpis_yearlyreport ENABLE TRIGGER ALL")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        last_year = FIRST_YEAR + years - 1
+        last_year = start + years - 1
         cursor.executemany(
             "INSERT INTO kpis_target (indicator_id, org_unit_id, year, operator, value, source) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -204,5 +307,5 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
         if postgres:  # fresh statistics, or every plan over these tables guesses wrong
             for table in ("kpis_orgunit", "kpis_indicator", "kpis_yearlyreport", "kpis_datavalue", "kpis_target"):
                 cursor.execute(f"ANALYZE {table}")
-    return {"org units": 1 + provinces * (1 + districts * (1 + communes)), "indicators": len(entered) + len(derived),
-            "values": values}
+    return {"org units": OrgUnit.objects.filter(_SYNTHETIC_UNITS).count(),
+            "indicators": len(entered) + len(derived), "values": values}
