@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kpis.aggregation.lineage import active
 from kpis.models import (
     Aggregation,
     ComparisonOperator,
@@ -246,7 +247,7 @@ def first_year(years: int, *, reorganise: bool) -> int:
 
 
 # Values and reports only for a unit that exists in the year (a year belongs to the tree valid at its end).
-_VALID_IN_YEAR = "(u.valid_from IS NULL OR u.valid_from <= y.year) AND (u.valid_to IS NULL OR y.year <= u.valid_to)"
+_VALID_IN_YEAR = active("u", "y.year")
 
 
 def scale_data_generate(*, provinces: int, districts: int, communes: int, indicators: int,
