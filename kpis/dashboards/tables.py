@@ -556,6 +556,10 @@ def export_response(table, fmt: str, filename: str):
 # --- national view --------------------------------------------------------------
 
 
+def _value_only(reconstructed: bool) -> frozenset[str]:
+    return frozenset({"value"}) if reconstructed else frozenset()
+
+
 def national_records(data) -> list[dict]:
     indicator = data.indicator
     records = []
@@ -563,7 +567,8 @@ def national_records(data) -> list[dict]:
         cell, target = row.cell, row.target
         records.append({
             "rank": row.rank, "rank_key": row.rank or len(data.rows) + 1, "code": row.unit.code,
-            "unit_name": row.unit.name, "value": cell.value if cell else None, "reconstructed": row.reconstructed,
+            "unit_name": row.unit.name, "value": cell.value if cell else None,
+            "reconstructed": _value_only(row.reconstructed),
             "decimals": indicator.decimals, "value_type": indicator.value_type,
             "target": f"{target.symbol} {indicator.show(target.value)} ({target.year})" if target else "",
             "status": cell.status if cell else None,
@@ -573,15 +578,6 @@ def national_records(data) -> list[dict]:
             "link": url_with("kpis:indicator", indicator.code, unit=row.unit.code, year=data.year),
         })
     return records
-
-
-class ReconstructedFigureColumn(FigureColumn):
-    def render(self, value, record):
-        text = super().render(value, record)
-        if record.get("reconstructed"):
-            return format_html('{}<abbr class="reconstructed" title="{}">†</abbr>', text,
-                               _("Dựng lại từ số liệu của các đơn vị trước sáp nhập"))
-        return text
 
 
 class CompletenessColumn(tables.Column):
@@ -609,7 +605,7 @@ class NationalTable(BaseTable):
                          attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
     unit_name = tables.Column(verbose_name=_("Tỉnh/thành phố"), linkify=record_link)
-    value = ReconstructedFigureColumn(verbose_name=_("Giá trị"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
     target = tables.Column(verbose_name=_("Mục tiêu"), orderable=False)
     status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)
     complete = CompletenessColumn(verbose_name=_("Đủ số liệu"))
@@ -626,14 +622,14 @@ class NationalTable(BaseTable):
 
 
 def national_trend_records(data) -> list[dict]:
-    return [{"year": point.year, "value": point.value, "reconstructed": point.reconstructed,
+    return [{"year": point.year, "value": point.value, "reconstructed": _value_only(point.reconstructed),
              "decimals": data.indicator.decimals, "value_type": data.indicator.value_type}
             for point in data.trend]
 
 
 class NationalTrendTable(BaseTable):
     year = tables.Column(verbose_name=_("Năm"), localize=False)
-    value = ReconstructedFigureColumn(verbose_name=_("Giá trị"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
 
     class Meta(BaseTable.Meta):
         orderable = False
