@@ -94,3 +94,8 @@ def test_a_merged_units_name_is_escaped_in_the_page_and_the_chart_data(trees):
     data = chart_data(html, "trend-data")
     assert data["series"][0]["label"] == '<script>alert("x")</script>'
     assert data["series"][0]["reconstructed"] == [True, False]
+
+
+def test_the_indicator_pages_headline_says_its_change_is_from_the_reconstruction(trees):
+    assert "(so với số liệu dựng lại)" in page("/indicators/BTS/?unit=P-N1&year=2025")
+    assert "(so với số liệu dựng lại)" not in page("/indicators/BTS/?unit=P&year=2025")
