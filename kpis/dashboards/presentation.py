@@ -148,10 +148,27 @@ def _words(expr: Expr, names: dict[str, str], parent: int = -1, right: bool = Fa
     return str(expr)
 
 
+RECONSTRUCTED_MARK = "†"
+
+
+def reconstructed_title() -> str:
+    return _("Số liệu dựng lại từ các đơn vị trước sáp nhập")
+
+
+def reconstructed_note(*, change: bool) -> str:
+    """Said once under a table that shows a reconstructed figure (docs/boundaries.md)."""
+    note = _("† Số liệu dựng lại: cộng từ các đơn vị trước khi sáp nhập (xem Về ranh giới).")
+    if change:
+        note += " " + _("Thay đổi có dấu † được tính so với số liệu dựng lại của năm trước.")
+    return note
+
+
 def sparkline(values: list[tuple[int, Decimal]], *, width: int = 120, height: int = 32,
-              pad: int = 3) -> dict | None:
+              pad: int = 3, reconstructed: frozenset[int] = frozenset()) -> dict | None:
     """SVG geometry for a small trend line (a polyline's ``points`` and the last
-    point), or None with fewer than two figures."""
+    point), or None with fewer than two figures. The reconstructed years come
+    first (they are before the unit existed): their part of the line, up to the
+    first real figure, is ``dashed_points``, drawn differently."""
     if len(values) < 2:
         return None
     years = [year for year, _v in values]
@@ -164,9 +181,13 @@ def sparkline(values: list[tuple[int, Decimal]], *, width: int = 120, height: in
         x = pad + (year - min(years)) * (width - 2 * pad) / span_x
         y = height - pad - ((value - low) * (height - 2 * pad) / span_y if high != low else (height - 2 * pad) / 2)
         points.append((round(x, 1), round(y, 1)))
+    split = next((i for i, year in enumerate(years) if year not in reconstructed), len(years))
+    solid = points[split:]
+    dashed = points[:split + 1] if split else []
     return {
         "width": width, "height": height,
-        "points": " ".join(f"{x},{y}" for x, y in points),
+        "points": " ".join(f"{x},{y}" for x, y in solid) if len(solid) > 1 else "",
+        "dashed_points": " ".join(f"{x},{y}" for x, y in dashed),
         "last_x": points[-1][0], "last_y": points[-1][1],
     }
 
@@ -275,7 +296,7 @@ class ProgressText:
 
 
 class CardText(ProgressText):
-    """For ``Card`` (``indicator``, ``cell``, ``latest``, ``series``, ``target``)."""
+    """For ``Card`` (``indicator``, ``cell``, ``latest``, ``series``, ``target``, ``reconstructed_years``)."""
 
     @cached_property
     def value_text(self) -> str:
@@ -324,11 +345,22 @@ class CardText(ProgressText):
 
     @cached_property
     def spark(self) -> dict | None:
-        return sparkline(self.series)
+        return sparkline(self.series, reconstructed=self.reconstructed_years)
+
+    @cached_property
+    def change_across_break(self) -> bool:
+        """The change is measured from a reconstructed previous year."""
+        return bool(self.cell) and self.cell.year - 1 in self.reconstructed_years
+
+    @cached_property
+    def status_across_break(self) -> bool:
+        """The progress is measured from a reconstructed baseline year."""
+        return bool(self.cell and self.target and self.target.baseline_year in self.reconstructed_years)
 
     @cached_property
     def series_rows(self) -> list[tuple[int, str]]:
-        return [(year, self.indicator.show(value)) for year, value in self.series]
+        return [(year, self.indicator.show(value) + (RECONSTRUCTED_MARK if year in self.reconstructed_years else ""))
+                for year, value in self.series]
 
 
 class OptionText:

@@ -45,6 +45,17 @@ def report_admin_url(report_id: int | None) -> str | None:
     return reverse("admin:kpis_yearlyreport_change", args=[report_id]) if report_id else None
 
 
+def reconstructed_mark(title: str):
+    return format_html('<abbr class="reconstructed" title="{}">{}</abbr>', title, p.RECONSTRUCTED_MARK)
+
+
+def marked(html, record, name: str, title: str):
+    """``html`` with the reconstructed mark when the record's ``reconstructed`` names the column."""
+    if name in record.get("reconstructed", ()):
+        return format_html("{}{}", html, reconstructed_mark(title))
+    return html
+
+
 def badge_html(badge: p.Badge | None):
     if badge is None:
         return "—"
@@ -68,6 +79,14 @@ class BaseTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.caption = caption or self.caption
 
+    def reconstructed_note(self) -> str:
+        """The note under the table, once, when a figure on this page of it is reconstructed."""
+        shown = [row.record.get("reconstructed", ()) for row in self.paginated_rows
+                 if isinstance(row.record, dict)]  # rows of objects (milestones) have no figures
+        if not any(shown):
+            return ""
+        return p.reconstructed_note(change=any("change" in names for names in shown))
+
 
 class FigureColumn(tables.Column):
     """A figure of the record's indicator; ``decimals``/``value_type`` come from the record."""
@@ -76,8 +95,9 @@ class FigureColumn(tables.Column):
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
-    def render(self, value, record):
-        return p.figure(value, record["decimals"], record.get("value_type", ""))
+    def render(self, value, record, bound_column):
+        return marked(p.figure(value, record["decimals"], record.get("value_type", "")), record, bound_column.name,
+                      p.reconstructed_title())
 
     def value(self, value, record):
         if record.get("value_type") == ValueType.YES_NO:
@@ -86,13 +106,14 @@ class FigureColumn(tables.Column):
 
 
 class ChangeColumn(FigureColumn):
-    def render(self, value, record):
+    def render(self, value, record, bound_column):
         if record.get("value_type") == ValueType.YES_NO:
             return "—"
         symbol, word = p.change_arrow(value)
-        return format_html('<span class="change"><span aria-hidden="true">{}</span> '
+        html = format_html('<span class="change"><span aria-hidden="true">{}</span> '
                            '<span class="visually-hidden">{}</span>{}</span>',
                            symbol, word, p.signed(value, record["decimals"]))
+        return marked(html, record, bound_column.name, _("So với số liệu dựng lại của năm trước"))
 
 
 class BadgeColumn(tables.Column):
@@ -102,8 +123,9 @@ class BadgeColumn(tables.Column):
         super().__init__(*args, **kwargs)
         self.badge = badge
 
-    def render(self, value):
-        return badge_html(self.badge(value))
+    def render(self, value, record, bound_column):
+        return marked(badge_html(self.badge(value)), record, bound_column.name,
+                      _("Tiến độ tính từ năm gốc có số liệu dựng lại"))
 
     def value(self, value):
         badge = self.badge(value)
@@ -111,6 +133,18 @@ class BadgeColumn(tables.Column):
 
 
 # --- overview / sector ----------------------------------------------------------
+
+
+def _card_reconstructed(card) -> frozenset[str]:
+    """The columns of a card's row whose figure is reconstructed (or measured from one)."""
+    if card.cell is None:
+        return frozenset()
+    names = {"value"} if card.cell.reconstructed else set()
+    if card.change_across_break:
+        names |= {"previous", "change"}
+    if card.status_across_break:
+        names.add("status")
+    return frozenset(names)
 
 
 def card_records(cards, *, unit_code: str) -> list[dict]:
@@ -126,6 +160,7 @@ def card_records(cards, *, unit_code: str) -> list[dict]:
             "status": card.cell.status if card.cell else None,
             "achievement": card.cell.achievement_pct if card.cell else None,
             "link": url_with("kpis:indicator", card.indicator.code, unit=unit_code, year=card.year),
+            "reconstructed": _card_reconstructed(card),
         }
         for card in cards
     ]
@@ -165,6 +200,7 @@ def matrix_records(page) -> list[dict]:
             cell = row.cells.get(year)
             record[f"y{year}"] = cell.value if cell else None
             record[f"p{year}"] = bool(cell and cell.partial)
+        record["reconstructed"] = frozenset(f"y{year}" for year, cell in row.cells.items() if cell.reconstructed)
         records.append(record)
     return records
 
@@ -174,8 +210,8 @@ class YearColumn(FigureColumn):
         super().__init__(verbose_name=str(year), accessor=f"y{year}", **kwargs)
         self.year = year
 
-    def render(self, value, record):
-        text = super().render(value, record)
+    def render(self, value, record, bound_column):
+        text = super().render(value, record, bound_column)
         if record.get(f"p{self.year}"):
             return format_html('{}<abbr class="partial" title="{}">*</abbr>', text,
                                _("Chưa đủ số liệu của các đơn vị cấp dưới"))
@@ -202,7 +238,8 @@ def trend_records(page) -> list[dict]:
     line = dict(zip(page.chart_years, page.target_line, strict=False))
     return [
         {"year": year, "value": own[year].value if year in own else None, "target": line.get(year),
-         "decimals": page.indicator.decimals, "value_type": page.indicator.value_type}
+         "decimals": page.indicator.decimals, "value_type": page.indicator.value_type,
+         "reconstructed": frozenset({"value"} if year in own and own[year].reconstructed else ())}
         for year in page.chart_years
     ]
 
@@ -238,6 +275,17 @@ class BarTable(BaseTable):
 # --- org-unit page --------------------------------------------------------------
 
 
+def _profile_reconstructed(cell, unit) -> frozenset[str]:
+    """A figure from the units merged into ``unit``; its change is across the break
+    when the previous year is before the unit began."""
+    if cell is None:
+        return frozenset()
+    names = {"value"} if cell.reconstructed else set()
+    if cell.previous_value is not None and unit.valid_from is not None and cell.year - 1 < unit.valid_from:
+        names.add("change")
+    return frozenset(names)
+
+
 def profile_records(profile) -> list[dict]:
     records = []
     for row in profile.rows:
@@ -250,6 +298,7 @@ def profile_records(profile) -> list[dict]:
             "parent_value": row.parent_cell.value if row.parent_cell else None,
             "rank": row.rank, "ranked": row.ranked,
             "status": row.cell.status if row.cell else None,
+            "reconstructed": _profile_reconstructed(row.cell, profile.unit),
             "link": url_with("kpis:indicator", row.indicator.code,
                              unit=profile.unit.code if row.cell else (profile.parent.code if profile.parent else ""),
                              year=profile.year),
@@ -507,6 +556,10 @@ def export_response(table, fmt: str, filename: str):
 # --- national view --------------------------------------------------------------
 
 
+def _value_only(reconstructed: bool) -> frozenset[str]:
+    return frozenset({"value"}) if reconstructed else frozenset()
+
+
 def national_records(data) -> list[dict]:
     indicator = data.indicator
     records = []
@@ -514,7 +567,8 @@ def national_records(data) -> list[dict]:
         cell, target = row.cell, row.target
         records.append({
             "rank": row.rank, "rank_key": row.rank or len(data.rows) + 1, "code": row.unit.code,
-            "unit_name": row.unit.name, "value": cell.value if cell else None, "reconstructed": row.reconstructed,
+            "unit_name": row.unit.name, "value": cell.value if cell else None,
+            "reconstructed": _value_only(row.reconstructed),
             "decimals": indicator.decimals, "value_type": indicator.value_type,
             "target": f"{target.symbol} {indicator.show(target.value)} ({target.year})" if target else "",
             "status": cell.status if cell else None,
@@ -524,15 +578,6 @@ def national_records(data) -> list[dict]:
             "link": url_with("kpis:indicator", indicator.code, unit=row.unit.code, year=data.year),
         })
     return records
-
-
-class ReconstructedFigureColumn(FigureColumn):
-    def render(self, value, record):
-        text = super().render(value, record)
-        if record.get("reconstructed"):
-            return format_html('{}<abbr class="reconstructed" title="{}">†</abbr>', text,
-                               _("Dựng lại từ số liệu của các đơn vị trước sáp nhập"))
-        return text
 
 
 class CompletenessColumn(tables.Column):
@@ -560,7 +605,7 @@ class NationalTable(BaseTable):
                          attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
     unit_name = tables.Column(verbose_name=_("Tỉnh/thành phố"), linkify=record_link)
-    value = ReconstructedFigureColumn(verbose_name=_("Giá trị"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
     target = tables.Column(verbose_name=_("Mục tiêu"), orderable=False)
     status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)
     complete = CompletenessColumn(verbose_name=_("Đủ số liệu"))
@@ -577,14 +622,14 @@ class NationalTable(BaseTable):
 
 
 def national_trend_records(data) -> list[dict]:
-    return [{"year": point.year, "value": point.value, "reconstructed": point.reconstructed,
+    return [{"year": point.year, "value": point.value, "reconstructed": _value_only(point.reconstructed),
              "decimals": data.indicator.decimals, "value_type": data.indicator.value_type}
             for point in data.trend]
 
 
 class NationalTrendTable(BaseTable):
     year = tables.Column(verbose_name=_("Năm"), localize=False)
-    value = ReconstructedFigureColumn(verbose_name=_("Giá trị"))
+    value = FigureColumn(verbose_name=_("Giá trị"))
 
     class Meta(BaseTable.Meta):
         orderable = False

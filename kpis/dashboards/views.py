@@ -300,6 +300,10 @@ def _trend_chart(data: s.IndicatorPage) -> dict:
                                                       for y in data.chart_years]}],
         "target": None,
     }
+    reconstructed = [y in own and own[y].reconstructed for y in data.chart_years]
+    if any(reconstructed):  # drawn dashed with hollow points and a legend entry, as on the national view
+        chart["series"][0].update(reconstructed=reconstructed,
+                                  reconstructedLabel=_("Số liệu dựng lại từ các đơn vị trước sáp nhập"))
     if any(v is not None for v in data.target_line):
         chart["target"] = {"label": _("Mục tiêu"), "data": [_number(v) for v in data.target_line]}
     return chart

@@ -85,6 +85,23 @@ def _output(fig: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def _plot_values(ax, series: TrendSeries) -> None:
+    """The line of figures. The reconstructed years come first (before the unit
+    existed): their part of the line, up to the first real figure, is dashed with
+    hollow points and its own legend entry, as on the dashboards' charts."""
+    points = [(year, float(value)) for year, value in series.points]
+    split = next((i for i, (year, _v) in enumerate(points) if year not in series.reconstructed_years), len(points))
+    if split:
+        dashed = points[:split + 1]
+        ax.plot([y for y, _v in dashed], [v for _y, v in dashed], color=VALUE_COLOUR, linestyle=(0, (4, 2)),
+                linewidth=1.5, marker="o", markevery=list(range(split)), markerfacecolor="white",
+                markeredgecolor=VALUE_COLOUR, label=_("Số liệu dựng lại từ các đơn vị trước sáp nhập"))
+    real = points[split:]
+    if real:
+        ax.plot([y for y, _v in real], [v for _y, v in real], color=VALUE_COLOUR, marker="o", linewidth=1.8,
+                label=_("Thực hiện"))
+
+
 def trend_chart(series: TrendSeries, *, fmt: str = "svg") -> bytes:
     """The indicator over the last years, with its target as a dashed line."""
     _register_fonts()
@@ -95,8 +112,7 @@ def trend_chart(series: TrendSeries, *, fmt: str = "svg") -> bytes:
         fig = Figure(figsize=(WIDTH_IN, 2.5))
         fig.subplots_adjust(left=0.1, right=0.98, top=0.93, bottom=0.12)  # fixed: one drawing pass
         ax = fig.add_subplot()
-        ax.plot(years, [float(v) for v in values], color=VALUE_COLOUR, marker="o", linewidth=1.8,
-                label=_("Thực hiện"))
+        _plot_values(ax, series)
         for year, value in series.points:
             ax.annotate(figure(value, indicator.decimals), (year, float(value)), textcoords="offset points",
                         xytext=(0, 6), ha="center", fontsize=8.5, color=VALUE_COLOUR)

@@ -91,17 +91,33 @@ class Document:
         return self.data.header
 
 
+RECONSTRUCTED_MARK = "†"
+
+
+def _reconstructed_note(rows: list[IndicatorRow]) -> str:
+    """Said once under a table with a reconstructed figure (docs/boundaries.md)."""
+    note = _("(†) Số liệu dựng lại: cộng từ các đơn vị trước khi sáp nhập.")
+    if any(row.previous_reconstructed and row.change is not None for row in rows):
+        note += " " + _("Tăng, giảm của năm đầu tiên sau sáp nhập được tính so với số liệu dựng lại này.")
+    return note
+
+
 def _row(number: int, row: IndicatorRow, marks: str) -> Row:
     indicator = row.indicator
     value = fmt.indicator_value(indicator, row.value)
     if row.has_value and not row.is_complete:
         value += "*"
+    if row.has_value and row.reconstructed:
+        value += RECONSTRUCTED_MARK
+    previous = fmt.indicator_value(indicator, row.previous)
+    if previous and row.previous_reconstructed:
+        previous += RECONSTRUCTED_MARK
     return Row(
         number=str(number),
         name=indicator.name + marks,
         unit=fmt.unit_label(indicator),
         value=value or "–",
-        previous=fmt.indicator_value(indicator, row.previous) or "–",
+        previous=previous or "–",
         change=fmt.change_text(indicator, row.change, row.change_pct),
         target=fmt.target_text(indicator, row.target),
         target_year=f"({fmt.target_year_text(row.target)})" if row.target else "",
@@ -120,6 +136,9 @@ def _table(heading: str, section: SectorSection) -> Table:
         rows.append(_row(number, row, marks))
     if any(row.has_value and not row.is_complete for row in section.rows):
         notes.append(_("(*) Số liệu tổng hợp khi chưa đủ báo cáo đã duyệt của các đơn vị cấp dưới."))
+    if any((row.has_value and row.reconstructed) or (row.previous is not None and row.previous_reconstructed)
+           for row in section.rows):
+        notes.append(_reconstructed_note(section.rows))
     return Table(heading=heading, rows=rows, notes=notes)
 
 

@@ -41,7 +41,8 @@ def _columns(year: int, *, with_unit: bool) -> list[tuple[str, float]]:
     columns = [(_("Lĩnh vực"), 24), (_("Mã chỉ tiêu"), 22), (_("Chỉ tiêu"), 44), (_("Đơn vị tính"), 14),
                (_("Năm %(year)s") % {"year": year}, 12), (_("Năm %(year)s") % {"year": year - 1}, 12),
                (_("Tăng, giảm"), 12), (_("Tăng, giảm (%)"), 12), (_("Mục tiêu"), 16), (_("Giá trị mục tiêu"), 12),
-               (_("Năm mục tiêu"), 10), (_("Đánh giá"), 18), (_("Tỷ lệ đạt mục tiêu (%)"), 14)]
+               (_("Năm mục tiêu"), 10), (_("Đánh giá"), 18), (_("Tỷ lệ đạt mục tiêu (%)"), 14),
+               (_("Số liệu dựng lại từ các đơn vị trước sáp nhập"), 18)]
     if with_unit:
         columns.insert(0, (_("Đơn vị"), 26))
     return columns
@@ -69,7 +70,16 @@ def _values(data: ReportData, section: SectorSection, row: IndicatorRow) -> list
         row.target.year if row.target else None,
         fmt.status_label(row.status, row.has_value) or None,
         _number(row.achievement_pct, 1),
+        _reconstructed_years(data, row),
     ]
+
+
+def _reconstructed_years(data: ReportData, row: IndicatorRow) -> str | None:
+    """Which of the two years shown are reconstructed (the figures stay numbers)."""
+    years = [year for year, flag, value in ((data.year, row.reconstructed, row.value),
+                                            (data.year - 1, row.previous_reconstructed, row.previous))
+             if flag and value is not None]
+    return ", ".join(str(year) for year in years) or None
 
 
 def _write_rows(sheet, data: ReportData, start: int, sections: list[SectorSection],

@@ -188,7 +188,7 @@ def test_a_merged_provinces_past_is_reconstructed_and_drawn_dashed_with_a_legend
     html = page(Client(), "/national/?unit=AB")
     series = trend_chart(html)["series"][0]
     assert series["reconstructed"] == [True, False] and "nét đứt" in series["reconstructedLabel"]
-    assert "† Dựng lại từ số liệu của các đơn vị trước sáp nhập" in html
+    assert "† Số liệu dựng lại: cộng từ các đơn vị trước khi sáp nhập" in html  # the tables' note
 
 
 def test_a_province_formed_by_a_split_has_no_past_and_no_dashes(nation):
