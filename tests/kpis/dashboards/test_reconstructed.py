@@ -99,3 +99,17 @@ def test_a_merged_units_name_is_escaped_in_the_page_and_the_chart_data(trees):
 def test_the_indicator_pages_headline_says_its_change_is_from_the_reconstruction(trees):
     assert "(so với số liệu dựng lại)" in page("/indicators/BTS/?unit=P-N1&year=2025")
     assert "(so với số liệu dựng lại)" not in page("/indicators/BTS/?unit=P&year=2025")
+
+
+def test_an_incomplete_reconstruction_says_a_predecessor_is_missing(trees):
+    """A third commune merged into P-N1 without a 2024 figure: the reconstruction is
+    incomplete, and the headline says so in the words of a merger, not of units below."""
+    from kpis.aggregation import aggregates_recompute
+    from tests.factories import OrgUnitFactory
+
+    silent = OrgUnitFactory(code="P-C4", name="Xã Cũ Bốn", level="commune", parent=trees.d2, valid_to=2024)
+    silent.successors.add(trees.n1)
+    aggregates_recompute()
+    html = page("/indicators/BTS/?unit=P-N1&year=2024")
+    assert "còn thiếu số liệu được duyệt của một hay nhiều đơn vị trước sáp nhập" in html
+    assert "đơn vị cấp dưới: con số còn thiếu" not in html
