@@ -49,7 +49,7 @@ def workbook_records(source: BinaryIO) -> Iterator[Record]:
     openpyxl cannot read refused with ValueError) before the first row is asked for."""
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError) as error:
         raise ValueError(_unreadable(error)) from None
     return _sheet_records(workbook)
 
