@@ -72,21 +72,26 @@ def _sheet_records(workbook) -> Iterator[Record]:
         reader = _SheetReader(workbook, sheet._shared_strings)
         parser = DefusedXMLParser(target=reader, forbid_dtd=False, forbid_entities=True, forbid_external=True)
         with workbook._archive.open(sheet._worksheet_path) as member:
-            while chunk := member.read(CHUNK):
-                _feed(parser, chunk)
+            while True:
+                chunk = member.read(CHUNK)
+                fault = _feed(parser, chunk)
+                # The rows read before a fault come first, so the message names the row after them.
                 yield from reader.records
                 reader.records.clear()
-            _feed(parser, None)
-            yield from reader.records
+                if fault is not None:
+                    raise fault
+                if not chunk:
+                    return
     finally:
         workbook.close()
 
 
-def _feed(parser, chunk: bytes | None) -> None:
+def _feed(parser, chunk: bytes) -> ValueError | None:
     try:
-        parser.feed(chunk) if chunk is not None else parser.close()
+        parser.feed(chunk) if chunk else parser.close()
     except (ParseError, DefusedXmlException, ValueError, IndexError, OverflowError) as error:
-        raise ValueError(_unreadable(error)) from None
+        return ValueError(_unreadable(error))
+    return None
 
 
 class _SheetReader:

@@ -9,6 +9,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
+from kpis.models import DataValue
+from kpis.services.imports import values_import
 from kpis.workbooks import workbook_rows
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -68,3 +70,16 @@ def test_inline_text_saved_formula_values_errors_and_cells_without_references():
 def test_a_broken_sheet_or_one_declaring_entities_is_refused_with_the_message(sheet):
     with pytest.raises(ValueError, match="Không đọc được tệp Excel"):
         workbook_rows(with_sheet(sheet))
+
+
+@pytest.mark.django_db
+def test_a_sheet_broken_below_its_header_is_refused_naming_the_row_and_writes_nothing(db):
+    sheet = (f'<worksheet xmlns="{MAIN}"><dimension ref="A1:D3"/><sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>indicator</t></is></c>'
+             '<c r="B1" t="inlineStr"><is><t>org_unit</t></is></c><c r="C1" t="inlineStr"><is><t>year</t></is></c>'
+             '<c r="D1" t="inlineStr"><is><t>value</t></is></c></row>'
+             '<row r="2"><c r="A2"><v>1</v></row></sheetData></worksheet>')
+    result = values_import(content=with_sheet(sheet))
+    assert not result.ok
+    assert result.errors[0].line == 2 and "Không đọc được tệp Excel" in result.errors[0].message
+    assert not DataValue.objects.exists()
