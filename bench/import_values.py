@@ -12,7 +12,8 @@ the value, report, history and stale-mark tables before every import, so each
 import is a first load that creates every figure (and its report and history).
 
 Files (written once into a temporary directory): a comma CSV file and an .xlsx
-workbook (as Excel saves one: shared strings, numbers as numbers) of indicator, org_unit, year, value, comment, in
+workbook (as Excel saves one: its dimension, shared strings, numbers as numbers) of
+indicator, org_unit, year, value, comment, in
 unit × year × indicator order, at ``--small`` and ``--rows`` rows (the small
 file is the first rows of the large one).
 
@@ -121,8 +122,10 @@ def write_xlsx(path: Path, data) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
-                        + MAIN.encode() + b'"><sheetData>')
+                        + MAIN.encode() + b'">')
             rows = [("indicator", "org_unit", "year", "value", "comment"), *data]
+            # As Excel writes it; without it openpyxl parses the whole sheet once more when opening it.
+            sheet.write(f'<dimension ref="A1:E{len(rows)}"/><sheetData>'.encode())
             for number, row in enumerate(rows, start=1):
                 cells = "".join(cell(column, number, value) for column, value in zip("ABCDE", row, strict=True))
                 sheet.write(f'<row r="{number}">{cells}</row>'.encode())

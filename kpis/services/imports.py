@@ -186,16 +186,27 @@ def _read_workbook(stream: BinaryIO, max_rows: int | None = None) -> _Table:
     """The first sheet, header in row 1; line numbers are the sheet's row numbers."""
     try:
         records = workbook_records(stream)
+        header_record = next(records, None)
     except ValueError as error:
         raise _FileError(1, str(error)) from None
-    header_record = next(records, None)
     if header_record is None or header_record[0] != 1:
         raise _FileError(1, _("Dòng 1 của trang tính đầu tiên phải là dòng tiêu đề %(columns)s.")
                          % {"columns": ",".join(REQUIRED_COLUMNS)})
     header = [_text(cell) for cell in header_record[1]]
-    rows = ((number, cells + [""] * (len(header) - len(cells))) for number, cells in records)
+    rows = _sheet_rows(records, len(header))
     return _Table(columns=_columns(header), width=len(header), rows=_limited(rows, max_rows),
                   delimiter="", convention=NumberConvention.VIETNAMESE)
+
+
+def _sheet_rows(records: Iterator[tuple[int, list[Cell]]], width: int) -> Iterator[tuple[int, list[Cell]]]:
+    """The rows padded to the header's width; the sheet's XML is parsed as they
+    are read, so a fault found further down names the row after the last good one."""
+    number = 1
+    try:
+        for number, cells in records:
+            yield number, cells + [""] * (width - len(cells))
+    except ValueError as error:
+        raise _FileError(number + 1, str(error)) from None
 
 
 def _read(stream: BinaryIO, max_rows: int | None = None) -> _Table:
