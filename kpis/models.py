@@ -89,6 +89,9 @@ class OrgUnit(models.Model):
                 condition=Q(level__in=OrgUnitLevel.values), name="orgunit_level_known"
             ),
         ]
+        # The national view finds the country and the provinces by level among
+        # every commune (15,000 units): without it, two scans of the table.
+        indexes = [models.Index(fields=["level"], name="orgunit_level")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

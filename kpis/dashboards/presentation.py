@@ -12,7 +12,7 @@ from functools import cached_property
 
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -411,3 +411,37 @@ class IndicatorPageText:
         if not self.indicator.formula:
             return ""
         return formula_in_words(self.indicator.formula, dict(self.components))
+
+
+# --- the national view's selectors -------------------------------------------------
+# Built here rather than in the template: a hundred indicators and every province
+# that ever existed cost the template engine more than the page's queries.
+
+
+def _selected(code: str, chosen: str) -> str:
+    return " selected" if code == chosen else ""
+
+
+def indicator_options(groups, chosen: str) -> SafeString:
+    """``<optgroup>`` per sector (``groups``: (sector, indicators)), the chosen indicator selected."""
+    return mark_safe("".join(
+        format_html('<optgroup label="{}">{}</optgroup>', sector.name, format_html_join(
+            "", '<option value="{}"{}>{}</option>', ((i.code, _selected(i.code, chosen), i.name) for i in found)))
+        for sector, found in groups))
+
+
+def _years_of(unit) -> str:
+    if unit.valid_from and unit.valid_to:
+        return f" ({unit.valid_from}–{unit.valid_to})"
+    if unit.valid_from:
+        return " (%s)" % (_("từ %(year)s") % {"year": unit.valid_from})
+    if unit.valid_to:
+        return " (%s)" % (_("đến %(year)s") % {"year": unit.valid_to})
+    return ""
+
+
+def trend_unit_options(units, chosen: str) -> SafeString:
+    """The root, then its provinces marked with a dash and the years they exist."""
+    return format_html_join("", '<option value="{}"{}>{}{}{}</option>', (
+        (u.code, _selected(u.code, chosen), "— " if index else "", u.name, _years_of(u))
+        for index, u in enumerate(units)))

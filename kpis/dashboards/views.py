@@ -452,7 +452,9 @@ def _build_national(request, export):
     trend = t.NationalTrendTable(t.national_trend_records(data), caption=_("Số liệu của biểu đồ xu hướng"))
     context = {"data": data, "table": table, "trend_table": trend, "bar_chart": _national_bars(data),
                "trend_chart": _national_trend(data), "year_choices": data.years or [data.year],
-               "selected_year": data.year}
+               "selected_year": data.year,
+               "indicator_options": p.indicator_options(data.indicator_groups, data.indicator.code),
+               "trend_unit_options": p.trend_unit_options(data.trend_units, data.trend_unit.code)}
     title = _("%(indicator)s — toàn quốc năm %(year)s") % {"indicator": data.indicator.name, "year": data.year}
     return _fragment(request, "kpis/dashboards/national.html", context, title=title, nav="national",
                      charts=True)

@@ -201,3 +201,29 @@ def test_a_province_formed_by_a_split_has_no_past_and_no_dashes(nation):
     aggregates_recompute()
     assert [(p.year, p.value) for p in view(nation, unit="G").trend] == [(2024, None), (2025, 40)]
     assert "reconstructed" not in trend_chart(page(Client(), "/national/?unit=G"))["series"][0]
+
+
+def test_the_trend_selector_names_each_province_with_the_years_it_exists(nation):
+    html = page(Client(HTTP_ACCEPT_LANGUAGE="vi"), "/national/?unit=AB")
+    options = dict(re.findall(r'<option value="([A-Z]+)"(?: selected)?>(.*?)</option>', html))
+    assert options["NATION"] == "Cả nước" and options["C"] == "— Tỉnh Cường"
+    assert options["A"].endswith("(đến 2024)") and options["AB"].endswith("(từ 2025)")
+    assert '<option value="AB" selected>' in html and '<option value="BTS" selected>' in html
+
+
+@pytest.mark.parametrize("sort", ["", "-value", "complete"])
+def test_the_ranking_body_is_what_django_tables2_would_render(nation, sort, rf):
+    """The table body is rendered in one pass (``PrerenderedBody``): the same
+    cells, links and attributes as django-tables2's own rendering."""
+    from django_tables2 import RequestConfig
+
+    from kpis.dashboards import tables as t
+
+    data = view(nation, year=2024)
+    table = t.NationalTable(t.national_records(data), ranked=data.ranked)
+    RequestConfig(rf.get("/national/", {"sort": sort} if sort else {}), paginate=False).configure(table)
+    own = [[str(cell) for cell in row] for row in table.paginated_rows]
+    fast = re.findall(r"<tr>(.*?)</tr>", table.body_html())
+    assert len(fast) == len(own) == 5
+    for cells, html in zip(own, fast, strict=True):
+        assert [re.sub(r"<t[hd][^>]*>|</t[hd]>", "\x00", html).strip("\x00").split("\x00\x00")] == [cells]
