@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kpis.formulas import FormulaError, parse_formula
+from kpis.periods import YEAR_PART, Frequency, TimeAggregation
 
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$",
@@ -24,6 +25,8 @@ ORG_UNIT_CODE_VALIDATOR = RegexValidator(
 )
 MIN_YEAR = 1990
 MAX_YEAR = 2100
+# Every stored period code (kpis.periods): the year, half-years, quarters, months.
+PERIOD_PARTS = [YEAR_PART, 101, 102, 201, 202, 203, 204, *range(301, 313)]
 
 
 class OrgUnitLevel(models.TextChoices):
@@ -218,6 +221,13 @@ class Indicator(models.Model):
         _("cấp nhập liệu"), default=list, blank=True,
         help_text=_("Các cấp đơn vị được nhập chỉ tiêu này, ví dụ [\"province\", \"district\"]."),
     )
+    frequency = models.CharField(
+        _("tần suất"), max_length=10, choices=Frequency.choices, default=Frequency.YEAR,
+        help_text=_("Kỳ nhập số liệu: năm, 6 tháng, quý hoặc tháng."))
+    time_aggregation = models.CharField(
+        _("cộng dồn theo thời gian"), max_length=8, choices=TimeAggregation.choices, blank=True,
+        help_text=_("Với chỉ tiêu nhập theo kỳ ngắn hơn năm: kỳ dài hơn được tính thế nào từ các kỳ ngắn "
+                    "(cộng với chỉ tiêu lưu lượng, lấy số cuối kỳ với chỉ tiêu thời điểm)."))
     source = models.CharField(_("nguồn"), max_length=500, blank=True)
     is_key = models.BooleanField(_("chỉ tiêu chính"), default=False,
                                  help_text=_("Hiển thị trên trang tổng quan."))
@@ -253,6 +263,13 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 name="indicator_direction_known", condition=Q(direction__in=Direction.values)
             ),
+            models.CheckConstraint(
+                name="indicator_frequency_known", condition=Q(frequency__in=Frequency.values)
+            ),
+            models.CheckConstraint(
+                name="indicator_time_aggregation_known",
+                condition=Q(time_aggregation="") | Q(time_aggregation__in=TimeAggregation.values),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,6 +297,10 @@ class Indicator(models.Model):
             errors["decimals"] = _("Số nguyên và Có/Không không có chữ số thập phân.")
         if message := formula_syntax_error(self.formula):
             errors["formula"] = message
+        if self.frequency != Frequency.YEAR and not self.formula and not self.time_aggregation:
+            errors["time_aggregation"] = _(
+                "Chỉ tiêu nhập theo kỳ ngắn hơn năm cần cách cộng dồn theo thời gian "
+                "(hoặc 'không tính kỳ dài hơn').")
         if errors:
             raise ValidationError(errors)
 
@@ -379,6 +400,8 @@ class YearlyReport(models.Model):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT,
                                  related_name="reports")
     year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.PositiveSmallIntegerField(
+        _("kỳ"), default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
     status = models.CharField(_("trạng thái"), max_length=16, choices=ReportStatus.choices,
                               default=ReportStatus.DRAFT)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -401,7 +424,8 @@ class YearlyReport(models.Model):
         verbose_name_plural = _("báo cáo năm")
         ordering = ["-year", "sector__position", "org_unit__code"]
         constraints = [
-            models.UniqueConstraint(fields=["sector", "org_unit", "year"], name="report_unique"),
+            models.UniqueConstraint(fields=["sector", "org_unit", "year", "period"], name="report_unique"),
+            models.CheckConstraint(name="report_period_known", condition=Q(period__in=PERIOD_PARTS)),
             models.CheckConstraint(
                 name="report_status_known", condition=Q(status__in=ReportStatus.values)
             ),
@@ -448,6 +472,8 @@ class DataValue(models.Model):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT,
                                  related_name="values")
     year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.PositiveSmallIntegerField(
+        _("kỳ"), default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
     value = models.DecimalField(_("giá trị"), max_digits=20, decimal_places=6)
     comment = models.TextField(_("ghi chú"), blank=True)
     source = models.CharField(_("nguồn"), max_length=500, blank=True)
@@ -461,7 +487,8 @@ class DataValue(models.Model):
         verbose_name_plural = _("số liệu")
         ordering = ["indicator", "org_unit", "year"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "org_unit", "year"], name="datavalue_unique"),
+            models.UniqueConstraint(fields=["indicator", "org_unit", "year", "period"], name="datavalue_unique"),
+            models.CheckConstraint(name="datavalue_period_known", condition=Q(period__in=PERIOD_PARTS)),
             models.CheckConstraint(
                 name="datavalue_year_range", condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR)
             ),
@@ -587,6 +614,7 @@ class AggregateMethod(models.TextChoices):
     ENTERED = "entered", _("Nhập trực tiếp")
     ROLLUP = "rollup", _("Tổng hợp từ đơn vị cấp dưới")
     DERIVED = "derived", _("Tính theo công thức")
+    PERIODS = "periods", _("Tính từ các kỳ ngắn hơn")
 
 
 class ProgressStatus(models.TextChoices):
@@ -615,6 +643,7 @@ class Aggregate(models.Model):
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aggregates",
                                  db_constraint=False, db_index=False)
     year = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField(default=YEAR_PART)  # kpis.periods
     value = models.DecimalField(max_digits=26, decimal_places=8)
     method = models.CharField(max_length=8, choices=AggregateMethod.choices)
     children_count = models.PositiveIntegerField(default=0)
@@ -635,13 +664,16 @@ class Aggregate(models.Model):
         verbose_name = _("số liệu tổng hợp")
         verbose_name_plural = _("số liệu tổng hợp")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "org_unit", "year"], name="aggregate_unique"),
+            # Period before year: a full recompute reads and writes cells in
+            # this order, each series (indicator, unit, period) by year, so the
+            # window that finds "a year earlier" needs no sort.
+            models.UniqueConstraint(fields=["indicator", "org_unit", "period", "year"], name="aggregate_unique"),
         ]
         # Every reader filters by indicator (the unique index leads with it) or
         # by org unit (the index below); an index by year alone would cost a
         # tenth of a full recompute and serve no page.
         indexes = [
-            models.Index(fields=["org_unit", "year"], name="aggregate_unit_year"),
+            models.Index(fields=["org_unit", "period", "year"], name="aggregate_unit_year"),
             # Few cells have a target: a partial index serves deleting a target.
             models.Index(fields=["target"], condition=models.Q(target__isnull=False), name="aggregate_target"),
         ]

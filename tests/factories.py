@@ -62,20 +62,23 @@ def make_user(username: str, *, group: str | None = None, superuser: bool = Fals
 
 
 def put_values(rows, *, status="approved"):
-    """Figures as (indicator, org_unit, year, value), in reports of ``status``
-    (approved by default, as `import_values` leaves them)."""
+    """Figures as (indicator, org_unit, period, value), in reports of ``status``
+    (approved by default, as `import_values` leaves them). The period is a
+    year (2024) or a period's code ("2025-Q1")."""
     from django.utils import timezone
 
     from kpis.models import DataValue, YearlyReport
+    from kpis.periods import Period
 
-    for indicator, org_unit, year, value in rows:
+    for indicator, org_unit, period, value in rows:
+        period = Period.parse(period)
         report, _ = YearlyReport.objects.get_or_create(
-            sector=indicator.sector, org_unit=org_unit, year=year,
+            sector=indicator.sector, org_unit=org_unit, year=period.year, period=period.part,
             defaults={"status": status, "approved_at": timezone.now() if status == "approved" else None,
                       "submitted_at": timezone.now() if status in ("approved", "submitted") else None},
         )
         DataValue.objects.update_or_create(
-            indicator=indicator, org_unit=org_unit, year=year,
+            indicator=indicator, org_unit=org_unit, year=period.year, period=period.part,
             defaults={"report": report, "value": value},
         )
 

@@ -34,9 +34,12 @@ from kpis.models import Aggregation as A
 from kpis.models import ComparisonOperator as Op
 from kpis.models import Direction, ReportStatus
 from kpis.models import ProgressStatus as P
+from kpis.periods import COMPOSITION, YEAR_PART, kind_of
+from kpis.periods import Frequency as F
+from kpis.periods import TimeAggregation as TA
 from kpis.rules import applicable_target_year_sql
 
-KEY = "indicator_id, org_unit_id, year"
+KEY = "indicator_id, org_unit_id, year, period"
 # Only approved figures count: every step reads values through this.
 _APPROVED_VALUES = ("kpis_datavalue dv JOIN kpis_yearlyreport r ON r.id = dv.report_id "
                    f"AND r.status = '{ReportStatus.APPROVED.value}'")
@@ -49,26 +52,29 @@ _WORK_TABLES = {
     "agg_scope_years": "year integer PRIMARY KEY",
     "agg_links": "child_id bigint, year integer, parent_id bigint, parent_depth integer, expected integer, "
                  "PRIMARY KEY (child_id, year)",
-    "agg_w": "indicator_id bigint, org_unit_id bigint, year integer, value numeric, method varchar(8), "
+    "agg_w": "indicator_id bigint, org_unit_id bigint, year integer, period integer, value numeric, method varchar(8), "
              "children_count integer, expected_children integer, is_complete integer, reconstructed integer",
-    "agg_stored": "indicator_id bigint, org_unit_id bigint, year integer, value numeric, is_complete integer, "
-                  "children_count integer, expected_children integer, reconstructed integer, "
-                  "PRIMARY KEY (indicator_id, org_unit_id, year)",
+    "agg_stored": "indicator_id bigint, org_unit_id bigint, year integer, period integer, value numeric, "
+                  "is_complete integer, children_count integer, expected_children integer, reconstructed integer, "
+                  "PRIMARY KEY (indicator_id, org_unit_id, period, year)",
     "agg_merge_links": "predecessor_id bigint, year integer, successor_id bigint, expected integer, "
                        "PRIMARY KEY (predecessor_id, year, successor_id)",
-    "agg_target_for": "indicator_id bigint, org_unit_id bigint, year integer, target_year integer, "
-                      "PRIMARY KEY (indicator_id, org_unit_id, year)",
+    "agg_target_for": "indicator_id bigint, org_unit_id bigint, year integer, period integer, target_year integer, "
+                      "PRIMARY KEY (indicator_id, org_unit_id, period, year)",
     "agg_baseline": "target_id bigint PRIMARY KEY, year integer, value numeric",
-    "agg_status": "indicator_id bigint, org_unit_id bigint, year integer, target_id bigint, status varchar(20), "
-                  "achievement_pct numeric, PRIMARY KEY (indicator_id, org_unit_id, year)",
-    "agg_entered_above": "indicator_id bigint, org_unit_id bigint, year integer, "
-                         "PRIMARY KEY (indicator_id, org_unit_id, year)",
-    "agg_changes": "aggregate_id bigint, indicator_id bigint, org_unit_id bigint, year integer, value numeric, "
+    "agg_status": "indicator_id bigint, org_unit_id bigint, year integer, period integer, target_id bigint, "
+                  "status varchar(20), achievement_pct numeric, PRIMARY KEY (indicator_id, org_unit_id, period, year)",
+    "agg_entered_above": "indicator_id bigint, org_unit_id bigint, year integer, period integer, "
+                         "PRIMARY KEY (indicator_id, org_unit_id, period, year)",
+    "agg_changes": "aggregate_id bigint, indicator_id bigint, org_unit_id bigint, year integer, period integer, "
+                   "value numeric, "
                    "method varchar(8), children_count integer, expected_children integer, is_complete boolean, "
                    "reconstructed boolean, previous_value numeric, change numeric, change_pct numeric, "
                    "target_id bigint, status varchar(20), achievement_pct numeric",
 }
-_WORK_KEY_INDEX = "CREATE UNIQUE INDEX agg_w_key ON agg_w (indicator_id, org_unit_id, year)"
+# The order of kpis_aggregate's unique index: each series (indicator, unit, period) by year.
+_WORK_KEY_INDEX = "CREATE UNIQUE INDEX agg_w_key ON agg_w (indicator_id, org_unit_id, period, year)"
+ON_KEY_CONFLICT = "ON CONFLICT (indicator_id, org_unit_id, period, year) DO NOTHING"
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,7 @@ def _indicators_read(scope: Scope, derived: Derived) -> list[int]:
 # Copies a stored aggregate (alias a) into agg_stored.
 _COPY_STORED = f"""
     INSERT INTO agg_stored ({SOURCE_COLUMNS})
-    SELECT a.indicator_id, a.org_unit_id, a.year, a.value, CASE WHEN a.is_complete THEN 1 ELSE 0 END,
+    SELECT a.indicator_id, a.org_unit_id, a.year, a.period, a.value, CASE WHEN a.is_complete THEN 1 ELSE 0 END,
            a.children_count, a.expected_children, CASE WHEN a.reconstructed THEN 1 ELSE 0 END"""
 
 
@@ -204,7 +210,7 @@ def _step_entered(cursor, scope: Scope) -> int:
         JOIN agg_scope_years sy ON sy.year = dv.year"""
     return _run(cursor, f"""
         INSERT INTO agg_w ({KEY}, value)
-        SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.value
+        SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.period, dv.value
         FROM {_APPROVED_VALUES} {in_scope}""")
 
 
@@ -230,16 +236,16 @@ def _keep_entered(cursor, scope: Scope) -> str:
     index lookups and excluded, so that agg_w's key index can be built once
     after the roll-ups instead of being updated for each of their rows."""
     if not scope.full:
-        return "ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING"
+        return ON_KEY_CONFLICT
     cursor.execute("SELECT DISTINCT parent_id FROM agg_links")
     parents = ", ".join(str(int(row[0])) for row in cursor.fetchall()) or "NULL"
     cursor.execute(f"""
         INSERT INTO agg_entered_above ({KEY})
-        SELECT dv.indicator_id, dv.org_unit_id, dv.year FROM {_APPROVED_VALUES}
+        SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.period FROM {_APPROVED_VALUES}
         WHERE dv.org_unit_id IN ({parents})""")
     _analyze(cursor, "agg_entered_above")
     return ("AND NOT EXISTS (SELECT 1 FROM agg_entered_above e WHERE e.indicator_id = g.indicator_id "
-            "AND e.org_unit_id = g.org_unit_id AND e.year = g.year)")
+            "AND e.org_unit_id = g.org_unit_id AND e.year = g.year AND e.period = g.period)")
 
 
 def _step_rollup(cursor, scope: Scope) -> int:
@@ -253,13 +259,13 @@ def _step_rollup(cursor, scope: Scope) -> int:
     for depth in depths:
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
-            SELECT g.indicator_id, g.org_unit_id, g.year, COALESCE(g.total, g.mean, g.least, g.most),
+            SELECT g.indicator_id, g.org_unit_id, g.year, g.period, COALESCE(g.total, g.mean, g.least, g.most),
                    '{M.ROLLUP.value}', g.children, g.expected,
                    CASE WHEN g.children = g.expected THEN g.complete ELSE 0 END
             FROM (
                 -- Each aggregate skips the rows it does not apply to (a NULL-free
                 -- filter), so every row costs one aggregate, not four.
-                SELECT v.indicator_id, l.parent_id AS org_unit_id, v.year,
+                SELECT v.indicator_id, l.parent_id AS org_unit_id, v.year, v.period,
                        SUM(v.value) FILTER (WHERE i.how = 1) AS total,
                        ROUND(AVG(v.value) FILTER (WHERE i.how = 2), 8) AS mean,
                        MIN(v.value) FILTER (WHERE i.how = 3) AS least,
@@ -273,12 +279,55 @@ def _step_rollup(cursor, scope: Scope) -> int:
                                                                 '{A.MIN.value}', '{A.MAX.value}')) i
                      ON i.id = v.indicator_id
                 {"" if scope.full else "JOIN agg_scope_indicators si ON si.id = v.indicator_id"}
-                GROUP BY v.indicator_id, l.parent_id, v.year
+                GROUP BY v.indicator_id, l.parent_id, v.year, v.period
             ) g
             WHERE TRUE {keep_entered}""", [depth])
         _analyze(cursor, "agg_w")
     if scope.full:
         cursor.execute(_WORK_KEY_INDEX)
+    return inserted
+
+
+def _step_periods(cursor, scope: Scope) -> int:
+    """Longer periods from shorter ones at every unit, months into quarters,
+    quarters into half-years, half-years into the year, each only where all
+    its parts are there (docs/periods.md) and no figure was entered or rolled
+    up for it. Flows are summed, stocks take the last part, averages the mean.
+    One statement per step over every indicator that has such a rule."""
+    how = (f"CASE i.time_aggregation WHEN '{TA.SUM.value}' THEN 1 WHEN '{TA.LAST.value}' THEN 2 "
+           f"WHEN '{TA.AVERAGE.value}' THEN 3 END")
+    ruled = (f"(SELECT id, {how} AS how FROM kpis_indicator i WHERE formula = '' "
+             f"AND time_aggregation IN ('{TA.SUM.value}', '{TA.LAST.value}', '{TA.AVERAGE.value}'))")
+    cursor.execute(f"SELECT DISTINCT frequency FROM kpis_indicator i WHERE frequency <> '{F.YEAR.value}' "
+                   f"AND formula = '' AND time_aggregation IN ('{TA.SUM.value}', '{TA.LAST.value}', "
+                   f"'{TA.AVERAGE.value}')")
+    finest = max((kind_of(row[0]) for row in cursor.fetchall()), default=0)
+    inserted = 0
+    for shorter, longer, parts in COMPOSITION:
+        if shorter > finest:
+            continue  # no indicator has such parts: skip a pass over every cell
+        # The longer period's code from a part's: 2nd quarter → 1st half-year (101), etc.
+        longer_code = "0" if longer == 0 else f"{longer * 100} + (MOD(v.period, 100) - 1) / {parts} + 1"
+        inserted += _run(cursor, f"""
+            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS}, reconstructed)
+            SELECT g.indicator_id, g.org_unit_id, g.year, g.period, COALESCE(g.total, g.last_part, g.mean),
+                   '{M.PERIODS.value}', 0, 0, g.complete, g.reconstructed
+            FROM (
+                SELECT v.indicator_id, v.org_unit_id, v.year, {longer_code} AS period,
+                       SUM(v.value) FILTER (WHERE i.how = 1) AS total,
+                       MAX(v.value) FILTER (WHERE i.how = 2 AND MOD(MOD(v.period, 100) - 1, {parts}) = {parts - 1})
+                           AS last_part,
+                       ROUND(AVG(v.value) FILTER (WHERE i.how = 3), 8) AS mean,
+                       COUNT(*) AS present, MIN(COALESCE(v.is_complete, 1)) AS complete,
+                       MAX(COALESCE(v.reconstructed, 0)) AS reconstructed
+                FROM agg_w v
+                JOIN {ruled} i ON i.id = v.indicator_id
+                WHERE v.period / 100 = {shorter}
+                GROUP BY v.indicator_id, v.org_unit_id, v.year, 4
+            ) g
+            WHERE g.present = {parts}
+            {ON_KEY_CONFLICT}""")
+    _analyze(cursor, "agg_w")
     return inserted
 
 
@@ -335,7 +384,8 @@ def _step_derived(cursor, scope: Scope, derived: Derived) -> int:
         alias = {code: f"c{n}" for n, code in enumerate(codes)}
         joins = " ".join(
             f"JOIN {source} {alias[code]} ON {alias[code]}.indicator_id = %s "
-            f"AND {alias[code]}.org_unit_id = c0.org_unit_id AND {alias[code]}.year = c0.year"
+            f"AND {alias[code]}.org_unit_id = c0.org_unit_id AND {alias[code]}.year = c0.year "
+            f"AND {alias[code]}.period = c0.period"
             for code in codes[1:]
         )
         expression = _sql_expression(expr, alias)
@@ -343,7 +393,8 @@ def _step_derived(cursor, scope: Scope, derived: Derived) -> int:
         reconstructed = " + ".join(f"COALESCE({alias[code]}.reconstructed, 0)" for code in codes)
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS}, reconstructed)
-            SELECT %s, c0.org_unit_id, c0.year, ROUND({expression}, 8), '{M.DERIVED.value}', 0, 0, {completeness},
+            SELECT %s, c0.org_unit_id, c0.year, c0.period, ROUND({expression}, 8), '{M.DERIVED.value}', 0, 0,
+                   {completeness},
                    CASE WHEN {reconstructed} > 0 THEN 1 ELSE 0 END
             FROM {source} c0 {joins}
             JOIN agg_scope_units su ON su.id = c0.org_unit_id
@@ -360,15 +411,16 @@ def _step_targets(cursor, scope: Scope) -> None:
     applies = applicable_target_year_sql(target_year="t.year", year="w.year")
     cursor.execute(f"""
         INSERT INTO agg_target_for ({KEY}, target_year)
-        SELECT w.indicator_id, w.org_unit_id, w.year, MIN(t.year)
+        SELECT w.indicator_id, w.org_unit_id, w.year, w.period, MIN(t.year)
         FROM agg_w w JOIN kpis_target t ON t.indicator_id = w.indicator_id
             AND t.org_unit_id = w.org_unit_id AND {applies}
-        GROUP BY w.indicator_id, w.org_unit_id, w.year""")
+        WHERE w.period = {YEAR_PART}
+        GROUP BY w.indicator_id, w.org_unit_id, w.year, w.period""")
     source = _values_source(scope)
     cursor.execute(f"""
         INSERT INTO agg_baseline (target_id, year)
         SELECT t.id, COALESCE(t.baseline_year, (SELECT MIN(v.year) FROM {source} v
-                WHERE v.indicator_id = t.indicator_id AND v.org_unit_id = t.org_unit_id))
+                WHERE v.indicator_id = t.indicator_id AND v.org_unit_id = t.org_unit_id AND v.period = {YEAR_PART}))
         FROM kpis_target t
         WHERE EXISTS (SELECT 1 FROM agg_target_for f WHERE f.indicator_id = t.indicator_id
                       AND f.org_unit_id = t.org_unit_id AND f.target_year = t.year)""")
@@ -376,7 +428,7 @@ def _step_targets(cursor, scope: Scope) -> None:
         UPDATE agg_baseline SET value = (
             SELECT v.value FROM {source} v JOIN kpis_target t ON t.id = agg_baseline.target_id
             WHERE v.indicator_id = t.indicator_id AND v.org_unit_id = t.org_unit_id
-              AND v.year = agg_baseline.year)""")
+              AND v.year = agg_baseline.year AND v.period = {YEAR_PART})""")
 
 
 _AT_TARGET = (f"((t.operator = '{Op.GTE.value}' AND w.value >= t.value)"
@@ -404,7 +456,7 @@ def _step_status(cursor) -> None:
                END,
                achievement_pct
         FROM (
-          SELECT w.indicator_id, w.org_unit_id, w.year, t.id AS target_id, t.year AS target_year,
+          SELECT w.indicator_id, w.org_unit_id, w.year, w.period, t.id AS target_id, t.year AS target_year,
                  CASE WHEN {_AT_TARGET} THEN 1 ELSE 0 END AS at_target,
                  CASE WHEN i.direction = '{Direction.LOWER.value}' THEN -1 ELSE 1 END AS direction,
                  CASE WHEN b.value IS NOT NULL AND b.year < w.year
@@ -417,6 +469,7 @@ def _step_status(cursor) -> None:
                  END AS achievement_pct
           FROM agg_target_for f
           JOIN agg_w w ON w.indicator_id = f.indicator_id AND w.org_unit_id = f.org_unit_id AND w.year = f.year
+               AND w.period = f.period
           JOIN kpis_indicator i ON i.id = w.indicator_id
           JOIN kpis_target t ON t.indicator_id = f.indicator_id AND t.org_unit_id = f.org_unit_id
                AND t.year = f.target_year
@@ -431,12 +484,13 @@ def _cells_with_previous(scope: Scope) -> str:
     in key order); an incremental scope looks its previous years up, some of
     them stored."""
     if scope.full:
-        return """(SELECT w.*, FIRST_VALUE(w.value) OVER (PARTITION BY w.indicator_id, w.org_unit_id ORDER BY w.year
-                                   RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS previous
+        return """(SELECT w.*, FIRST_VALUE(w.value) OVER (
+                       PARTITION BY w.indicator_id, w.org_unit_id, w.period ORDER BY w.year
+                       RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS previous
                    FROM agg_w w)"""
     return f"""(SELECT w.*, p.value AS previous FROM agg_w w
                 LEFT JOIN {_values_source(scope)} p ON p.indicator_id = w.indicator_id
-                     AND p.org_unit_id = w.org_unit_id AND p.year = w.year - 1)"""
+                     AND p.org_unit_id = w.org_unit_id AND p.period = w.period AND p.year = w.year - 1)"""
 
 
 def final_cells(scope: Scope) -> str:
@@ -447,7 +501,8 @@ def final_cells(scope: Scope) -> str:
     the work tables: written straight into kpis_aggregate or compared with
     it, never copied into another ten-million-row table first."""
     return f"""
-        SELECT w.indicator_id, w.org_unit_id, w.year, w.value, COALESCE(w.method, '{M.ENTERED.value}') AS method,
+        SELECT w.indicator_id, w.org_unit_id, w.year, w.period, w.value,
+               COALESCE(w.method, '{M.ENTERED.value}') AS method,
                COALESCE(w.children_count, 0) AS children_count, COALESCE(w.expected_children, 0) AS expected_children,
                COALESCE(w.is_complete, 1) = 1 AS is_complete, COALESCE(w.reconstructed, 0) = 1 AS reconstructed,
                w.previous AS previous_value, w.value - w.previous AS change,
@@ -456,7 +511,7 @@ def final_cells(scope: Scope) -> str:
                s.target_id, s.status, s.achievement_pct
         FROM {_cells_with_previous(scope)} w
         LEFT JOIN agg_status s ON s.indicator_id = w.indicator_id AND s.org_unit_id = w.org_unit_id
-             AND s.year = w.year"""
+             AND s.year = w.year AND s.period = w.period"""
 
 
 def tune_session(cursor) -> None:
@@ -488,6 +543,7 @@ def compute(cursor, scope: Scope) -> int:
     cells = _step_entered(cursor, scope)
     _analyze(cursor, "agg_w")
     cells += _step_rollup(cursor, scope)
+    cells += _step_periods(cursor, scope)
     cells += lineage.step_reconstruct(cursor, source=_values_source(scope), beginning_years=beginnings,
                                       scope_full=scope.full)
     cells += _step_derived(cursor, scope, derived)
@@ -499,7 +555,8 @@ def compute(cursor, scope: Scope) -> int:
     return cells
 
 
-_SAME_KEY = "f.indicator_id = a.indicator_id AND f.org_unit_id = a.org_unit_id AND f.year = a.year"
+_SAME_KEY = ("f.indicator_id = a.indicator_id AND f.org_unit_id = a.org_unit_id AND f.period = a.period "
+             "AND f.year = a.year")
 _STORED_COLUMNS = ["value", "method", "children_count", "expected_children", "is_complete", "reconstructed",
                    "previous_value",
                    "change", "change_pct", "target_id", "status", "achievement_pct"]
@@ -529,7 +586,7 @@ def _classify(cursor, scope: Scope) -> None:
         cursor.execute("SET LOCAL enable_hashjoin = off")
     cursor.execute(f"""
         INSERT INTO agg_changes (aggregate_id, {KEY}, {_STORED})
-        SELECT a.id AS aggregate_id, f.indicator_id, f.org_unit_id, f.year, {fresh}
+        SELECT a.id AS aggregate_id, f.indicator_id, f.org_unit_id, f.year, f.period, {fresh}
         FROM ({final_cells(scope)}) f FULL OUTER JOIN {_stored_in_scope(scope)} a ON {_SAME_KEY}
         WHERE a.id IS NULL OR f.indicator_id IS NULL OR {differs}""")
     if scope.full and connection.vendor == "postgresql":
@@ -610,9 +667,9 @@ def differences(cursor, limit: int = 50) -> tuple[int, list[tuple]]:
     count = cursor.fetchone()[0]
     cursor.execute(f"""
         SELECT COALESCE(c.indicator_id, a.indicator_id), COALESCE(c.org_unit_id, a.org_unit_id),
-               COALESCE(c.year, a.year), a.value, c.value
+               COALESCE(c.year, a.year), COALESCE(c.period, a.period), a.value, c.value
         FROM agg_changes c LEFT JOIN kpis_aggregate a ON a.id = c.aggregate_id
-        ORDER BY 1, 2, 3 LIMIT {int(limit)}""")
+        ORDER BY 1, 2, 3, 4 LIMIT {int(limit)}""")
     rows = cursor.fetchall()
     _release_work_tables(cursor)
     return count, rows

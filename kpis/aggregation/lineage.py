@@ -104,13 +104,13 @@ def step_reconstruct(cursor, *, source: str, beginning_years: list[int], scope_f
     inserted = 0
     for beginning in beginning_years:
         cursor.execute(f"""
-            INSERT INTO agg_w (indicator_id, org_unit_id, year, value, method, children_count,
+            INSERT INTO agg_w (indicator_id, org_unit_id, year, period, value, method, children_count,
                                expected_children, is_complete, reconstructed)
-            SELECT g.indicator_id, g.successor_id, g.year, COALESCE(g.total, g.mean, g.least, g.most),
+            SELECT g.indicator_id, g.successor_id, g.year, g.period, COALESCE(g.total, g.mean, g.least, g.most),
                    '{M.ROLLUP.value}', g.children, g.expected_children,
                    CASE WHEN g.figures = g.expected THEN g.complete ELSE 0 END, 1
             FROM (
-                SELECT v.indicator_id, l.successor_id, v.year, {_combined()},
+                SELECT v.indicator_id, l.successor_id, v.year, v.period, {_combined()},
                        COUNT(*) AS figures, MAX(l.expected) AS expected, MIN(COALESCE(v.is_complete, 1)) AS complete,
                        SUM(COALESCE(v.children_count, 0)) AS children,
                        SUM(COALESCE(v.expected_children, 0)) AS expected_children
@@ -124,9 +124,9 @@ def step_reconstruct(cursor, *, source: str, beginning_years: list[int], scope_f
                           '{A.SUM.value}', '{A.AVERAGE.value}', '{A.MIN.value}', '{A.MAX.value}')) i
                      ON i.id = v.indicator_id
                 {in_scope}
-                GROUP BY v.indicator_id, l.successor_id, v.year
+                GROUP BY v.indicator_id, l.successor_id, v.year, v.period
             ) g
             WHERE COALESCE(g.total, g.mean, g.least, g.most) IS NOT NULL
-            ON CONFLICT (indicator_id, org_unit_id, year) DO NOTHING""", [beginning])
+            ON CONFLICT (indicator_id, org_unit_id, period, year) DO NOTHING""", [beginning])
         inserted += cursor.rowcount
     return inserted

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from kpis.aggregation import aggregates_check, aggregates_recompute
 from kpis.models import Indicator, OrgUnit
+from kpis.periods import Period
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             return
         indicators = dict(Indicator.objects.values_list("id", "code"))
         units = dict(OrgUnit.objects.values_list("id", "code"))
-        for indicator_id, unit_id, year, stored, fresh in rows:
-            self.stderr.write(f"{indicators.get(indicator_id)} {units.get(unit_id)} {year}: "
+        for indicator_id, unit_id, year, part, stored, fresh in rows:
+            self.stderr.write(f"{indicators.get(indicator_id)} {units.get(unit_id)} {Period(year, part)}: "
                               + _("đang lưu %(stored)s, tính lại %(fresh)s") % {"stored": stored, "fresh": fresh})
         raise CommandError(_("%(count)d ô số liệu tổng hợp khác với tính lại từ đầu.") % {"count": count})
