@@ -401,7 +401,7 @@ class YearlyReport(models.Model):
                                  related_name="reports")
     year = models.PositiveSmallIntegerField(_("năm"))
     period = models.PositiveSmallIntegerField(
-        _("kỳ"), default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
+        _("kỳ"), default=YEAR_PART, db_default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
     status = models.CharField(_("trạng thái"), max_length=16, choices=ReportStatus.choices,
                               default=ReportStatus.DRAFT)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -473,7 +473,7 @@ class DataValue(models.Model):
                                  related_name="values")
     year = models.PositiveSmallIntegerField(_("năm"))
     period = models.PositiveSmallIntegerField(
-        _("kỳ"), default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
+        _("kỳ"), default=YEAR_PART, db_default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
     value = models.DecimalField(_("giá trị"), max_digits=20, decimal_places=6)
     comment = models.TextField(_("ghi chú"), blank=True)
     source = models.CharField(_("nguồn"), max_length=500, blank=True)
@@ -643,7 +643,7 @@ class Aggregate(models.Model):
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aggregates",
                                  db_constraint=False, db_index=False)
     year = models.PositiveSmallIntegerField()
-    period = models.PositiveSmallIntegerField(default=YEAR_PART)  # kpis.periods
+    period = models.PositiveSmallIntegerField(default=YEAR_PART, db_default=YEAR_PART)  # kpis.periods
     value = models.DecimalField(max_digits=26, decimal_places=8)
     method = models.CharField(max_length=8, choices=AggregateMethod.choices)
     children_count = models.PositiveIntegerField(default=0)
