@@ -401,7 +401,8 @@ class YearlyReport(models.Model):
                                  related_name="reports")
     year = models.PositiveSmallIntegerField(_("năm"))
     period = models.PositiveSmallIntegerField(
-        _("kỳ"), default=YEAR_PART, db_default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
+        _("kỳ"), default=YEAR_PART, db_default=YEAR_PART,
+        help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
     status = models.CharField(_("trạng thái"), max_length=16, choices=ReportStatus.choices,
                               default=ReportStatus.DRAFT)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -473,7 +474,8 @@ class DataValue(models.Model):
                                  related_name="values")
     year = models.PositiveSmallIntegerField(_("năm"))
     period = models.PositiveSmallIntegerField(
-        _("kỳ"), default=YEAR_PART, db_default=YEAR_PART, help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
+        _("kỳ"), default=YEAR_PART, db_default=YEAR_PART,
+        help_text=_("0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng."))
     value = models.DecimalField(_("giá trị"), max_digits=20, decimal_places=6)
     comment = models.TextField(_("ghi chú"), blank=True)
     source = models.CharField(_("nguồn"), max_length=500, blank=True)

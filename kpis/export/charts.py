@@ -46,14 +46,14 @@ def _register_fonts() -> None:
     global _done
     with _registered:
         if not _done:
-            for path in fonts.font_files().values():
+            for path in fonts.all_font_files():
                 font_manager.fontManager.addfont(str(path))
             _done = True
 
 
 def _style() -> dict:
     return {
-        "font.family": fonts.FAMILY,
+        "font.family": [fonts.FAMILY, fonts.FALLBACK_FAMILY],  # per glyph: ≥ comes from the fallback
         "font.size": 9,
         "svg.fonttype": "none",
         "axes.spines.top": False,

@@ -48,6 +48,20 @@ class Chart:
     kind: str  # "trend" or "comparison"
     data: TrendSeries | UnitComparison
 
+    @property
+    def description(self) -> str:
+        """The chart in words, for a screen reader (the PDF's alternative text)."""
+        indicator = self.data.indicator
+        if self.kind == "trend":
+            points = [f"{year}: {fmt.indicator_value(indicator, value)}" for year, value in self.data.points]
+            target = self.data.target
+            if target is not None:
+                points.append(_("mục tiêu năm %(year)s: %(target)s") % {
+                    "year": target.year, "target": fmt.target_text(indicator, target)})
+        else:
+            points = [f"{unit.name}: {fmt.indicator_value(indicator, value)}" for unit, value in self.data.values]
+        return f"{self.caption}. " + "; ".join(points) + "."
+
 
 @dataclass
 class MilestoneRow:

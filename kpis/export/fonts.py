@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 FAMILY = "Tinos"
+FALLBACK_FAMILY = "DejaVu Serif"
 SUBSETS = ("latin", "latin-ext", "vietnamese")  # the first is the base: its kerning is kept
 STYLES = ((400, "normal"), (400, "italic"), (700, "normal"), (700, "italic"))
 _MERGE_VERSION = "1"
@@ -96,10 +97,47 @@ def font_files() -> dict[tuple[int, str], Path]:
     return files
 
 
+@lru_cache(maxsize=1)
+def fallback_files() -> dict[tuple[int, str], Path]:
+    """(weight, style) → the fallback font, for the few characters Tinos lacks
+    (Fontsource's Tinos has no ≥ or ≤): DejaVu Serif's latin subset, from the
+    pinned npm package ``@fontsource/dejavu-serif``, as TrueType."""
+    sources = {(weight, style): fallback_source_dir() / f"dejavu-serif-latin-{weight}-{style}.woff2"
+               for weight, style in STYLES}
+    missing = [path for path in sources.values() if not path.exists()]
+    if missing:
+        raise ImproperlyConfigured(
+            f"The report's fallback font is missing ({missing[0]}): run `npm ci` (make install) to install "
+            "@fontsource/dejavu-serif from package.json.")
+    digest = hashlib.sha256(_MERGE_VERSION.encode())
+    for path in sources.values():
+        digest.update(path.read_bytes())
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    folder = Path(tempfile.gettempdir()) / f"kpi-portal-fonts-{uid}" / digest.hexdigest()[:16]
+    files = {}
+    for (weight, style), source in sources.items():
+        target = folder / f"DejaVuSerif-{weight}-{style}.ttf"
+        if not target.exists():
+            _merge([source], target)
+        files[(weight, style)] = target
+    return files
+
+
+def fallback_source_dir() -> Path:
+    return Path(settings.BASE_DIR) / "node_modules" / "@fontsource" / "dejavu-serif" / "files"
+
+
+def all_font_files() -> list[Path]:
+    return [*font_files().values(), *fallback_files().values()]
+
+
 def font_face_css() -> str:
-    """@font-face rules for WeasyPrint, pointing at the joined files."""
+    """@font-face rules for WeasyPrint, pointing at the joined files; the
+    stylesheet names the fallback family after Tinos, so WeasyPrint takes
+    from it only the characters Tinos does not have."""
     return "\n".join(
-        f"@font-face {{ font-family: '{FAMILY}'; font-weight: {weight}; font-style: {style}; "
+        f"@font-face {{ font-family: '{family}'; font-weight: {weight}; font-style: {style}; "
         f"src: url('{path.as_uri()}') format('truetype'); }}"
-        for (weight, style), path in font_files().items()
+        for family, files in ((FAMILY, font_files()), (FALLBACK_FAMILY, fallback_files()))
+        for (weight, style), path in files.items()
     )

@@ -29,8 +29,8 @@ def unit_label(indicator: Indicator) -> str:
 
 
 def target_text(indicator: Indicator, target) -> str:
-    """"tối thiểu 60%" rather than "≥ 60": words read aloud, and the report
-    font has every character of them."""
+    """"≥ 60%", as targets are written in plans; the PDF draws ≥ and ≤ with
+    its fallback font (fonts.py), as Tinos lacks them."""
     if target is None:
         return ""
     value = indicator_value(indicator, target.value) if indicator.value_type == ValueType.YES_NO \
@@ -38,8 +38,8 @@ def target_text(indicator: Indicator, target) -> str:
     if is_percent_unit(indicator.unit):
         value += indicator.unit
     words = {
-        ComparisonOperator.GTE: _("tối thiểu %(value)s"),
-        ComparisonOperator.LTE: _("tối đa %(value)s"),
+        ComparisonOperator.GTE: "≥ %(value)s",
+        ComparisonOperator.LTE: "≤ %(value)s",
         ComparisonOperator.EQ: _("đạt %(value)s"),
     }.get(target.operator, "%(value)s")
     return words % {"value": value}

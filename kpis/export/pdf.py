@@ -16,6 +16,10 @@ from kpis.export.document import Document, numbered_headings
 
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "pdf.css"
 Progress = Callable[[int], None]
+# Tagged for screen readers (PDF/UA-1: structure tree, document language and
+# title, alternative text for charts); checked by reading the tags back
+# (docs/export.md, "Accessible PDF").
+PDF_VARIANT = "pdf/ua-1"
 
 
 def _url_fetcher():
@@ -24,7 +28,7 @@ def _url_fetcher():
     cannot be read stops the rendering instead of falling back silently."""
     from weasyprint.urls import URLFetcher
 
-    allowed = {path.as_uri() for path in fonts.font_files().values()}
+    allowed = {path.as_uri() for path in fonts.all_font_files()}
 
     class ReportFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -43,7 +47,8 @@ def render_html(document: Document, *, progress: Progress = lambda _p: None) -> 
     charts = []
     for index, chart in enumerate(document.charts):
         draw = chart_module.trend_chart if chart.kind == "trend" else chart_module.comparison_chart
-        charts.append({"caption": chart.caption, "uri": _svg_uri(draw(chart.data, fmt="svg"))})
+        charts.append({"caption": chart.caption, "description": chart.description,
+                       "uri": _svg_uri(draw(chart.data, fmt="svg"))})
         progress(30 + int(30 * (index + 1) / len(document.charts)))
     html = render_to_string("pdf/summary.html", {
         "doc": document, "charts": charts, "headings": dict(numbered_headings(document)),
@@ -69,6 +74,6 @@ def layout(html: str):
 def render_pdf(document: Document, *, progress: Progress = lambda _p: None) -> bytes:
     html = render_html(document, progress=progress)
     progress(65)
-    pdf = layout(html).write_pdf()
+    pdf = layout(html).write_pdf(pdf_variant=PDF_VARIANT)
     progress(95)
     return pdf

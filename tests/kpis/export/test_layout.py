@@ -76,3 +76,45 @@ def test_the_all_districts_report_has_an_annex_table_per_unit(world, tmp_path):
     first, last = word.tables[-2:]  # the annex: one table per unit, after the signature block
     assert [row.cells[0].text for row in first.rows][:3] == ["STT", "1.1. Viễn thông", "1"]
     assert [row.cells[0].text for row in last.rows] == ["STT", "2.1. Viễn thông", "1", "2", "2.2. Bưu chính", "1"]
+
+
+def _cells(box, in_data_table=False):
+    if isinstance(box, boxes.TableBox):
+        in_data_table = "data" in (box.element.get("class") or "").split()
+    if isinstance(box, boxes.TableCellBox):
+        if in_data_table:
+            yield box
+        return
+    for child in getattr(box, "children", []):
+        yield from _cells(child, in_data_table)
+
+
+def _texts(box):
+    if isinstance(box, boxes.TextBox):
+        yield box
+    for child in getattr(box, "children", []):
+        yield from _texts(child)
+
+
+def test_no_text_runs_outside_its_cell(world):
+    """Every piece of text of a table cell, at the position WeasyPrint laid it
+    out, lies inside the cell: a long change such as "+1.234.567 (+123,5%)"
+    wraps instead of running into the target column."""
+    big = IndicatorFactory(code="BIG_FLOW", sector=world.telecom, position=99, name="Số giao dịch thanh toán")
+    put_values([(big, world.province, 2019, 1_000_000), (big, world.province, 2020, 2_234_567)])
+    aggregates_recompute()
+    with translation.override("vi"):
+        document = build_document(report_data(year=2020, org_unit=world.province, issued_on=date(2021, 1, 13)))
+        pages = layout(render_html(document)).pages
+    checked, outside = 0, []
+    for page in pages:
+        for cell in _cells(page._page_box):
+            left, right = cell.border_box_x(), cell.border_box_x() + cell.border_width()
+            for text in _texts(cell):
+                checked += 1
+                if text.position_x < left - 0.01 or text.position_x + text.width > right + 0.01:
+                    outside.append(text.text)
+    assert checked > 10
+    texts = [t.text.strip() for page in pages for c in _cells(page._page_box) for t in _texts(c)]
+    assert any("+1.234.567" in text for text in texts), texts
+    assert outside == []

@@ -72,7 +72,7 @@ def test_an_indicator_with_a_target_but_no_figure_is_listed_without_data(world):
     document = build_document(data)
     table_row = next(r for t in document.tables for r in t.rows if r.name == world.coverage.name)
     assert (table_row.target, table_row.target_year, table_row.status) == (
-        "tối thiểu 60%", "(năm 2021)", "Chưa có số liệu")
+        "≥ 60%", "(năm 2021)", "Chưa có số liệu")
 
 
 def test_summary_counts_targets_names_the_largest_change_and_the_lagging_unit(world, shares):
@@ -192,7 +192,7 @@ def test_numbers_read_the_vietnamese_way_and_round_half_up():
     assert figure(Decimal("-3.5"), 1) == "\u22123,5"
     indicator = IndicatorFactory.build(unit="%", decimals=1, value_type="percent")
     target = Target(operator="<=", value=Decimal("12.500000"), year=2025)
-    assert target_text(indicator, target) == "tối đa 12,5%"
+    assert target_text(indicator, target) == "≤ 12,5%"
 
 
 def test_the_report_font_covers_vietnamese():
