@@ -611,6 +611,7 @@ class Lineage(p.LineageText):
     predecessors: list[UnitView]
     successors: list[UnitView]
     split_from: list[UnitView]  # predecessors divided among several units: their shares are unknown
+    named_on: date  # the day whose names the lists show: today (an abolished unit reads "(cũ)")
 
     @property
     def merged(self) -> bool:
@@ -634,7 +635,7 @@ def lineage(unit: OrgUnit) -> Lineage:
                 split_from.append(UnitView.of(found.from_orgunit))
         else:
             successors.append(UnitView.of(found.to_orgunit))
-    return Lineage(UnitView.of(unit), predecessors, successors, split_from)
+    return Lineage(UnitView.of(unit), predecessors, successors, split_from, timezone.localdate())
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kpis.aggregation.version import data_version as _data_version
+from kpis.formatting import unit_name_on
 from kpis.models import (
     Aggregate,
     DefinitionChange,
@@ -70,10 +71,7 @@ def unit_document_name(unit: OrgUnit, *, on: date, in_sentence: bool = False) ->
     """How a document issued ``on`` names the unit: its full name, and for a
     unit abolished before that year "(cũ)" after it ("tỉnh Hậu Giang (cũ)"),
     so a 2020 report issued after the merger does not read as today's unit."""
-    name = unit_full_name(unit, in_sentence=in_sentence)
-    if unit.is_abolished_on(on):
-        return _("%(name)s (cũ)") % {"name": name}
-    return name
+    return unit_name_on(unit_full_name(unit, in_sentence=in_sentence), valid_to=unit.valid_to, day=on)
 
 
 def unit_place_name(unit: OrgUnit) -> str:
