@@ -2,6 +2,7 @@
 Vietnamese, 9,391 and 92.7 in English. The one home of these rules: pages,
 template filters, exports, charts and the summary text all call these."""
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
@@ -9,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kpis.models import ValueType
+from kpis.rules import unit_abolished_on
 
 MINUS = "\u2212"  # a real minus sign, not a hyphen
 PERCENT_UNIT = "%"
@@ -92,3 +94,12 @@ def unit_period(valid_from: int | None, valid_to: int | None) -> str:
     if valid_to is None:
         return _("từ năm %(start)d") % {"start": valid_from}
     return _("từ năm %(start)d đến hết năm %(end)d") % {"start": valid_from, "end": valid_to}
+
+
+def unit_name_on(name: str, *, valid_to: int | None, day: date) -> str:
+    """A unit's name as a document or a page of ``day`` writes it: with "(cũ)"
+    ("(former)") after it when the unit was abolished before that year, so the
+    old Cần Thơ city does not read as the new one."""
+    if unit_abolished_on(valid_to=valid_to, day=day):
+        return _("%(name)s (cũ)") % {"name": name}
+    return name

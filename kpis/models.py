@@ -106,7 +106,9 @@ class OrgUnit(models.Model):
 
     def is_abolished_on(self, day) -> bool:
         """Gone before the day's year began: a document of that day calls it former ("cũ")."""
-        return self.valid_to is not None and self.valid_to < day.year
+        from kpis.rules import unit_abolished_on  # kpis.rules reads this module's choices
+
+        return unit_abolished_on(valid_to=self.valid_to, day=day)
 
     def clean(self) -> None:
         ancestor, seen, chain = self.parent, set(), [self.code]

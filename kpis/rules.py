@@ -124,6 +124,12 @@ def unit_active_in(*, valid_from: int | None, valid_to: int | None, year: int) -
     return (valid_from is None or valid_from <= year) and (valid_to is None or year <= valid_to)
 
 
+def unit_abolished_on(*, valid_to: int | None, day: date) -> bool:
+    """Whether a unit was gone before ``day``'s year began: a document issued
+    that day, and a page shown that day, call it former ("cũ")."""
+    return valid_to is not None and valid_to < day.year
+
+
 def unit_active_q(year, *, prefix: str = "") -> Q:
     """``unit_active_in`` as a filter on OrgUnit (``prefix``: the path to the
     unit from another model, e.g. ``"org_unit__"``). ``year`` may be an

@@ -14,6 +14,10 @@ from kpis.models import Indicator, Milestone, RecomputeRun, StaleMark, Target, Y
 # report statuses, the catalogue's indicators and targets): their latest
 # history row is part of the version.
 VERSIONED_MODELS = (Milestone, YearlyReport, Indicator, Target)
+# Org units, their successors, sectors and their dated names keep no history:
+# the database counts their changes (triggers, migrations 0021 and 0023). A
+# renamed sector or unit changes the version without waiting for a recompute.
+CATALOGUE_VERSION_SQL = "(SELECT version FROM kpis_catalogue_version WHERE id = 1)"
 
 
 @dataclass(frozen=True)
@@ -22,10 +26,11 @@ class DataVersion:
     finished_at: datetime | None
     pending: bool
     histories: tuple[int, ...]
+    catalogue: int = 0
 
     @property
     def token(self) -> str:
-        return "-".join(str(n) for n in (self.run_id, *self.histories))
+        return "-".join(str(n) for n in (self.run_id, *self.histories, self.catalogue))
 
     @property
     def last_recompute(self) -> datetime | None:
@@ -47,13 +52,13 @@ def data_version() -> DataVersion:
     sql = (
         f"SELECT (SELECT id {latest_run}), (SELECT finished_at {latest_run}), "
         f"CASE WHEN EXISTS (SELECT 1 FROM {StaleMark._meta.db_table}) THEN 1 ELSE 0 END, "
-        + ", ".join(histories)
+        + ", ".join([*histories, CATALOGUE_VERSION_SQL])
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        run_id, finished, pending, *history_ids = cursor.fetchone()
+        run_id, finished, pending, *history_ids, catalogue = cursor.fetchone()
     if isinstance(finished, str):  # SQLite returns text
         finished = parse_datetime(finished)
     if finished is not None and finished.tzinfo is None:
         finished = finished.replace(tzinfo=UTC)
-    return DataVersion(run_id or 0, finished, bool(pending), tuple(h or 0 for h in history_ids))
+    return DataVersion(run_id or 0, finished, bool(pending), tuple(h or 0 for h in history_ids), catalogue or 0)

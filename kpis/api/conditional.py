@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -19,9 +18,10 @@ from kpis.aggregation.version import data_version
 
 @dataclass(frozen=True)
 class Validators:
-    """ETag (and Last-Modified) of an answer: the recompute and the catalogue's
-    history, plus the org units and sectors, which keep no history, and what else
-    shapes the answer (the address with its query, the language, the format)."""
+    """ETag (and Last-Modified) of an answer: the data version (the recompute,
+    the catalogue's history and the counter of org units and sectors with their
+    dated names) and what else shapes the answer (the address with its query,
+    the language, the format)."""
 
     etag: str
     last_modified: datetime | None
@@ -31,8 +31,7 @@ class Validators:
         """``dated``: the answer is the figures, whose time is the last recompute
         (a new milestone changes the version's token, not that time)."""
         version = data_version()
-        shape = "|".join([version.token, _catalogue_stamp(), request.get_full_path(), translation.get_language(),
-                          representation])
+        shape = "|".join([version.token, request.get_full_path(), translation.get_language(), representation])
         etag = '"' + hashlib.sha256(shape.encode()).hexdigest()[:32] + '"'
         return cls(etag, version.last_recompute if dated else None)
 
@@ -56,12 +55,3 @@ def revalidated(response):
     patch_cache_control(response, no_cache=True, **({} if settings.PORTAL_PUBLIC else {"private": True}))
     return response
 
-
-def _catalogue_stamp() -> str:
-    """Org units, their successors and sectors keep no history: the database
-    counts their changes instead (triggers, migration 0021), one row to read
-    (hashing every unit took 0,9 s a request at national scale)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM kpis_catalogue_version WHERE id = 1")
-        row = cursor.fetchone()
-    return str(row[0] if row else 0)

@@ -18,6 +18,7 @@ from kpis.models import (
     Sector,
     Target,
 )
+from kpis.selectors import SectorName, sector_name_on
 
 
 class CodeField(serializers.CharField):
@@ -75,6 +76,11 @@ class OrgUnitsQuerySerializer(serializers.Serializer):
     parent = org_unit_code()
 
 
+class SectorsQuerySerializer(serializers.Serializer):
+    year = year_field(help_text=_("Tên lĩnh vực như cuối năm này (năm đang diễn ra: như hôm nay); "
+                                  "để trống: tên hiện nay."))
+
+
 class IndicatorsQuerySerializer(serializers.Serializer):
     sector = sector_code()
 
@@ -114,11 +120,25 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class SectorSerializer(serializers.ModelSerializer):
-    name = LocalizedField()
+    """A sector named as on the view's day (``sector_names`` and
+    ``sector_name_day`` in the context, kpis.selectors.sector_names_on):
+    the end of the year asked for, or today."""
+
+    name = serializers.SerializerMethodField()
+    name_en = serializers.SerializerMethodField()
 
     class Meta:
         model = Sector
         fields = ["code", "name", "name_en", "description", "position"]
+
+    def _dated(self, sector: Sector) -> SectorName:
+        return sector_name_on(sector, self.context["sector_name_day"], names=self.context["sector_names"])
+
+    def get_name(self, sector: Sector) -> str:
+        return localized(self._dated(sector))
+
+    def get_name_en(self, sector: Sector) -> str:
+        return self._dated(sector).name_en
 
 
 class DefinitionChangeSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 
 from django.conf import settings
 from django.http import HttpResponseNotModified
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.openapi import AutoSchema
@@ -25,6 +25,7 @@ from kpis.api.serializers import (
     OrgUnitSerializer,
     OrgUnitsQuerySerializer,
     SectorSerializer,
+    SectorsQuerySerializer,
     TargetListSerializer,
     TargetsQuerySerializer,
     ValuesQuerySerializer,
@@ -36,6 +37,8 @@ from kpis.selectors import (
     indicators_for_api,
     milestones_for_api,
     org_units_for_api,
+    sector_name_day,
+    sector_names_on,
     targets_for_api,
 )
 
@@ -175,18 +178,26 @@ class OrgUnitsView(OpenDataListView):
         return org_units_for_api(**self.filters())
 
 
-@_documented(None, SectorSerializer)
+@_documented(SectorsQuerySerializer, SectorSerializer)
 class SectorsView(OpenDataListView):
-    """The sectors the indicators belong to."""
+    """The sectors the indicators belong to, named as at the end of ``?year=``
+    (as the dashboards of that year name them), or as today."""
 
     serializer_class = SectorSerializer
     pagination_class = _ordered_pagination("code")
-    query_class = serializers.Serializer
+    query_class = SectorsQuerySerializer
     csv_name = "sectors"
 
     def get_queryset(self):
         self.filters()
         return Sector.objects.all()
+
+    def get_serializer_context(self) -> dict:
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema reads the fields only
+            return super().get_serializer_context()
+        year, today = self.filters().get("year"), timezone.localdate()
+        day = today if year is None else sector_name_day(year=year, today=today)
+        return {**super().get_serializer_context(), "sector_name_day": day, "sector_names": sector_names_on(on=day)}
 
 
 @_documented(IndicatorsQuerySerializer, IndicatorSerializer)

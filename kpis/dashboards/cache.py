@@ -4,7 +4,9 @@ Every request asks the database one cheap question (``data_version``, from
 ``kpis.aggregation.version``): the
 latest recompute's id and when it finished, whether changes wait to be
 recomputed, and the latest history ids of the tables pages read besides the
-aggregates (milestones, report statuses, indicators, targets). The cache key
+aggregates (milestones, report statuses, indicators, targets), and the
+database's count of changes to org units, sectors and their dated names (a
+renamed sector shows at once). The cache key
 carries all of them, with the page, the language, the user's role-visible
 variant and the query parameters the page reads, so a page is fresh right after
 a recompute and stale entries are simply never asked for again (they expire

@@ -17,7 +17,16 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from kpis.formatting import figure, number, signed, unit_gap, unit_name, unit_period, with_unit  # noqa: F401
+from kpis.formatting import (  # noqa: F401
+    figure,
+    number,
+    signed,
+    unit_gap,
+    unit_name,
+    unit_name_on,
+    unit_period,
+    with_unit,
+)
 from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
 from kpis.models import ComparisonOperator, MilestoneStatus, OrgUnitLevel, ProgressStatus, ReportStatus, ValueType
 from kpis.rules import REPORT_MISSING_SYMBOL, REPORT_NOT_EXPECTED_SYMBOL, REPORT_STATUS_SYMBOLS
@@ -221,13 +230,16 @@ class UnitPeriodText:
         return unit_period(self.valid_from, self.valid_to)
 
 
-def unit_links(units, *, year_of) -> SafeString:
-    """Links to the units' pages, each opened at ``year_of(unit)`` (a year it exists in)."""
+def unit_links(units, *, year_of, on: date) -> SafeString:
+    """Links to the units' pages, each opened at ``year_of(unit)`` (a year it
+    exists in), named as on the day ``on``: an abolished unit "(cũ)", so the
+    old Cần Thơ city and the new one read apart."""
     def href(unit) -> str:
         year = year_of(unit)
         return reverse("kpis:unit", args=[unit.code]) + (f"?year={year}" if year else "")
 
-    return format_html_join(", ", '<a href="{}">{}</a>', ((href(u), u.name) for u in units))
+    return format_html_join(", ", '<a href="{}">{}</a>', (
+        (href(u), unit_name_on(u.name, valid_to=u.valid_to, day=on)) for u in units))
 
 
 def _sentence(text: str, **values) -> SafeString:
@@ -236,25 +248,25 @@ def _sentence(text: str, **values) -> SafeString:
 
 
 class LineageText:
-    """For ``Lineage`` (``unit``, ``predecessors``, ``successors``, ``split_from``, ``merged``):
-    "formed in … from …", "merged into … from …", and why a split unit has no past."""
+    """For ``Lineage`` (``unit``, ``predecessors``, ``successors``, ``split_from``, ``merged``,
+    ``named_on``): "formed in … from …", "merged into … from …", and why a split unit has no past."""
 
     @property
     def sentences(self) -> list[SafeString]:
-        unit, said = self.unit, []
+        unit, said, on = self.unit, [], self.named_on
         if self.predecessors:
-            links = unit_links(self.predecessors, year_of=lambda u: u.valid_to)
+            links = unit_links(self.predecessors, year_of=lambda u: u.valid_to, on=on)
             said.append(_sentence(_("Thành lập năm %(year)s từ %(units)s.") if unit.valid_from
                                   else _("Thành lập từ %(units)s."), year=unit.valid_from, units=links))
         if self.split_from:
-            links = unit_links(self.split_from, year_of=lambda u: u.valid_to)
+            links = unit_links(self.split_from, year_of=lambda u: u.valid_to, on=on)
             said.append(_sentence(
                 _("Đơn vị được chia tách từ %(units)s nên không có số liệu trước năm %(year)s: phần của "
                   "đơn vị trong số liệu cũ không được biết.") if unit.valid_from
                 else _("Đơn vị được chia tách từ %(units)s nên không có số liệu trước khi thành lập."),
                 year=unit.valid_from, units=links))
         if self.successors:
-            links = unit_links(self.successors, year_of=lambda u: u.valid_from)
+            links = unit_links(self.successors, year_of=lambda u: u.valid_from, on=on)
             dated, undated = ((_("Sáp nhập vào %(units)s từ năm %(year)s."), _("Sáp nhập vào %(units)s."))
                               if self.merged else
                               (_("Chia tách thành %(units)s từ năm %(year)s."), _("Chia tách thành %(units)s.")))

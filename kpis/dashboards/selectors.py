@@ -611,6 +611,7 @@ class Lineage(p.LineageText):
     predecessors: list[UnitView]
     successors: list[UnitView]
     split_from: list[UnitView]  # predecessors divided among several units: their shares are unknown
+    named_on: date  # the day whose names the lists show: today (an abolished unit reads "(cũ)")
 
     @property
     def merged(self) -> bool:
@@ -634,7 +635,7 @@ def lineage(unit: OrgUnit) -> Lineage:
                 split_from.append(UnitView.of(found.from_orgunit))
         else:
             successors.append(UnitView.of(found.to_orgunit))
-    return Lineage(UnitView.of(unit), predecessors, successors, split_from)
+    return Lineage(UnitView.of(unit), predecessors, successors, split_from, timezone.localdate())
 
 
 @dataclass
@@ -816,14 +817,15 @@ def _chases(unit: UnitView, cells: list[CompletenessCell]) -> tuple[list[Chase],
 
 def completeness(unit: OrgUnit, year: int | None) -> Completeness:
     """For a year, each sector's report at ``unit`` and at each unit directly
-    below it in the tree of that year. Five queries (sectors, indicators,
-    years, units below, reports)."""
-    sectors = [SectorView.of(s) for s in Sector.objects.all()]
-    indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
-    unit_view = UnitView.of(unit)
+    below it in the tree of that year, the sectors named as in that year. Six
+    queries (years, sectors, their names, indicators, units below, reports)."""
     years = sorted(set(YearlyReport.objects.filter(Q(org_unit=unit) | Q(org_unit__parent=unit))
                        .values_list("year", flat=True).distinct()), reverse=True)
     year = _pick_year(year, years)
+    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    sectors = [SectorView.of(s, names) for s in Sector.objects.all()]
+    indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
+    unit_view = UnitView.of(unit)
     below = list(children_in(unit, year).annotate(has_children=Exists(children_in(OuterRef("pk"), year)))
                  .order_by("code"))
     children = [UnitView.of(u) for u in below]

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kpis.aggregation.version import data_version as _data_version
+from kpis.formatting import unit_name_on
 from kpis.models import (
     Aggregate,
     DefinitionChange,
@@ -70,10 +71,7 @@ def unit_document_name(unit: OrgUnit, *, on: date, in_sentence: bool = False) ->
     """How a document issued ``on`` names the unit: its full name, and for a
     unit abolished before that year "(cũ)" after it ("tỉnh Hậu Giang (cũ)"),
     so a 2020 report issued after the merger does not read as today's unit."""
-    name = unit_full_name(unit, in_sentence=in_sentence)
-    if unit.is_abolished_on(on):
-        return _("%(name)s (cũ)") % {"name": name}
-    return name
+    return unit_name_on(unit_full_name(unit, in_sentence=in_sentence), valid_to=unit.valid_to, day=on)
 
 
 def unit_place_name(unit: OrgUnit) -> str:
@@ -204,12 +202,15 @@ class IssuingSettings:
     issuer: OrgUnit
 
 
-def _lineage(unit_id: int, successors: dict[int, list[int]]) -> list[int]:
-    """The unit and its successors, following the first (by code) of each, without loops."""
-    chain = [unit_id]
-    while successors.get(chain[-1]) and successors[chain[-1]][0] not in chain:
-        chain.append(successors[chain[-1]][0])
-    return chain
+def _generations(unit_id: int, successors: dict[int, list[int]]) -> list[list[int]]:
+    """The unit, then the units that replaced it, then those that replaced
+    them…: each generation every successor (by code) of the one before, without loops."""
+    generations, seen = [[unit_id]], {unit_id}
+    while following := list(dict.fromkeys(
+            to_id for from_id in generations[-1] for to_id in successors.get(from_id, []) if to_id not in seen)):
+        seen.update(following)
+        generations.append(following)
+    return generations
 
 
 def _ancestors_or_self(unit_id: int, units: dict[int, OrgUnit]) -> list[int]:
@@ -219,12 +220,32 @@ def _ancestors_or_self(unit_id: int, units: dict[int, OrgUnit]) -> list[int]:
     return chain
 
 
+def _shared_settings(generation: list[int], units: dict[int, OrgUnit],
+                     rows: dict[int | None, DocumentSettings]) -> IssuingSettings | None:
+    """The row of the nearest unit that is, or is above, every unit of the
+    generation: one unit's own nearest row; for the parts of a split, the row
+    above them all (the province of two new communes), never one part's."""
+    chains = [_ancestors_or_self(unit_id, units) for unit_id in generation]
+    shared = set(chains[0]).intersection(*chains[1:])
+    for unit_id in chains[0]:
+        if unit_id in shared and unit_id in rows:
+            return IssuingSettings(rows[unit_id], units[chains[0][-1]])
+    return None
+
+
+def _shared_top(generation: list[int], units: dict[int, OrgUnit]) -> OrgUnit | None:
+    tops = {_ancestors_or_self(unit_id, units)[-1] for unit_id in generation}
+    return units[tops.pop()] if len(tops) == 1 else None
+
+
 def document_settings_for(*, org_unit: OrgUnit, on: date) -> IssuingSettings:
-    """The one home of the rule: the row valid on the issue date of the
-    nearest unit among the report's unit and its ancestors; for a unit
-    abolished before the issue year, its successor's (and theirs) first, so
-    the agency of today issues it; then the unit's own line (a successor
-    without rows of its own); then a row without a unit. Three queries."""
+    """The one home of the rule (docs/boundaries.md, "Who issues a report"):
+    the row valid on the issue date of the nearest unit among the report's
+    unit and its ancestors; for a unit abolished before the issue year, its
+    successors' (and theirs) first, so the agency of today issues it: of a
+    unit split into several, the row of the nearest unit above all of them
+    (none of one part's own); then the unit's own line (successors without
+    rows, or with nothing in common); then a row without a unit. Three queries."""
     units = {unit.pk: unit for unit in OrgUnit.objects.only(
         "id", "code", "name", "level", "parent_id", "valid_from", "valid_to")}
     successors: dict[int, list[int]] = defaultdict(list)
@@ -235,14 +256,14 @@ def document_settings_for(*, org_unit: OrgUnit, on: date) -> IssuingSettings:
         Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on)}
     unit = units.get(org_unit.pk, org_unit)
     units.setdefault(unit.pk, unit)
-    lineage = _lineage(unit.pk, successors)
+    generations = _generations(unit.pk, successors)
     if unit.is_abolished_on(on):
-        lineage.reverse()
-    for candidate in lineage:
-        for unit_id in _ancestors_or_self(candidate, units):
-            if unit_id in rows:
-                return IssuingSettings(rows[unit_id], units[_ancestors_or_self(candidate, units)[-1]])
-    issuer = units[_ancestors_or_self(lineage[0], units)[-1]]
+        generations.reverse()
+    for generation in generations:
+        if (found := _shared_settings(generation, units, rows)) is not None:
+            return found
+    # No row: the fallbacks name the tree of today's units (the old unit's own if they have none in common).
+    issuer = next(top for generation in generations if (top := _shared_top(generation, units)) is not None)
     return IssuingSettings(rows.get(None) or DocumentSettings(), issuer)
 
 

@@ -68,7 +68,7 @@ def test_read_only(figures, client):
 
 
 def test_fixed_number_of_queries(figures, client, django_assert_max_num_queries):
-    # The page, the data version and the catalogue version (its ETag).
+    # The page and the data version (its ETag, with the catalogue's counter).
     with django_assert_max_num_queries(5):
         client.get(URL)
 

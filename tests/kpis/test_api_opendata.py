@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from kpis.aggregation import aggregates_recompute
-from kpis.models import DataValue, DefinitionChange, Milestone, OrgUnit, Sector, Target
+from kpis.models import DataValue, DefinitionChange, Milestone, OrgUnit, Sector, SectorVersion, Target
 from tests.factories import OrgUnitFactory, put_values
 
 
@@ -110,6 +110,28 @@ def test_english_with_lang_or_accept_language(catalogue, client):
     assert (row["indicator_name"], row["unit"], row["org_unit_name"]) == ("BTS stations", "stations",
                                                                          "Sample Province")
     assert results(client, "/api/v1/values/", indicator="BTS", year=2020, org_unit="P")[0]["unit"] == "trạm"
+
+
+def test_sectors_are_named_as_at_the_end_of_the_year_asked_for_or_as_today(catalogue, client):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    SectorVersion.objects.create(sector=catalogue.telecom, valid_from=date(2021, 3, 1),
+                                 name="Viễn thông và Internet", name_en="Telecommunications and Internet")
+    SectorVersion.objects.create(sector=catalogue.telecom, valid_from=today.replace(year=today.year + 1),
+                                 name="Viễn thông tương lai")
+
+    def telecom(**params):
+        return next(s for s in results(client, "/api/v1/sectors/", **params) if s["code"] == "TELECOM")
+
+    assert (telecom()["name"], telecom()["name_en"]) == ("Viễn thông và Internet", "Telecommunications and Internet")
+    assert (telecom(year=2020)["name"], telecom(year=2020)["name_en"]) == ("Viễn thông", "Telecommunications")
+    assert telecom(year=2021, lang="en")["name"] == "Telecommunications and Internet"
+    assert telecom(year=today.year + 1)["name"] == "Viễn thông và Internet"  # not before its day comes
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/sectors/", {"format": "csv", "year": 2020})
+                                           .content.decode("utf-8-sig"))))
+    assert [row["name"] for row in rows] == ["Bưu chính", "Viễn thông"]
+    assert client.get("/api/v1/sectors/", {"year": "x"}).status_code == 400
 
 
 def test_unknown_language_is_refused_naming_lang(catalogue, client):
@@ -218,7 +240,7 @@ def test_etag_gives_304_until_the_data_change(catalogue, client, url):
 
 
 def test_etag_changes_with_any_org_unit_or_sector(catalogue, client):
-    """Units and sectors keep no history: the database counts their changes, whoever writes them."""
+    """Units, sectors and their dated names keep no history: the database counts their changes, whoever writes them."""
     url = "/api/v1/values/"
     etags = [client.get(url)["ETag"]]
     OrgUnit.objects.filter(pk=catalogue.d2.pk).update(name="Huyện Hai Mới")
@@ -227,7 +249,9 @@ def test_etag_changes_with_any_org_unit_or_sector(catalogue, client):
     etags.append(client.get(url)["ETag"])
     Sector.objects.filter(pk=catalogue.telecom.pk).update(name="Viễn thông mới")
     etags.append(client.get(url)["ETag"])
-    assert len(set(etags)) == 4
+    SectorVersion.objects.create(sector=catalogue.telecom, valid_from=date(2025, 3, 1), name="Viễn thông số")
+    etags.append(client.get(url)["ETag"])
+    assert len(set(etags)) == 5
     assert client.get(url, HTTP_IF_NONE_MATCH=etags[-1]).status_code == 304
 
 

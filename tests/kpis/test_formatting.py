@@ -89,3 +89,14 @@ def test_a_percent_sign_follows_the_figure_and_words_take_a_space():
     assert formatting.with_unit("939", "trạm") == "939 trạm"
     assert formatting.with_unit("Có", "trạm", "yes_no") == "Có"
     assert formatting.with_unit("", "trạm") == ""
+
+
+def test_a_unit_abolished_before_the_days_year_is_named_former_in_both_languages():
+    from datetime import date
+
+    with translation.override("vi"):
+        assert formatting.unit_name_on("Cần Thơ", valid_to=2024, day=date(2025, 1, 1)) == "Cần Thơ (cũ)"
+        assert formatting.unit_name_on("Cần Thơ", valid_to=2024, day=date(2024, 12, 31)) == "Cần Thơ"
+        assert formatting.unit_name_on("Cần Thơ", valid_to=None, day=date(2030, 1, 1)) == "Cần Thơ"
+    with translation.override("en"):
+        assert formatting.unit_name_on("Can Tho", valid_to=2024, day=date(2026, 3, 2)) == "Can Tho (former)"

@@ -182,3 +182,29 @@ def test_languages_and_roles_are_cached_apart(dash, settings):
     assert "/admin/kpis/yearlyreport/" not in anonymous.get("/completeness/?unit=P&year=2020").content.decode()
     assert "9.391" in anonymous.get("/?unit=P&year=2020").content.decode()
     assert "9,391" in english.get("/?unit=P&year=2020").content.decode()
+
+
+def test_a_sector_renamed_in_the_admin_or_the_catalogue_file_shows_at_once_on_cached_pages(dash):
+    from django.urls import reverse
+
+    from kpis.services.catalogue import catalogue_load
+    from tests.kpis.test_audit_admin_changes import form_data, inline_prefix
+
+    client = Client()
+    assert "Viễn thông" in client.get("/sectors/").content.decode()  # now cached
+    admin = Client()
+    admin.force_login(dash.users.admin)
+    change = reverse("admin:kpis_sector_change", args=[dash.telecom.pk])
+    data = form_data(admin.get(change))
+    prefix = inline_prefix(data, "version")
+    data.update({f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-0-valid_from": "2021-03-01",
+                 f"{prefix}-0-name": "Viễn thông và Internet", f"{prefix}-0-sector": str(dash.telecom.pk)})
+    response = admin.post(change, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    assert "Viễn thông và Internet" in client.get("/sectors/").content.decode()
+    assert "Viễn thông và Internet" in client.get("/completeness/?unit=P&year=2021").content.decode()
+
+    catalogue_load(data={"sectors": [{"code": "TELECOM", "name": "Viễn thông", "position": 1, "names": [
+        {"from": "2021-03-01", "name": "Viễn thông số"}]}]})
+    page = client.get("/sectors/").content.decode()
+    assert "Viễn thông số" in page and "Viễn thông và Internet" not in page

@@ -64,14 +64,15 @@ def test_the_year_selector_offers_only_the_years_the_unit_exists(trees):
 def test_a_unit_formed_by_a_merger_names_its_predecessors_with_links(trees):
     html = page("/units/P-N1/")
     assert "Thành lập năm 2025 từ" in html
-    assert '<a href="/units/P-C1/?year=2024">Xã Cũ Một</a>, <a href="/units/P-C2/?year=2024">Xã Cũ Hai</a>' in html
+    assert ('<a href="/units/P-C1/?year=2024">Xã Cũ Một (cũ)</a>, '
+            '<a href="/units/P-C2/?year=2024">Xã Cũ Hai (cũ)</a>') in html
     assert "chia tách" not in html
 
 
 def test_a_unit_formed_by_a_split_says_it_has_no_figures_before_its_start(trees):
     html = page("/units/P-N2/")
     assert "Đơn vị được chia tách từ" in html and "không có số liệu trước năm 2025" in html
-    assert '<a href="/units/P-C3/?year=2024">Xã Cũ Ba</a>' in html
+    assert '<a href="/units/P-C3/?year=2024">Xã Cũ Ba (cũ)</a>' in html
 
 
 def test_an_abolished_units_page_points_to_its_successors(trees):
@@ -81,6 +82,27 @@ def test_an_abolished_units_page_points_to_its_successors(trees):
     split = page("/units/P-C3/")
     assert "Chia tách thành" in split
     assert '<a href="/units/P-N2/?year=2025">Xã Mới Hai</a>, <a href="/units/P-N3/?year=2025">Xã Mới Ba</a>' in split
+
+
+def test_lineage_lists_call_an_abolished_unit_former_so_old_and_new_namesakes_read_apart(world, settings):
+    """The old Cần Thơ city (CAN-THO-CU, until 2024) went into the new one (CAN-THO, from 2025) with
+    Hậu Giang: both cities are "Cần Thơ", so the lists say which is the old one, as documents do."""
+    old = OrgUnit.objects.create(code="CAN-THO-CU", name="Thành phố Cần Thơ", name_en="Can Tho City",
+                                 level="province", valid_to=2024)
+    hau_giang = OrgUnit.objects.create(code="HAU-GIANG", name="Tỉnh Hậu Giang", level="province", valid_to=2024)
+    new = OrgUnit.objects.create(code="CAN-THO", name="Thành phố Cần Thơ", name_en="Can Tho City",
+                                 level="province", valid_from=2025)
+    for predecessor in (old, hau_giang):
+        predecessor.successors.add(new)
+    formed = page("/units/CAN-THO/")
+    assert ('Thành lập năm 2025 từ <a href="/units/CAN-THO-CU/?year=2024">Thành phố Cần Thơ (cũ)</a>, '
+            '<a href="/units/HAU-GIANG/?year=2024">Tỉnh Hậu Giang (cũ)</a>.') in formed
+    merged = page("/units/CAN-THO-CU/")
+    assert 'Sáp nhập vào <a href="/units/CAN-THO/?year=2025">Thành phố Cần Thơ</a> từ năm 2025.' in merged
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<a href="/units/CAN-THO-CU/?year=2024">Can Tho City (former)</a>' in \
+        english.get("/units/CAN-THO/").content.decode()
 
 
 def test_an_old_units_address_keeps_working_for_a_later_year(trees):

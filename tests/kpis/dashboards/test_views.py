@@ -327,3 +327,18 @@ def test_sector_pages_name_the_sector_as_in_the_year_shown(dash):
     assert "Viễn thông và Internet" not in text(vi_client().get("/?unit=P&year=2020"))
     assert "Telecommunications and Internet" in text(en_client().get("/?unit=P&year=2021"))
     assert "Viễn thông và Internet" in text(vi_client().get("/sectors/"))  # today's name
+
+
+def test_the_completeness_page_and_its_download_name_the_sector_as_in_the_year_shown(dash):
+    from datetime import date
+
+    from kpis.models import SectorVersion
+
+    SectorVersion.objects.create(sector=dash.telecom, valid_from=date(2021, 3, 1), name="Viễn thông và Internet",
+                                 name_en="Telecommunications and Internet")
+    old = text(vi_client().get("/completeness/?unit=P&year=2020"))
+    assert "Viễn thông" in old and "Viễn thông và Internet" not in old
+    assert "Viễn thông và Internet" in text(vi_client().get("/completeness/?unit=P&year=2021"))
+    assert "Telecommunications and Internet" in text(en_client().get("/completeness/?unit=P&year=2021"))
+    download = vi_client().get("/completeness/?unit=P&year=2021&_export=csv").content.decode("utf-8-sig")
+    assert "Viễn thông và Internet" in download

@@ -90,6 +90,50 @@ def test_a_successor_without_rows_leaves_the_old_units_own_row_and_falls_back_to
     assert header.parent_agency == "UBND THÀNH PHỐ MỚI" and header.place == "Mới"
 
 
+@pytest.fixture
+def split_commune(world):
+    """Xã Cũ (under Huyện Một, until 2024) split in 2025 into two new communes placed under the province."""
+    world.d1.valid_to = 2024
+    world.d1.save()
+    old = OrgUnit.objects.create(code="P-C9", name="Xã Cũ", level="commune", parent=world.d1, valid_to=2024)
+    parts = [OrgUnit.objects.create(code=code, name=name, level="commune", parent=world.province, valid_from=2025)
+             for code, name in (("P-N1", "Xã Mới Một"), ("P-N2", "Xã Mới Hai"))]
+    old.successors.set(parts)
+    return old, parts
+
+
+def test_a_split_units_report_is_issued_by_the_agency_above_all_its_parts_not_by_one_part(split_commune, world):
+    old, (first, second) = split_commune
+    _settings(world.province, date(2025, 7, 1), issuing_agency=SCIENCE, parent_agency="UBND TỈNH MẪU")
+    _settings(first, date(2025, 7, 1), issuing_agency="UBND XÃ MỚI MỘT")  # the first part by code has its own
+    issuing = document_settings_for(org_unit=old, on=date(2026, 3, 2))
+    assert issuing.row.issuing_agency == SCIENCE and issuing.issuer == world.province
+    # Whichever part comes first by code.
+    OrgUnit.objects.filter(pk=first.pk).update(code="P-N3")
+    assert document_settings_for(org_unit=old, on=date(2026, 3, 2)).row.issuing_agency == SCIENCE
+
+
+def test_parts_of_a_split_with_nothing_in_common_leave_the_old_units_own_line(world):
+    world.province.valid_to = 2024
+    world.province.save()
+    parts = [OrgUnit.objects.create(code=code, name=name, level="province", valid_from=2025)
+             for code, name in (("NORTH", "Tỉnh Bắc"), ("SOUTH", "Tỉnh Nam"))]
+    world.province.successors.set(parts)
+    for part, agency in zip(parts, ("SỞ KH&CN TỈNH BẮC", "SỞ KH&CN TỈNH NAM"), strict=True):
+        _settings(part, date(2025, 7, 1), issuing_agency=agency)
+    _settings(None, date(1900, 1, 1), issuing_agency="MỌI NƠI")
+    issuing = document_settings_for(org_unit=world.province, on=date(2026, 3, 2))
+    # Neither part's agency is guessed: the row without a unit, and the fallbacks name the old tree.
+    assert issuing.row.issuing_agency == "MỌI NƠI" and issuing.issuer == world.province
+    _settings(world.province, date(2024, 1, 1), issuing_agency="VĂN PHÒNG ĐIỀU PHỐI CHUYỂN ĐỔI SỐ")
+    assert document_settings_for(org_unit=world.province, on=date(2026, 3, 2)).row.issuing_agency == \
+        "VĂN PHÒNG ĐIỀU PHỐI CHUYỂN ĐỔI SỐ"
+    # A part placed under the other: the nearest unit above both is that other part, whose row issues it.
+    OrgUnit.objects.filter(pk=parts[1].pk).update(parent=parts[0])
+    assert document_settings_for(org_unit=world.province, on=date(2026, 3, 2)).row.issuing_agency == \
+        "SỞ KH&CN TỈNH BẮC"
+
+
 def test_overlapping_periods_of_one_unit_are_refused_with_a_message(world):
     _settings(world.province, date(2021, 1, 1), date(2025, 6, 30), issuing_agency=INFORMATION)
     with pytest.raises(ValidationError) as refused:
