@@ -34,5 +34,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("kpis", "0022_orgunit_level_index")]
+    dependencies = [("kpis", "0024_period_db_default")]
     operations = [migrations.RunPython(forwards, backwards)]
