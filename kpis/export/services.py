@@ -34,7 +34,7 @@ from kpis.permissions import can_export_summary
 
 logger = logging.getLogger(__name__)
 
-RENDER_VERSION = "1"  # bump when the layout changes, so stored files are not reused
+RENDER_VERSION = "2"  # bump when the layout changes, so stored files are not reused
 EXPORTS_FOLDER = "exports"
 ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
 CONTENT_TYPES = {

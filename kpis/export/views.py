@@ -174,7 +174,6 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(_status_body(job))
 
 
-@never_cache
 @require_GET
 @export_permission_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
@@ -185,10 +184,19 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("kpis:export-job", pk=job.pk)
     if not default_storage.exists(job.file):
         return _not_found(request, _("Tệp báo cáo không còn được lưu; hãy xuất lại."))
-    file_name = export_file_name(job)
-    audit_record(action=AuditAction.EXPORT_DOWNLOADED, request=request, target=job, detail=file_name)
-    return FileResponse(default_storage.open(job.file, "rb"), as_attachment=True,
-                        filename=file_name, content_type=CONTENT_TYPES[job.fmt])
+    # A stored report never changes (its key is its content's key): the
+    # browser may keep it, and asks again only to hear it is the same.
+    etag = f'"{job.key}"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        file_name = export_file_name(job)
+        audit_record(action=AuditAction.EXPORT_DOWNLOADED, request=request, target=job, detail=file_name)
+        response = FileResponse(default_storage.open(job.file, "rb"), as_attachment=True,
+                                filename=file_name, content_type=CONTENT_TYPES[job.fmt])
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"  # kept, but checked: permissions may change
+    return response
 
 
 @require_GET

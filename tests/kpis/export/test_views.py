@@ -373,3 +373,18 @@ def test_a_refused_download_is_not_recorded_as_one(client, world):
     client.force_login(world.users.viewer)
     assert client.get(reverse("kpis:export-download", args=[job.pk])).status_code == 403
     assert not AuditEvent.objects.filter(action="export_downloaded").exists()
+
+
+def test_a_stored_report_is_served_again_like_a_static_file(client, world):
+    """The browser keeps the file and asks again with its ETag: unchanged,
+    the answer is 304 with no body; permissions are still checked first."""
+    job = done_job(world)
+    client.force_login(world.users.leader)
+    url = reverse("kpis:export-download", args=[job.pk])
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"] == f'"{job.key}"'
+    assert "no-cache" in first["Cache-Control"] and "private" in first["Cache-Control"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    client.force_login(world.users.viewer)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 403
