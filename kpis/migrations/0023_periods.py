@@ -14,6 +14,24 @@ CHECK_WITH_PERIOD = FUNCTION.replace(
 assert CHECK_WITH_PERIOD != FUNCTION
 
 
+_0002 = importlib.import_module("kpis.migrations.0002_integrity_triggers")
+
+
+def sqlite_drop_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to change its constraints, and its triggers
+    would then name a table that is being renamed: they are dropped here and
+    created again, checking the period too, at the end of 0024."""
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in _0002.SQLITE_BACKWARD:
+            schema_editor.execute(statement, params=None)
+
+
+def sqlite_create_year_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in _0002.SQLITE_FORWARD:
+            schema_editor.execute(statement, params=None)
+
+
 def check_periods(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CHECK_WITH_PERIOD, params=None)
@@ -33,6 +51,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_drop_triggers, sqlite_create_year_triggers),
         migrations.RemoveConstraint(
             model_name='aggregate',
             name='aggregate_unique',

@@ -2,7 +2,26 @@
 """A default in the database too: the set-based writers (import_values, generate_scale_data) insert
 with SQL, and a row they write without a period is a yearly one."""
 
+import importlib
+
 from django.db import migrations, models
+
+_0002 = importlib.import_module("kpis.migrations.0002_integrity_triggers")
+# 0002's SQLite triggers, checking the report's period as well as its year.
+SQLITE_WITH_PERIOD = [statement.replace("AND r.year = NEW.year)", "AND r.year = NEW.year AND r.period = NEW.period)")
+                      for statement in _0002.SQLITE_FORWARD]
+
+
+def sqlite_create_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_WITH_PERIOD:
+            schema_editor.execute(statement, params=None)
+
+
+def sqlite_drop_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in _0002.SQLITE_BACKWARD:
+            schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
@@ -37,4 +56,5 @@ class Migration(migrations.Migration):
             name='period',
             field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='0: cả năm; 101–102: 6 tháng; 201–204: quý; 301–312: tháng.', verbose_name='kỳ'),
         ),
+        migrations.RunPython(sqlite_create_triggers, sqlite_drop_triggers),
     ]
