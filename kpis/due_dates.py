@@ -15,9 +15,11 @@ explicit dates of period 0, so they keep working unchanged."""
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from django.core.cache import cache
 
 from kpis.models import ReportDueDate, ReportDueRule
 from kpis.periods import Period
@@ -60,8 +62,17 @@ class DueDates:
                     found.append((period, due))
         return found
 
-    @property
-    def version(self) -> str:
-        """Changes with any edit: part of the completeness page's cache key."""
-        text = repr((sorted(self.dates.items(), key=repr), sorted(self.rules.items(), key=repr)))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+# Part of the completeness page's cache key (its late reports depend on the due dates). Kept in the
+# cache, not read from the tables, so that a cached page still costs one query: the admin, where
+# alone due dates are edited, moves it (due_dates_changed). A cache that lost it gets a new one,
+# which only makes pages again.
+_VERSION_KEY = "kpis:due-dates-version"
+
+
+def due_dates_version() -> str:
+    return cache.get_or_set(_VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None)
+
+
+def due_dates_changed() -> None:
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)

@@ -29,7 +29,7 @@ from kpis.dashboards.cache import (
 )
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, NationalFilter, errors_of
-from kpis.due_dates import DueDates
+from kpis.due_dates import due_dates_version
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
 from kpis.notifications.selectors import reminders_of, reminders_version
 from kpis.periods import YEAR_PART, Period, PeriodError
@@ -379,9 +379,9 @@ def completeness(request: HttpRequest) -> HttpResponse:
 
 
 def _completeness_key(request) -> tuple[str, ...]:
-    """Late reports depend on today and on the due dates an administrator sets (two queries); staff
+    """Late reports depend on today and on the due dates an administrator sets (no query); staff
     see who was reminded when: a new reminder shows at once (one more query, for them only)."""
-    extra = (f"d{timezone.localdate().isoformat()}", f"due{DueDates.load().version}")
+    extra = (f"d{timezone.localdate().isoformat()}", f"due{due_dates_version()}")
     return extra + ((f"r{reminders_version()}",) if role_variant(request.user) == "staff" else ())
 
 

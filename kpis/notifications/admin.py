@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from kpis.admin.audit import AuditedAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
+from kpis.due_dates import due_dates_changed
 from kpis.models import (
     Reminder,
     ReportDueDate,
@@ -45,8 +46,24 @@ class SummaryScheduleAdmin(AuditedAdmin, admin.ModelAdmin):
     list_select_related = ("org_unit",)
 
 
+class DueDatesChangedMixin:
+    """Every edit of a due date or rule shows at once on the completeness page (its cache key)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        due_dates_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        due_dates_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        due_dates_changed()
+
+
 @admin.register(ReportDueRule)
-class ReportDueRuleAdmin(AuditedAdmin, admin.ModelAdmin):
+class ReportDueRuleAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin):
     """The general rule: reports of a frequency are due so many days after their period ends."""
 
     list_display = ("frequency", "sector", "days_after_end")
@@ -55,7 +72,7 @@ class ReportDueRuleAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ReportDueDate)
-class ReportDueDateAdmin(AuditedAdmin, admin.ModelAdmin):
+class ReportDueDateAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin):
     """Explicit dates for one period: they win over the rules (kpis/due_dates.py)."""
 
     list_display = ("year", "period", "sector", "due_on")

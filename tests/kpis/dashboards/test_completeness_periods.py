@@ -58,7 +58,7 @@ def test_the_year_keeps_its_sectors_and_its_own_due_date(quarterly):
     assert ("P-D1", "TELECOM") not in {(late.unit.code, late.sector.code) for late in data.late}  # approved
 
 
-def test_the_page_lists_the_late_quarterly_reports_with_who_was_reminded(quarterly, smtp, settings):
+def test_the_page_lists_the_late_quarterly_reports_with_who_was_reminded(quarterly, smtp, settings):  # noqa: F811
     settings.PORTAL_PUBLIC = True
     settings.REMINDER_DAYS_BEFORE, settings.REMINDER_DAYS_AFTER = [], [3]
     for user in (quarterly.users.staff, quarterly.users.approver):
