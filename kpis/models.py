@@ -1059,6 +1059,8 @@ class SummarySending(models.Model):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     period_kind = models.CharField(_("kỳ"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
     year = models.PositiveSmallIntegerField(_("năm"))
+    # The year's summary (0) or a half-year's (101, 102), for now sent by the send_summary command only.
+    period = models.PositiveSmallIntegerField(_("kỳ báo cáo"), default=YEAR_PART, choices=PERIOD_CHOICES)
     trigger = models.CharField(_("lý do gửi"), max_length=16, choices=SendingTrigger.choices)
     status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
