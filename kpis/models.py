@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +28,10 @@ MIN_YEAR = 1990
 MAX_YEAR = 2100
 # Every stored period code (kpis.periods): the year, half-years, quarters, months.
 PERIOD_PARTS = [YEAR_PART, 101, 102, 201, 202, 203, 204, *range(301, 313)]
+# The same, named for the admin's lists (the year's number is a field of its own).
+PERIOD_CHOICES = [(YEAR_PART, _("Cả năm")), (101, _("6 tháng đầu năm")), (102, _("6 tháng cuối năm")),
+                  *[(200 + n, format_lazy("{} {}", _("Quý"), n)) for n in range(1, 5)],
+                  *[(300 + n, format_lazy("{} {}", _("Tháng"), n)) for n in range(1, 13)]]
 
 
 class OrgUnitLevel(models.TextChoices):
@@ -825,6 +830,8 @@ class ExportJob(models.Model):
 
     key = models.CharField(max_length=64, db_index=True)
     year = models.PositiveSmallIntegerField(_("năm"))
+    # The year (0) or a half-year of it (101, 102): the report of six months (docs/export.md).
+    period = models.PositiveSmallIntegerField(_("kỳ"), default=YEAR_PART, choices=PERIOD_CHOICES)
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE,
                                  related_name="+")
     sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE, null=True,
@@ -853,6 +860,7 @@ class ExportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="export_job_progress_range"),
+            models.CheckConstraint(condition=Q(period__in=[YEAR_PART, 101, 102]), name="export_job_period_known"),
             models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="export_job_status_known"),
             models.CheckConstraint(condition=Q(fmt__in=ExportFormat.values), name="export_job_format_known"),
             models.CheckConstraint(condition=~Q(status=ExportStatus.DONE) | ~Q(file=""),
@@ -860,8 +868,10 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
+        from kpis.periods import Period
+
         sector = f" {self.sector.code}" if self.sector_id else ""
-        return f"{self.org_unit.code} {self.year}{sector} {self.fmt}"
+        return f"{self.org_unit.code} {Period(self.year, self.period).code}{sector} {self.fmt}"
 
 
 # --- Audit log (issue 9) -----------------------------------------------------------------------
@@ -1053,6 +1063,8 @@ class SummarySending(models.Model):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     period_kind = models.CharField(_("kỳ"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
     year = models.PositiveSmallIntegerField(_("năm"))
+    # The year's summary (0) or a half-year's (101, 102), for now sent by the send_summary command only.
+    period = models.PositiveSmallIntegerField(_("kỳ báo cáo"), default=YEAR_PART, choices=PERIOD_CHOICES)
     trigger = models.CharField(_("lý do gửi"), max_length=16, choices=SendingTrigger.choices)
     status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
@@ -1078,30 +1090,71 @@ class SummarySending(models.Model):
 
 
 class ReportDueDate(models.Model):
-    """When a year's reports are due: for one sector, or (no sector) for every
-    sector without a row of its own. Issue 13 generalises this to periods."""
+    """An explicit due date for the reports of one period (a year, a half-year,
+    a quarter or a month): for one sector, or (no sector) for every sector
+    without a date of its own. It wins over the rules (ReportDueRule) for that
+    period; the order is in kpis/due_dates.py and docs/periods.md."""
 
     sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE,
                                related_name="+", help_text=_("Để trống: mọi lĩnh vực không có hạn riêng."))
-    year = models.PositiveSmallIntegerField(_("báo cáo năm"))
+    year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.PositiveSmallIntegerField(
+        _("kỳ"), default=YEAR_PART, choices=PERIOD_CHOICES,
+        help_text=_("Cả năm, hoặc một kỳ trong năm (6 tháng, quý, tháng) của báo cáo có hạn này."))
     due_on = models.DateField(_("hạn nộp"))
 
     class Meta:
         verbose_name = _("hạn nộp báo cáo")
         verbose_name_plural = _("hạn nộp báo cáo")
-        ordering = ["-year", "sector__position"]
+        ordering = ["-year", "period", "sector__position"]
         constraints = [
-            models.UniqueConstraint(fields=["sector", "year"], name="due_date_unique",
+            models.UniqueConstraint(fields=["sector", "year", "period"], name="due_date_unique",
                                     condition=Q(sector__isnull=False)),
-            models.UniqueConstraint(fields=["year"], name="due_date_unique_all_sectors",
+            models.UniqueConstraint(fields=["year", "period"], name="due_date_unique_all_sectors",
                                     condition=Q(sector__isnull=True)),
             models.CheckConstraint(condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR),
                                    name="due_date_year_range"),
+            models.CheckConstraint(condition=Q(period__in=PERIOD_PARTS), name="due_date_period_known"),
+        ]
+
+    def __str__(self) -> str:
+        from kpis.periods import Period
+
+        sector = self.sector.name if self.sector_id else _("mọi lĩnh vực")
+        return f"{Period(self.year, self.period).label} – {sector}: {self.due_on:%d/%m/%Y}"
+
+
+class ReportDueRule(models.Model):
+    """When the reports of a frequency are due, for every period: so many days
+    after the period ends ("quarterly reports are due 15 days after the
+    quarter"). For one sector, or (no sector) for every sector without a rule
+    of its own for that frequency."""
+
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+", help_text=_("Để trống: mọi lĩnh vực không có quy tắc riêng."))
+    frequency = models.CharField(_("tần suất báo cáo"), max_length=16, choices=Frequency.choices,
+                                 default=Frequency.QUARTER)
+    days_after_end = models.PositiveSmallIntegerField(
+        _("số ngày sau khi hết kỳ"),
+        help_text=_("Hạn nộp là ngày cuối kỳ cộng số ngày này: 15 cho quý 3 là ngày 15/10."))
+
+    class Meta:
+        verbose_name = _("quy tắc hạn nộp báo cáo")
+        verbose_name_plural = _("quy tắc hạn nộp báo cáo")
+        ordering = ["frequency", "sector__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sector", "frequency"], name="due_rule_unique",
+                                    condition=Q(sector__isnull=False)),
+            models.UniqueConstraint(fields=["frequency"], name="due_rule_unique_all_sectors",
+                                    condition=Q(sector__isnull=True)),
+            models.CheckConstraint(condition=Q(frequency__in=Frequency.values), name="due_rule_frequency_known"),
+            models.CheckConstraint(condition=Q(days_after_end__lte=366), name="due_rule_days_range"),
         ]
 
     def __str__(self) -> str:
         sector = self.sector.name if self.sector_id else _("mọi lĩnh vực")
-        return f"{self.year} – {sector}: {self.due_on:%d/%m/%Y}"
+        return _("%(frequency)s – %(sector)s: %(days)s ngày sau khi hết kỳ") % {
+            "frequency": self.get_frequency_display(), "sector": sector, "days": self.days_after_end}
 
 
 class ReminderKind(models.TextChoices):
@@ -1118,6 +1171,7 @@ class Reminder(models.Model):
     sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), on_delete=models.CASCADE, related_name="+")
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.PositiveSmallIntegerField(_("kỳ"), default=YEAR_PART, choices=PERIOD_CHOICES)
     due_on = models.DateField(_("hạn nộp"))
     sent_on = models.DateField(_("ngày nhắc"))
     status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices)
@@ -1129,12 +1183,16 @@ class Reminder(models.Model):
         verbose_name_plural = _("lượt nhắc báo cáo")
         ordering = ["-at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "kind", "sector", "org_unit", "year", "sent_on"],
+            models.UniqueConstraint(fields=["user", "kind", "sector", "org_unit", "year", "period", "sent_on"],
                                     name="reminder_once_a_day"),
+            models.CheckConstraint(condition=Q(period__in=PERIOD_PARTS), name="reminder_period_known"),
             models.CheckConstraint(condition=Q(status__in=MailStatus.values), name="reminder_status_known"),
             models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_known"),
         ]
         indexes = [models.Index(fields=["year", "org_unit"], name="reminder_year_unit")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.sector.code} {self.org_unit.code} {self.year} {self.sent_on:%d/%m/%Y}"
+        from kpis.periods import Period
+
+        return (f"{self.user} {self.sector.code} {self.org_unit.code} {Period(self.year, self.period).code} "
+                f"{self.sent_on:%d/%m/%Y}")

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from kpis import milestones as milestone_rules
 from kpis.dashboards import presentation as p
+from kpis.due_dates import DueDates
 from kpis.models import (
     Aggregate,
     AggregateMethod,
@@ -33,6 +34,7 @@ from kpis.models import (
     Target,
     YearlyReport,
 )
+from kpis.periods import YEAR_PART, Frequency, Period
 from kpis.rules import applicable_target, unit_active_in, unit_active_q
 from kpis.rules import higher_is_better as _higher_is_better
 from kpis.selectors import SectorName, children_in, sector_name_day, sector_name_on, sector_names_on, units_active_in
@@ -781,6 +783,24 @@ class Chase(p.ReportText):
 
 
 @dataclass
+class Late(p.ReportText):
+    """A report expected for the period, not approved, past its due date (kpis.due_dates)."""
+
+    unit: UnitView
+    sector: SectorView
+    status: str
+    report_id: int | None
+    due_on: date
+    days_late: int
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    value: str  # "" for the year, else the part in the year: "H1", "Q3", "07"
+    label: str
+
+
+@dataclass
 class Completeness(InTreeOfYear):
     unit: UnitView
     year: int
@@ -791,13 +811,44 @@ class Completeness(InTreeOfYear):
     total: Rate
     to_submit: list[Chase]  # no report, draft or returned: the staff to chase
     to_approve: list[Chase]  # submitted, waiting for an approver
+    period: Period | None = None  # the year itself, or a half-year, quarter or month of it
+    period_choices: list[PeriodChoice] = field(default_factory=list)  # the year and the parts some sector reports
+    late: list[Late] = field(default_factory=list)  # past the due date and not approved, longest late first
+
+    @property
+    def period_code(self) -> str:
+        """For links and the selector: "" for the year (its URLs stay as they were)."""
+        return "" if self.period is None or self.period.is_year else self.period.code
+
+    @property
+    def period_part_code(self) -> str:
+        return part_code(self.period) if self.period is not None else ""
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label if self.period is not None else str(self.year)
 
 
-def _completeness_cells(unit: UnitView, sectors: list[SectorView], indicators: list[IndicatorView],
-                        reports: dict[tuple[int, int], tuple[str, int]], year: int) -> list[CompletenessCell]:
+def part_code(period: Period) -> str:
+    """The period within its year, as the selector sends it: "" for the year, "H1", "Q3", "07"."""
+    return "" if period.is_year else period.code.split("-", 1)[1]
+
+
+def _entry_sectors() -> dict[tuple[str, str], set[int]]:
+    """(frequency, level) → the sectors that enter figures of that frequency at that level. One query."""
+    found: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for sector_id, levels, frequency in Indicator.objects.filter(formula="").values_list(
+            "sector_id", "entry_levels", "frequency"):
+        for level in levels or ():
+            found[(frequency, level)].add(sector_id)
+    return found
+
+
+def _completeness_cells(unit: UnitView, sectors: list[SectorView], entry: dict[tuple[str, str], set[int]],
+                        reports: dict[tuple[int, int], tuple[str, int]], period: Period) -> list[CompletenessCell]:
     """Each sector's report at the unit; a sector without one is missing if the
-    unit enters figures for it that year, else not expected."""
-    expected = _expected_sectors(indicators, unit.level) if unit.is_active_in(year) else set()
+    unit enters figures of the period's frequency for it that year, else not expected."""
+    expected = entry.get((period.frequency, unit.level), set()) if unit.is_active_in(period.year) else set()
     cells = []
     for sector in sectors:
         status, report_id = reports.get((unit.id, sector.id), (None, None))
@@ -815,17 +866,48 @@ def _chases(unit: UnitView, cells: list[CompletenessCell]) -> tuple[list[Chase],
     return to_submit, to_approve
 
 
-def completeness(unit: OrgUnit, year: int | None) -> Completeness:
-    """For a year, each sector's report at ``unit`` and at each unit directly
-    below it in the tree of that year, the sectors named as in that year. Six
-    queries (years, sectors, their names, indicators, units below, reports)."""
+def _late(unit: UnitView, cells: list[CompletenessCell], period: Period, due_dates: DueDates,
+          today: date) -> list[Late]:
+    late = []
+    for cell in cells:
+        if cell.status in (p.NOT_EXPECTED, ReportStatus.APPROVED):
+            continue
+        due_on = due_dates.due_on(cell.sector.id, period)
+        if due_on is not None and due_on < today:
+            late.append(Late(unit, cell.sector, cell.status, cell.report_id, due_on, (today - due_on).days))
+    return late
+
+
+def _period_choices(entry: dict[tuple[str, str], set[int]], year: int) -> list[PeriodChoice]:
+    """The year, then every half-year, quarter and month of it that some sector reports."""
+    frequencies = {frequency for frequency, _level in entry}
+    choices = [PeriodChoice("", str(Period(year).label))]
+    for frequency in (Frequency.HALF_YEAR, Frequency.QUARTER, Frequency.MONTH):
+        if frequency in frequencies:
+            choices += [PeriodChoice(part_code(period), period.label) for period in Period.all_of(frequency, year)]
+    return choices
+
+
+def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
+                 today: date | None = None) -> Completeness:
+    """For a period (the year by default, or a half-year, quarter or month of
+    it), each sector's report at ``unit`` and at each unit directly below it in
+    the tree of the period's year, and the reports past their due date. Eight
+    queries (years, sectors, their names as in that year, indicators, units
+    below, reports, due dates and rules)."""
+    today = today or timezone.localdate()
     years = sorted(set(YearlyReport.objects.filter(Q(org_unit=unit) | Q(org_unit__parent=unit))
                        .values_list("year", flat=True).distinct()), reverse=True)
     year = _pick_year(year, years)
-    names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
+    names = sector_names_on(on=sector_name_day(year=year, today=today))
     sectors = [SectorView.of(s, names) for s in Sector.objects.all()]
-    indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
+    entry = _entry_sectors()
     unit_view = UnitView.of(unit)
+    period = Period(year, part)
+    if not period.is_year:  # only the sectors that report that often have a column
+        reporting = {sector for (frequency, _level), found in entry.items() if frequency == period.frequency
+                     for sector in found}
+        sectors = [sector for sector in sectors if sector.id in reporting]
     below = list(children_in(unit, year).annotate(has_children=Exists(children_in(OuterRef("pk"), year)))
                  .order_by("code"))
     children = [UnitView.of(u) for u in below]
@@ -833,25 +915,28 @@ def completeness(unit: OrgUnit, year: int | None) -> Completeness:
     row_units = [unit_view, *children]
     ids = [u.id for u in row_units]
     reports = {(r[0], r[1]): (r[2], r[3]) for r in YearlyReport.objects.filter(
-        org_unit_id__in=ids, year=year).values_list("org_unit_id", "sector_id", "status", "id")}
+        org_unit_id__in=ids, year=year, period=period.part).values_list("org_unit_id", "sector_id", "status", "id")}
+    due_dates = DueDates.load()
     rows, total = [], Rate()
     per_sector = {s.id: Rate() for s in sectors}
-    to_submit, to_approve = [], []
+    to_submit, to_approve, late = [], [], []
     for u in row_units:
-        cells, rate = _completeness_cells(u, sectors, indicators, reports, year), Rate()
+        cells, rate = _completeness_cells(u, sectors, entry, reports, period), Rate()
         for cell in cells:
             for counter in (rate, per_sector[cell.sector.id], total):
                 counter.add(cell.status)
         submit, approve = _chases(u, cells)
         to_submit += submit
         to_approve += approve
+        late += _late(u, cells, period, due_dates, today)
         rows.append(CompletenessRow(u, u.id == unit.pk, u.id in grandchildren_parents, cells, rate))
     if year not in years:
         years = sorted({*years, year}, reverse=True)
     return Completeness(
         unit=unit_view, year=year, years=years, sectors=sectors, rows=rows,
         by_sector=[(s, per_sector[s.id]) for s in sectors if per_sector[s.id].expected], total=total,
-        to_submit=to_submit, to_approve=to_approve,
+        to_submit=to_submit, to_approve=to_approve, period=period, period_choices=_period_choices(entry, year),
+        late=sorted(late, key=lambda item: (-item.days_late, item.unit.code, item.sector.position)),
     )
 
 

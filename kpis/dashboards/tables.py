@@ -447,7 +447,8 @@ class MilestoneTable(BaseTable):
 # --- completeness ---------------------------------------------------------------
 
 
-def completeness_records(data, *, year: int) -> list[dict]:
+def completeness_records(data, *, year: int, period: str = "") -> list[dict]:
+    """``period``: the part of the year shown ("Q3"), kept by the links to the units below."""
     records = []
     for row in data.rows:
         record = {
@@ -455,7 +456,7 @@ def completeness_records(data, *, year: int) -> list[dict]:
             "has_children": row.has_children, "expected": row.rate.expected, "approved": row.rate.approved,
             "submitted": row.rate.submitted, "approved_pct": row.rate.approved_pct,
             # Units with units below open their own completeness page.
-            "link": (url_with("kpis:completeness", unit=row.unit.code, year=year)
+            "link": (url_with("kpis:completeness", unit=row.unit.code, year=year, period=period)
                      if row.has_children and not row.is_self else None),
         }
         for cell in row.cells:
@@ -557,6 +558,25 @@ class ChaseTable(BaseTable):
     unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
     sector = tables.Column(verbose_name=_("Lĩnh vực"))
     status = BadgeColumn(verbose_name=_("Trạng thái"), badge=p.report_badge)
+    reminded = tables.Column(verbose_name=_("Đã nhắc (ai, ngày)"), default="—")
+
+
+def late_records(late, *, year: int, reminded: dict | None = None) -> list[dict]:
+    """Reports past their due date and not approved; ``reminded`` as for chase_records."""
+    reminded = reminded or {}
+    return [{"unit_name": r.unit.name, "code": r.unit.code, "sector": r.sector.name, "status": r.status,
+             "report_id": r.report_id, "link": url_with("kpis:unit", r.unit.code, year=year),
+             "due_on": r.due_on, "days_late": r.days_late,
+             "reminded": _reminded_text(reminded.get((r.unit.id, r.sector.id), []))} for r in late]
+
+
+class LateTable(BaseTable):
+    stack = True
+    unit_name = tables.Column(verbose_name=_("Đơn vị"), linkify=record_link)
+    sector = tables.Column(verbose_name=_("Lĩnh vực"))
+    status = BadgeColumn(verbose_name=_("Trạng thái"), badge=p.report_badge)
+    due_on = tables.DateColumn(verbose_name=_("Hạn nộp"), format="d/m/Y")
+    days_late = tables.Column(verbose_name=_("Số ngày quá hạn"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     reminded = tables.Column(verbose_name=_("Đã nhắc (ai, ngày)"), default="—")
 
 

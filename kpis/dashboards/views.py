@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
@@ -28,8 +29,10 @@ from kpis.dashboards.cache import (
 )
 from kpis.dashboards.cache import TIMEOUT as CACHE_TIMEOUT
 from kpis.dashboards.filters import DashboardFilter, MilestoneFilter, NationalFilter, errors_of
+from kpis.due_dates import due_dates_version
 from kpis.models import Aggregate, Milestone, MilestoneStatus, OrgUnit, Sector, ValueType
 from kpis.notifications.selectors import reminders_of, reminders_version
+from kpis.periods import YEAR_PART, Period, PeriodError
 from kpis.permissions import can_export_summary, can_see_completeness, can_see_dashboards
 
 # Where a page's per-user actions (the export button) go, between its cached head and body.
@@ -370,31 +373,57 @@ def _build_milestones(request, export):
 
 def completeness(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "completeness", _build_completeness,
-                      params=FILTER_PARAMS + table_params() + table_params("rates-", paginate=False)
-                      + table_params("c1-") + table_params("c2-"),
-                      allowed=can_see_completeness(request.user), key_extra=_reminders_key)
+                      params=FILTER_PARAMS + ("period",) + table_params() + table_params("rates-", paginate=False)
+                      + table_params("c1-") + table_params("c2-") + table_params("c3-"),
+                      allowed=can_see_completeness(request.user), key_extra=_completeness_key)
 
 
-def _reminders_key(request) -> tuple[str, ...]:
-    """Staff see who was reminded when: a new reminder shows at once (one more query, for them only)."""
-    return (f"r{reminders_version()}",) if role_variant(request.user) == "staff" else ()
+def _completeness_key(request) -> tuple[str, ...]:
+    """Late reports depend on today and on the due dates an administrator sets (no query); staff
+    see who was reminded when: a new reminder shows at once (one more query, for them only)."""
+    extra = (f"d{timezone.localdate().isoformat()}", f"due{due_dates_version()}")
+    return extra + ((f"r{reminders_version()}",) if role_variant(request.user) == "staff" else ())
+
+
+def _completeness_period(request, year: int | None) -> tuple[int | None, int] | Problem:
+    """(year, part) from ``?period=``: a part of the chosen year ("H1", "Q3", "07") as the
+    selector sends it, or a whole code ("2025-Q3", whose year wins); none or empty: the year."""
+    text = (request.GET.get("period") or "").strip()
+    if not text:
+        return year, YEAR_PART
+    try:
+        period = Period.parse(text) if "-" in text or len(text) == 4 else None
+        if period is None:
+            if year is None:
+                raise PeriodError(_("Hãy chọn năm của kỳ “%(text)s”, ví dụ ?year=2025&period=%(text)s.")
+                                  % {"text": text[:8]})
+            period = Period.parse(f"{year}-{text}")
+    except PeriodError as error:
+        return Problem(400, _("Tham số không hợp lệ"), [_("Kỳ báo cáo: %(error)s") % {"error": error}])
+    return period.year, period.part
 
 
 def _build_completeness(request, export):
     scope = _scope(request)
     if isinstance(scope, Problem):
         return scope
-    data = s.completeness(scope.unit, scope.year)
+    chosen = _completeness_period(request, scope.year)
+    if isinstance(chosen, Problem):
+        return chosen
+    data = s.completeness(scope.unit, *chosen)
     staff = role_variant(request.user) == "staff"
+    yearly = data.period.is_year
+    caption = (_("Báo cáo năm %(year)s theo đơn vị và lĩnh vực") % {"year": data.year} if yearly
+               else _("Báo cáo %(period)s theo đơn vị và lĩnh vực") % {"period": data.period_label})
     table = _configure(request, t.CompletenessTable(
-        t.completeness_records(data, year=data.year), sectors=data.sectors, staff=staff,
-        caption=_("Báo cáo năm %(year)s theo đơn vị và lĩnh vực") % {"year": data.year}))
+        t.completeness_records(data, year=data.year, period=data.period_part_code), sectors=data.sectors,
+        staff=staff, caption=caption))
     if export:
-        _export(table, export, f"tien-do-bao-cao_{data.unit.code}_{data.year}")
+        _export(table, export, f"tien-do-bao-cao_{data.unit.code}_{data.period_code or data.year}")
     rates = _configure(request, t.SectorRateTable(t.rate_records(data), prefix="rates-",
                                                   caption=_("Tỷ lệ theo lĩnh vực")), paginate=False)
     # Who was reminded is about people: staff only (the page may be public).
-    reminded = reminders_of([row.unit.id for row in data.rows], data.year) if staff else {}
+    reminded = reminders_of([row.unit.id for row in data.rows], data.year, data.period.part) if staff else {}
     hidden = () if staff else ("reminded",)
     to_submit = _configure(request, t.ChaseTable(t.chase_records(data.to_submit, year=data.year, reminded=reminded),
                                                  prefix="c1-", caption=_("Chưa gửi báo cáo"), exclude=hidden),
@@ -403,12 +432,18 @@ def _build_completeness(request, export):
                                                                   reminded=reminded),
                                                   prefix="c2-", caption=_("Đang chờ duyệt"), exclude=hidden),
                             per_page=10)
+    late = _configure(request, t.LateTable(t.late_records(data.late, year=data.year, reminded=reminded),
+                                           prefix="c3-", caption=_("Báo cáo quá hạn"), exclude=hidden),
+                      per_page=20)
     context = {"data": data, "table": table, "rates": rates, "to_submit": to_submit, "to_approve": to_approve,
-               "legend": p.report_legend(),
+               "late": late, "legend": p.report_legend(),
                "year_choices": _year_choices(scope.unit, data.years, data.year),
                "unit_options": s.unit_options(scope.unit, data.year),
+               "period_choices": data.period_choices if len(data.period_choices) > 1 else [],
+               "selected_period": data.period_part_code,
                "selected_year": data.year, "selected_unit": scope.unit.code}
-    title = _("Tiến độ báo cáo năm %(year)s — %(unit)s") % {"year": data.year, "unit": data.unit.name}
+    title = (_("Tiến độ báo cáo năm %(year)s — %(unit)s") % {"year": data.year, "unit": data.unit.name} if yearly
+             else _("Tiến độ báo cáo %(period)s — %(unit)s") % {"period": data.period_label, "unit": data.unit.name})
     return _fragment(request, "kpis/dashboards/completeness.html", context, title=title, nav="completeness")
 
 

@@ -48,7 +48,7 @@ class DocumentSettingsAdmin(AuditedAdmin, CheckedAutocompleteAdmin, admin.ModelA
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "org_unit", "year", "sector", "fmt", "districts", "status", "progress",
+    list_display = ("created_at", "org_unit", "year", "period", "sector", "fmt", "districts", "status", "progress",
                     "created_by")
     list_filter = ("status", "fmt", "year")
     list_select_related = ("org_unit", "sector", "created_by")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kpis.export import formatting as fmt
 from kpis.export.selectors import (
@@ -116,7 +117,7 @@ def _reconstructed_note(rows: list[IndicatorRow]) -> str:
     return note
 
 
-def _row(number: int, row: IndicatorRow, marks: str) -> Row:
+def _row(number: int, row: IndicatorRow, marks: str, *, yearly: bool = True) -> Row:
     indicator = row.indicator
     value = fmt.indicator_value(indicator, row.value)
     if row.has_value and not row.is_complete:
@@ -135,19 +136,25 @@ def _row(number: int, row: IndicatorRow, marks: str) -> Row:
         change=fmt.change_text(indicator, row.change, row.change_pct),
         target=fmt.target_text(indicator, row.target),
         target_year=f"({fmt.target_year_text(row.target)})" if row.target else "",
-        status=fmt.status_label(row.status, row.has_value),
-        achievement=fmt.achievement_text(row.achievement_pct) if row.status != ProgressStatus.ACHIEVED else "",
+        status=fmt.status_label(row.status, row.has_value) if yearly else _to_date_text(row),
+        achievement=(fmt.achievement_text(row.achievement_pct) if row.status != ProgressStatus.ACHIEVED else ""
+                     ) if yearly else fmt.achievement_text(row.to_date_pct),
     )
 
 
-def _table(heading: str, section: SectorSection) -> Table:
+def _to_date_text(row: IndicatorRow) -> str:
+    """A half-year's last column: the figure from the year's start (its share of the year's target below)."""
+    return fmt.indicator_value(row.indicator, row.to_date) or ("–" if row.target is not None else "")
+
+
+def _table(heading: str, section: SectorSection, *, yearly: bool = True) -> Table:
     rows, notes = [], []
     for number, row in enumerate(section.rows, start=1):
         marks = ""
         if row.definition_note:
             notes.append(f"({len(notes) + 1}) {row.definition_note}")
             marks = f" ({len(notes)})"
-        rows.append(_row(number, row, marks))
+        rows.append(_row(number, row, marks, yearly=yearly))
     if any(row.has_value and not row.is_complete for row in section.rows):
         notes.append(_("(*) Số liệu tổng hợp khi chưa đủ báo cáo đã duyệt của các đơn vị cấp dưới."))
     if any((row.has_value and row.reconstructed) or (row.previous is not None and row.previous_reconstructed)
@@ -157,7 +164,10 @@ def _table(heading: str, section: SectorSection) -> Table:
 
 
 def _subject(data: ReportData) -> str:
-    subject = _("Kết quả thực hiện các chỉ tiêu chuyển đổi số năm %(year)s") % {"year": data.year}
+    if data.is_yearly:
+        subject = _("Kết quả thực hiện các chỉ tiêu chuyển đổi số năm %(year)s") % {"year": data.year}
+    else:
+        subject = _("Kết quả %(period)s thực hiện các chỉ tiêu chuyển đổi số") % {"period": data.period.label}
     if data.names_unit:
         subject += " " + _("của %(unit)s") % {"unit": data.unit_name(data.org_unit, in_sentence=True)}
     if data.sector is not None:
@@ -166,6 +176,16 @@ def _subject(data: ReportData) -> str:
 
 
 def _data_note(data: ReportData) -> str:
+    note = _yearly_data_note(data)
+    if data.is_yearly:
+        return note
+    return " ".join([note, _(
+        "Báo cáo 6 tháng gồm các chỉ tiêu theo dõi theo kỳ ngắn hơn năm (6 tháng, quý, tháng); các chỉ tiêu "
+        "chỉ theo dõi theo năm có trong báo cáo năm. Cột “Lũy kế từ đầu năm” là số từ đầu năm đến hết kỳ "
+        "báo cáo (với chỉ tiêu thời điểm: số cuối kỳ), so với mục tiêu của cả năm.")])
+
+
+def _yearly_data_note(data: ReportData) -> str:
     if data.last_recompute is None:
         return _("Số liệu trong báo cáo là số liệu chính thức (đã duyệt) của hệ thống chỉ tiêu chuyển đổi số.")
     moment: datetime = timezone.localtime(data.last_recompute)
@@ -198,19 +218,45 @@ def _years(series: TrendSeries) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
+def _half_years(data: ReportData, series: TrendSeries) -> str:
+    """"6 tháng đầu năm 2021–2025": the same half of each year."""
+    label = pgettext("period", "6 tháng đầu năm %(year)s") if data.period.number == 1 \
+        else pgettext("period", "6 tháng cuối năm %(year)s")
+    return label % {"year": _years(series)}
+
+
+def _columns(data: ReportData) -> list[str]:
+    if data.is_yearly:
+        return [_("STT"), _("Chỉ tiêu"), _("Đơn vị tính"), _("Năm %(year)s") % {"year": data.year},
+                _("Năm %(year)s") % {"year": data.year - 1}, _("Tăng, giảm"), _("Mục tiêu"), _("Đánh giá")]
+    return [_("STT"), _("Chỉ tiêu"), _("Đơn vị tính"), data.period.label, data.period.a_year_earlier().label,
+            _("Tăng, giảm"), _("Mục tiêu năm %(year)s") % {"year": data.year}, _("Lũy kế từ đầu năm")]
+
+
+def _period_words(data: ReportData) -> str:
+    """"năm 2025" or "6 tháng đầu năm 2025", inside a sentence."""
+    return _("năm %(year)s") % {"year": data.year} if data.is_yearly else data.period.label
+
+
 def build_document(data: ReportData) -> Document:
-    tables = [_table(f"{number}. {data.sector_name(section.sector)}", section)
+    yearly = data.is_yearly
+    tables = [_table(f"{number}. {data.sector_name(section.sector)}", section, yearly=yearly)
               for number, section in enumerate(data.sections, start=1)]
     charts = []
     for series in data.trends:
         unit = f" ({fmt.unit_label(series.indicator)})" if fmt.unit_label(series.indicator) else ""
         charts.append(Chart(caption=_("%(name)s%(unit)s, %(years)s") % {
-            "name": series.indicator.name, "unit": unit, "years": _years(series)}, kind="trend", data=series))
+            "name": series.indicator.name, "unit": unit,
+            "years": _years(series) if yearly else _half_years(data, series)}, kind="trend", data=series))
     for comparison in data.comparisons:
         unit = f" ({fmt.unit_label(comparison.indicator)})" if fmt.unit_label(comparison.indicator) else ""
-        charts.append(Chart(caption=_("%(name)s%(unit)s theo đơn vị, năm %(year)s") % {
-            "name": comparison.indicator.name, "unit": unit, "year": data.year},
-            kind="comparison", data=comparison))
+        if yearly:
+            caption = _("%(name)s%(unit)s theo đơn vị, năm %(year)s") % {
+                "name": comparison.indicator.name, "unit": unit, "year": data.year}
+        else:
+            caption = _("%(name)s%(unit)s theo đơn vị, %(period)s") % {
+                "name": comparison.indicator.name, "unit": unit, "period": data.period.label}
+        charts.append(Chart(caption=caption, kind="comparison", data=comparison))
     for number, chart in enumerate(charts, start=1):
         chart.caption = _("Biểu đồ %(number)s. %(caption)s") % {"number": number, "caption": chart.caption}
 
@@ -218,9 +264,10 @@ def build_document(data: ReportData) -> Document:
     for unit_number, part in enumerate(data.annex, start=1):
         annex.append(AnnexPart(
             heading=data.unit_name(part.org_unit),
-            tables=[_table(f"{unit_number}.{number}. {data.sector_name(section.sector)}", section)
+            tables=[_table(f"{unit_number}.{number}. {data.sector_name(section.sector)}", section, yearly=yearly)
                     for number, section in enumerate(part.sections, start=1)],
-            empty_text=_("Chưa có số liệu đã duyệt của đơn vị năm %(year)s.") % {"year": data.year},
+            empty_text=(_("Chưa có số liệu đã duyệt của đơn vị năm %(year)s.") % {"year": data.year} if yearly
+                        else _("Chưa có số liệu đã duyệt của đơn vị %(period)s.") % {"period": data.period.label}),
         ))
 
     place_date = f"{data.header.place}, {fmt.long_date(data.issued_on)}" if data.header.place \
@@ -232,15 +279,15 @@ def build_document(data: ReportData) -> Document:
         place_date=place_date,
         summary=summary_paragraphs(data),
         data_note=_data_note(data),
-        columns=[_("STT"), _("Chỉ tiêu"), _("Đơn vị tính"), _("Năm %(year)s") % {"year": data.year},
-                 _("Năm %(year)s") % {"year": data.year - 1}, _("Tăng, giảm"), _("Mục tiêu"), _("Đánh giá")],
+        columns=_columns(data),
         tables=tables,
         charts=charts,
         milestone_columns=[_("STT"), _("Nhiệm vụ"), _("Lĩnh vực"), _("Thời hạn"), _("Trạng thái")],
         milestones=[_milestone_row(number, m, data.issued_on, data.sector_name(m.sector))
                     for number, m in enumerate(data.milestones, start=1)],
         annex_title=_("PHỤ LỤC"),
-        annex_subtitle=_("Số liệu năm %(year)s của các đơn vị cấp dưới") % {"year": data.year},
+        annex_subtitle=_("Số liệu %(period)s của các đơn vị cấp dưới") % {"period": _period_words(data)}
+        if not yearly else _("Số liệu năm %(year)s của các đơn vị cấp dưới") % {"year": data.year},
         annex=annex,
         headings={
             "nation": _("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
@@ -255,7 +302,8 @@ def build_document(data: ReportData) -> Document:
                                                                + _subject(data)[1:]},
         },
         recipients_label=_("Nơi nhận:"),
-        file_title=_("Báo cáo – %(subject)s") % {"subject": _subject(data)},
+        file_title=(_("Báo cáo – %(subject)s") % {"subject": _subject(data)} if yearly
+                    else _("Báo cáo %(subject)s") % {"subject": _subject(data)[0].lower() + _subject(data)[1:]}),
     )
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import MAX_YEAR, MIN_YEAR, ExportFormat, OrgUnit, Sector
+from kpis.periods import YEAR_PART
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -44,10 +45,23 @@ class ReportScopeForm(forms.Form):
                 if self.has_error(name, "invalid_choice")]
 
 
-class ExportForm(ReportScopeForm):
-    """The export page: the scope, the year, the format and the annex."""
+# The period of a summary within its year: the whole year, or a half-year ("báo cáo 6 tháng").
+PERIOD_PARTS = {"": YEAR_PART, "H1": 101, "H2": 102}
 
-    field_order = ("year", "org_unit", "sector", "fmt", "districts")
+
+def summary_part(text: str | None) -> int:
+    """``""``/``H1``/``H2`` (any case) → the period part (kpis.periods); a ValidationError otherwise."""
+    key = (text or "").strip().upper()
+    if key not in PERIOD_PARTS:
+        raise ValidationError(_("Kỳ \"%(value)s\" không có; hãy chọn cả năm, H1 (6 tháng đầu năm) hoặc H2 "
+                                "(6 tháng cuối năm).") % {"value": (text or "")[:10]}, code="invalid_choice")
+    return PERIOD_PARTS[key]
+
+
+class ExportForm(ReportScopeForm):
+    """The export page: the scope, the year or a half-year of it, the format and the annex."""
+
+    field_order = ("year", "period", "org_unit", "sector", "fmt", "districts")
 
     year = forms.IntegerField(
         label=_("Năm"), min_value=MIN_YEAR, max_value=MAX_YEAR,
@@ -61,7 +75,13 @@ class ExportForm(ReportScopeForm):
         label=_("Định dạng"), choices=ExportFormat.choices, initial=ExportFormat.PDF,
         error_messages={"required": _("Hãy chọn định dạng."),
                         "invalid_choice": _("Định dạng \"%(value)s\" không có; hãy chọn PDF, DOCX hoặc XLSX.")})
+    period = forms.CharField(label=_("Kỳ báo cáo"), required=False, max_length=10)
     districts = forms.BooleanField(label=_("Kèm phụ lục số liệu từng đơn vị cấp dưới"), required=False)
+
+    PERIOD_CHOICES = (("", _("Cả năm")), ("H1", _("6 tháng đầu năm")), ("H2", _("6 tháng cuối năm")))
+
+    def clean_period(self) -> int:
+        return summary_part(self.cleaned_data.get("period"))
 
     def only_unknown_codes(self) -> bool:
         """Every field is fine but a code that names nothing (the page answers 404)."""

@@ -29,7 +29,8 @@ from kpis.models import (
     Sector,
     Target,
 )
-from kpis.rules import applicable_target, indicator_is_level, is_behind, milestone_is_open
+from kpis.periods import YEAR_PART, Frequency, Period
+from kpis.rules import applicable_target, higher_is_better, indicator_is_level, is_behind, milestone_is_open
 from kpis.selectors import SectorName, sector_name_day, sector_name_on, sector_names_on, units_active_in
 
 TREND_YEARS = 5  # the report year and the four before it
@@ -106,6 +107,11 @@ class IndicatorRow:
     # value itself, or the previous year's, which its change is measured from.
     reconstructed: bool = False
     previous_reconstructed: bool = False
+    # Reports of a half-year only: the figure from the year's start to the period's end
+    # (the half-year itself for the first, the year for the second) and how much of the
+    # year's target it makes.
+    to_date: Decimal | None = None
+    to_date_pct: Decimal | None = None
 
     @property
     def has_value(self) -> bool:
@@ -169,6 +175,15 @@ class ReportData:
     last_recompute: object = None
     sector_names: dict[int, SectorName] = field(default_factory=dict)
     issuer: OrgUnit | None = None  # the top of the tree whose agency issues it (IssuingSettings)
+    part: int = YEAR_PART  # the year's report (0) or a half-year's (101, 102): kpis.periods
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.part)
+
+    @property
+    def is_yearly(self) -> bool:
+        return self.part == YEAR_PART
 
     @property
     def rows(self) -> list[IndicatorRow]:
@@ -370,6 +385,7 @@ class _Figures:
     child_cells: dict[int, dict[tuple[int, int], Aggregate]]  # per child unit, the year (and the one before)
     targets: dict[int, Target]  # targets at the unit for indicators without a figure
     notes: dict[int, str]  # definition changes of the year
+    to_date: dict[int, Decimal] = field(default_factory=dict)  # a half-year's report: year-to-date by indicator
 
 
 def export_units(year: int | None):
@@ -408,21 +424,70 @@ def _catalogue(sector: Sector | None) -> _Catalogue:
     return catalogue
 
 
-def _figures(unit: OrgUnit, children: list[OrgUnit], ids: list[int], year: int, *, districts: bool) -> _Figures:
-    """Four queries (three without children)."""
+def _figures(unit: OrgUnit, children: list[OrgUnit], ids: list[int], year: int, *, districts: bool,
+             part: int = YEAR_PART) -> _Figures:
+    """The figures of the period ``part`` of each year (the years themselves by
+    default). Four queries (three without children; one more for a second half-year)."""
     cells = {(cell.indicator_id, cell.year): cell for cell in
              Aggregate.objects.select_related("target")
-             .filter(org_unit=unit, indicator_id__in=ids, year__gte=year - TREND_YEARS + 1, year__lte=year)}
+             .filter(org_unit=unit, indicator_id__in=ids, year__gte=year - TREND_YEARS + 1, year__lte=year,
+                     period=part)}
     child_cells: dict[int, dict[tuple[int, int], Aggregate]] = {}
     if children:
         for cell in (Aggregate.objects.select_related("target")
                      .filter(org_unit_id__in=[c.pk for c in children], indicator_id__in=ids,
-                             year__in=[year, year - 1] if districts else [year])):
+                             year__in=[year, year - 1] if districts else [year], period=part)):
             child_cells.setdefault(cell.org_unit_id, {})[(cell.indicator_id, cell.year)] = cell
     targets = _applicable_targets(list(Target.objects.filter(org_unit=unit, indicator_id__in=ids)), year)
     notes = {change.indicator_id: change.description for change in
              DefinitionChange.objects.filter(indicator_id__in=ids, year=year)}
-    return _Figures(cells=cells, child_cells=child_cells, targets=targets, notes=notes)
+    return _Figures(cells=cells, child_cells=child_cells, targets=targets, notes=notes,
+                    to_date=_to_date(unit, ids, Period(year, part), cells))
+
+
+def _to_date(unit: OrgUnit, ids: list[int], period: Period, cells) -> dict[int, Decimal]:
+    """A half-year's year-to-date figure by indicator: the first half is its own
+    (from January to June, whatever the time aggregation); the second half's is the
+    year, which the recompute makes from the two halves (or their quarters or
+    months) by the indicator's time aggregation. One query for a second half."""
+    if period.is_year:
+        return {}
+    if period.number == 1:
+        return {indicator_id: cell.value for (indicator_id, year), cell in cells.items() if year == period.year}
+    return dict(Aggregate.objects.filter(org_unit=unit, indicator_id__in=ids, year=period.year, period=YEAR_PART)
+                .values_list("indicator_id", "value"))
+
+
+def _share_of_target(direction: str, value: Decimal, target: Target) -> Decimal | None:
+    """How much of the target a figure makes, as the recompute's achievement (kpis.aggregation)."""
+    if higher_is_better(direction):
+        return (value * 100 / target.value).quantize(Decimal("0.00000001")) if target.value else None
+    return (target.value * 100 / value).quantize(Decimal("0.00000001")) if value else None
+
+
+def _sub_annual(catalogue: _Catalogue, cells, period: Period) -> _Catalogue:
+    """A half-year's report: the indicators followed more often than yearly, and any
+    other with a figure of the period (one derived from such indicators)."""
+    with_figures = {indicator_id for (indicator_id, year) in cells if year == period.year}
+    kept = _Catalogue(sectors=[], by_sector={})
+    for sector in catalogue.sectors:
+        indicators = [indicator for indicator in catalogue.by_sector[sector.pk]
+                      if indicator.frequency != Frequency.YEAR or indicator.pk in with_figures]
+        if indicators:
+            kept.sectors.append(sector)
+            kept.by_sector[sector.pk] = indicators
+    return kept
+
+
+def _with_year_to_date(rows: list[IndicatorRow], figures: _Figures) -> None:
+    """A half-year's rows: no progress status of their own (targets are yearly);
+    the year's target beside the year-to-date figure and the share of it."""
+    for row in rows:
+        target = figures.targets.get(row.indicator.pk)
+        row.target, row.status, row.achievement_pct = _target_info(target), None, None
+        row.to_date = figures.to_date.get(row.indicator.pk)
+        if target is not None and row.to_date is not None:
+            row.to_date_pct = _share_of_target(row.indicator.direction, row.to_date, target)
 
 
 def _milestone_in_report(milestone: Milestone, year: int) -> bool:
@@ -502,26 +567,35 @@ def _annex(catalogue: _Catalogue, children: list[OrgUnit], figures: _Figures, ye
 
 
 def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
-                issued_on: date) -> ReportData:
-    """All the report shows. Twelve queries, whatever the number of units,
-    indicators or years."""
+                issued_on: date, part: int = YEAR_PART) -> ReportData:
+    """All the report shows, for the year or (``part`` 101, 102) a half-year of it.
+    Twelve queries (thirteen for a second half-year), whatever the number of
+    units, indicators or years."""
+    period = Period(year, part)
     issuing = document_settings_for(org_unit=org_unit, on=issued_on)                  # 1-3
     unit, root, children = _unit_tree(org_unit, year)                                  # 4
     catalogue = _catalogue(sector)                                                     # 5
-    figures = _figures(unit, children, catalogue.ids, year, districts=districts)       # 6-9
+    figures = _figures(unit, children, catalogue.ids, year, districts=districts, part=part)  # 6-9 (10)
     milestones = _milestones(unit, root, sector, year)                                 # 10
     last_recompute = _data_version().finished_at                                      # 11
     sector_names = sector_names_on(on=sector_name_day(year=year, today=issued_on))    # 12
+    if not period.is_year:
+        catalogue = _sub_annual(catalogue, figures.cells, period)
 
     sections = _sections(catalogue.sectors, catalogue.by_sector, figures.cells, year, figures.targets,
                          figures.notes, keep_empty_with_target=True)
     rows = [row for section in sections for row in section.rows]
+    if not period.is_year:
+        _with_year_to_date(rows, figures)
+    trends = _trends(rows, figures.cells, year)
+    if not period.is_year:  # a yearly target is no line for the figures of half-years
+        trends = [TrendSeries(t.indicator, t.points, None, t.reconstructed_years) for t in trends]
     return ReportData(
         year=year, org_unit=unit, root=root, sector=sector, issued_on=issued_on,
         header=document_header(issuing.row, issuing.issuer), sections=sections,
-        trends=_trends(rows, figures.cells, year),
+        trends=trends,
         comparisons=_comparisons(rows, children, figures.child_cells, year), children=children,
         unit_gaps=_unit_gaps(rows, children, figures.child_cells, year), milestones=milestones,
         annex=_annex(catalogue, children, figures, year) if districts else [], last_recompute=last_recompute,
-        sector_names=sector_names, issuer=issuing.issuer,
+        sector_names=sector_names, issuer=issuing.issuer, part=part,
     )

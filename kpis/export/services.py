@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from kpis.export.selectors import data_version, report_data
 from kpis.models import MAX_YEAR, MIN_YEAR, DocumentSettings, ExportFormat, ExportJob, ExportStatus, OrgUnit, Sector
+from kpis.periods import YEAR_PART, Period
 from kpis.permissions import can_export_summary
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,16 @@ CONTENT_TYPES = {
 Progress = Callable[[int], None]
 
 
-def summary_export_validate(*, year: int, org_unit: OrgUnit, fmt: str) -> None:
+# The periods a summary is made for: the year, or one of its half-years ("báo cáo 6 tháng").
+SUMMARY_PARTS = (YEAR_PART, 101, 102)
+
+
+def summary_export_validate(*, year: int, org_unit: OrgUnit, fmt: str, part: int = YEAR_PART) -> None:
     """Clear messages for requests that cannot make a report."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValidationError(_("Năm phải trong khoảng %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR})
+    if part not in SUMMARY_PARTS:
+        raise ValidationError(_("Báo cáo tổng hợp được lập cho cả năm hoặc cho 6 tháng (H1, H2)."))
     if fmt not in ExportFormat.values:
         raise ValidationError(_("Định dạng phải là một trong: %(formats)s.") % {
             "formats": ", ".join(ExportFormat.values)})
@@ -58,13 +65,16 @@ def summary_export_validate(*, year: int, org_unit: OrgUnit, fmt: str) -> None:
 
 
 def summary_document(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, fmt: str,
-                     districts: bool = False, issued_on: date, progress: Progress = lambda _p: None) -> bytes:
-    """The report's file content. Always in the portal's language: it is an
-    official document, the same whoever asks for it."""
+                     districts: bool = False, issued_on: date, progress: Progress = lambda _p: None,
+                     part: int = YEAR_PART) -> bytes:
+    """The report's file content, for the year or (``part`` 101, 102) a
+    half-year of it. Always in the portal's language: it is an official
+    document, the same whoever asks for it."""
     from kpis.export.document import build_document
 
     with translation.override(settings.LANGUAGE_CODE):
-        data = report_data(year=year, org_unit=org_unit, sector=sector, districts=districts, issued_on=issued_on)
+        data = report_data(year=year, org_unit=org_unit, sector=sector, districts=districts, issued_on=issued_on,
+                           part=part)
         progress(15)
         document = build_document(data)
         progress(25)
@@ -87,12 +97,14 @@ def _settings_version() -> str:
 
 
 def export_key(*, year: int, org_unit: OrgUnit, sector: Sector | None, fmt: str, districts: bool,
-               issued_on: date, version: str) -> str:
+               issued_on: date, version: str, part: int = YEAR_PART) -> str:
     parts = {
         "year": year, "org_unit": org_unit.code, "sector": sector.code if sector else None, "fmt": fmt,
         "districts": districts, "issued_on": issued_on.isoformat(), "data": version,
         "settings": _settings_version(), "language": settings.LANGUAGE_CODE, "layout": RENDER_VERSION,
     }
+    if part != YEAR_PART:  # a yearly report keeps the key it always had (its stored file is reused)
+        parts["period"] = part
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -127,20 +139,21 @@ def _check_queue_share(user, job: ExportJob) -> None:
 
 
 def summary_export_request(*, user, year: int, org_unit: OrgUnit, sector: Sector | None = None, fmt: str,
-                           districts: bool = False, issued_on: date | None = None) -> ExportJob:
+                           districts: bool = False, issued_on: date | None = None,
+                           part: int = YEAR_PART) -> ExportJob:
     """The job for this report: a stored one when nothing it shows has changed,
     otherwise a new one (queued; heavy ones are handed to a worker on commit)."""
     if not can_export_summary(user):
         raise PermissionDenied(_("Bạn không có quyền xuất báo cáo tổng hợp."))
-    summary_export_validate(year=year, org_unit=org_unit, fmt=fmt)
+    summary_export_validate(year=year, org_unit=org_unit, fmt=fmt, part=part)
     issued_on = issued_on or timezone.localdate()
     version = data_version()
     key = export_key(year=year, org_unit=org_unit, sector=sector, fmt=fmt, districts=districts,
-                     issued_on=issued_on, version=version)
+                     issued_on=issued_on, version=version, part=part)
     existing = _reusable(key)
     if existing is not None:
         return existing
-    job = ExportJob(key=key, year=year, org_unit=org_unit, sector=sector, fmt=fmt, districts=districts,
+    job = ExportJob(key=key, year=year, period=part, org_unit=org_unit, sector=sector, fmt=fmt, districts=districts,
                     issued_on=issued_on, data_version=version, created_by=user if user.is_authenticated else None)
     _check_queue_share(user, job)
     job.save()
@@ -159,7 +172,7 @@ def summary_export_retry(*, user, job: ExportJob) -> ExportJob:
         raise ValidationError(_("Chỉ thử lại được yêu cầu đã bị lỗi; yêu cầu này đang ở trạng thái "
                                 "“%(status)s”.") % {"status": job.get_status_display()})
     return summary_export_request(user=user, year=job.year, org_unit=job.org_unit, sector=job.sector, fmt=job.fmt,
-                                  districts=job.districts)
+                                  districts=job.districts, part=job.period)
 
 
 def summary_export_enqueue(job_id: int) -> None:
@@ -203,7 +216,7 @@ def summary_export_render(*, job: ExportJob) -> ExportJob:
     try:
         content = summary_document(year=job.year, org_unit=job.org_unit, sector=job.sector, fmt=job.fmt,
                                    districts=job.districts, issued_on=job.issued_on,
-                                   progress=_progress(job.pk, started_at))
+                                   progress=_progress(job.pk, started_at), part=job.period)
         name = default_storage.save(f"{EXPORTS_FOLDER}/{job.year}/{job.key}.{job.fmt}", ContentFile(content))
     except Exception as error:  # noqa: BLE001 - the job records the failure; the log has the trace
         logger.exception("Export %s failed", job.pk)
@@ -287,8 +300,8 @@ def exports_prune(*, now: datetime | None = None) -> PruneOutcome:
 
 
 def export_file_name(job: ExportJob) -> str:
-    """An ASCII name for the download: bao-cao-HG-2020[-TELECOM].pdf"""
-    parts = ["bao-cao", job.org_unit.code, str(job.year)]
+    """An ASCII name for the download: bao-cao-HG-2020[-H1][-TELECOM].pdf"""
+    parts = ["bao-cao", job.org_unit.code, Period(job.year, job.period).code]
     if job.sector_id:
         parts.append(job.sector.code)
     if job.districts:

@@ -11,7 +11,7 @@ from kpis.export.formatting import indicator_value
 from kpis.export.selectors import ReportData
 from kpis.formatting import figure, is_percent_unit, unit_name
 from kpis.milestones import is_overdue, is_status_outdated
-from kpis.models import MilestoneStatus, ProgressStatus, ValueType
+from kpis.models import ComparisonOperator, MilestoneStatus, ProgressStatus, ValueType
 from kpis.rules import PROGRESS_ORDER, milestone_is_open
 
 MAX_CHANGES = 3
@@ -82,7 +82,13 @@ def _changes_sentence(data: ReportData) -> str:
     if not changed:
         return _("Chưa có chỉ tiêu nào có số liệu của cả hai năm %(last)s và %(year)s để so sánh.") % {
             "last": data.year - 1, "year": data.year}
-    changed.sort(key=lambda row: (-abs(row.change_pct), row.indicator.code))
+    return _("So với năm %(last)s, thay đổi lớn nhất: %(parts)s.") % {
+        "last": data.year - 1, "parts": "; ".join(_change_parts(changed))}
+
+
+def _change_parts(changed: list) -> list[str]:
+    """The largest changes, each as a phrase: "Số trạm BTS tăng 33 trạm (3,6%), lên 933 trạm"."""
+    changed = sorted(changed, key=lambda row: (-abs(row.change_pct), row.indicator.code))
     parts = []
     for row in changed[:MAX_CHANGES]:
         percent = is_percent_unit(row.indicator.unit)
@@ -97,7 +103,7 @@ def _changes_sentence(data: ReportData) -> str:
         template = (_("%(name)s tăng %(change)s (%(pct)s%%), lên %(value)s") if row.change > 0
                     else _("%(name)s giảm %(change)s (%(pct)s%%), còn %(value)s"))
         parts.append(template % values)
-    return _("So với năm %(last)s, thay đổi lớn nhất: %(parts)s.") % {"last": data.year - 1, "parts": "; ".join(parts)}
+    return parts
 
 
 def _lagging_sentence(data: ReportData) -> str | None:
@@ -147,8 +153,70 @@ def _milestones_sentence(data: ReportData) -> str | None:
     return _("Về các nhiệm vụ trọng tâm: %(parts)s.") % {"parts": _join(parts)}
 
 
+# --- a half-year's report: the same paragraphs, about the period; targets are the year's,
+# compared with the figure from the year's start (no progress status of their own).
+
+
+def _period_figures_sentence(data: ReportData) -> str:
+    with_value = [row for row in data.rows if row.has_value]
+    sectors = {section.sector.pk for section in data.sections if any(r.has_value for r in section.rows)}
+    period = data.period.label
+    if not with_value:
+        return _("%(period)s chưa có số liệu chính thức (đã duyệt) của %(unit)s.") % {
+            "period": period[:1].upper() + period[1:], "unit": data.unit_name(data.org_unit, in_sentence=True)}
+    return ngettext(
+        "%(period)s, %(unit)s có số liệu chính thức (đã duyệt) của %(n)s chỉ tiêu thuộc %(sectors)s lĩnh vực.",
+        "%(period)s, %(unit)s có số liệu chính thức (đã duyệt) của %(n)s chỉ tiêu thuộc %(sectors)s lĩnh vực.",
+        len(with_value),
+    ) % {"period": period[:1].upper() + period[1:], "unit": data.unit_name(data.org_unit, in_sentence=True),
+         "n": len(with_value), "sectors": len(sectors)}
+
+
+def _reached(row) -> bool:
+    """The year-to-date figure already meets a "at least" target of the year (a flow or a
+    level can only be said to have reached a minimum before the year ends)."""
+    return (row.target is not None and row.to_date is not None and row.target.operator == ComparisonOperator.GTE
+            and row.to_date >= row.target.value)
+
+
+def _period_targets_sentence(data: ReportData) -> str:
+    targeted = [row for row in data.rows if row.target is not None]
+    if not targeted:
+        return _("Chưa có chỉ tiêu nào trong báo cáo được giao mục tiêu cho năm %(year)s.") % {"year": data.year}
+    reached = sum(1 for row in targeted if _reached(row))
+    return ngettext(
+        "Trong %(n)s chỉ tiêu có mục tiêu năm %(year)s, %(reached)s chỉ tiêu có số lũy kế từ đầu năm đã đạt "
+        "mục tiêu tối thiểu của cả năm.",
+        "Trong %(n)s chỉ tiêu có mục tiêu năm %(year)s, %(reached)s chỉ tiêu có số lũy kế từ đầu năm đã đạt "
+        "mục tiêu tối thiểu của cả năm.", len(targeted)) % {"n": len(targeted), "year": data.year, "reached": reached}
+
+
+def _period_changes_sentence(data: ReportData) -> str:
+    changed = [row for row in data.rows if row.change is not None and row.change != 0
+               and row.change_pct is not None and row.indicator.value_type != ValueType.YES_NO]
+    earlier = data.period.a_year_earlier().label
+    if not changed:
+        return _("Chưa có chỉ tiêu nào có số liệu của cả %(earlier)s và %(period)s để so sánh.") % {
+            "earlier": earlier, "period": data.period.label}
+    return _("So với %(earlier)s, thay đổi lớn nhất: %(parts)s.") % {
+        "earlier": earlier, "parts": "; ".join(_change_parts(changed))}
+
+
+def _period_lagging_sentence(data: ReportData) -> str | None:
+    if data.children and not data.unit_gaps:
+        return _("Chưa đủ số liệu %(period)s của các đơn vị cấp dưới để so sánh.") % {"period": data.period.label}
+    return _lagging_sentence(data)
+
+
 def summary_paragraphs(data: ReportData) -> list[str]:
     """The summary, one string per paragraph."""
+    if not data.is_yearly:
+        paragraphs = [" ".join([_period_figures_sentence(data), _period_targets_sentence(data)]),
+                      _period_changes_sentence(data)]
+        for sentence in (_period_lagging_sentence(data), _milestones_sentence(data)):
+            if sentence:
+                paragraphs.append(sentence)
+        return paragraphs
     first = " ".join([_figures_sentence(data), _targets_sentence(data)])
     paragraphs = [first, _changes_sentence(data)]
     for sentence in (_lagging_sentence(data), _milestones_sentence(data)):

@@ -75,6 +75,7 @@ def _form_page(request: HttpRequest, form: ExportForm, *, status: int = 200, mes
         "title": _("Xuất báo cáo tổng hợp"), "form": form, "message": message,
         "org_units": org_units, "sectors": Sector.objects.order_by("position", "code"),
         "formats": ExportFormat.choices, "min_year": MIN_YEAR, "max_year": MAX_YEAR,
+        "periods": ExportForm.PERIOD_CHOICES,
     }, status=status)
 
 
@@ -90,7 +91,8 @@ def export_form(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, ExportForm(initial={
             "year": request.GET.get("year", ""), "org_unit": request.GET.get("org_unit", ""),
-            "sector": request.GET.get("sector", ""), "fmt": request.GET.get("fmt", ExportFormat.PDF)}))
+            "sector": request.GET.get("sector", ""), "fmt": request.GET.get("fmt", ExportFormat.PDF),
+            "period": request.GET.get("period", "").upper()}))
     form = ExportForm(request.POST)
     if form.only_unknown_codes():
         return _not_found(request, " ".join(form.unknown_codes()))
@@ -99,7 +101,8 @@ def export_form(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         job = summary_export_request(user=request.user, year=data["year"], org_unit=data["org_unit"],
-                                     sector=data["sector"], fmt=data["fmt"], districts=data["districts"])
+                                     sector=data["sector"], fmt=data["fmt"], districts=data["districts"],
+                                     part=data["period"])
     except ValidationError as error:
         return _form_page(request, form, status=400, message=" ".join(error.messages))
     return _started(job)

@@ -37,11 +37,18 @@ def _number(value: Decimal | None, decimals: int):
     return float(rounded(value, decimals)) if decimals else int(rounded(value, 0))
 
 
-def _columns(year: int, *, with_unit: bool) -> list[tuple[str, float]]:
+def _columns(data: ReportData, *, with_unit: bool) -> list[tuple[str, float]]:
+    year = data.year
+    if data.is_yearly:
+        shown, before = _("Năm %(year)s") % {"year": year}, _("Năm %(year)s") % {"year": year - 1}
+        judged, share = _("Đánh giá"), _("Tỷ lệ đạt mục tiêu (%)")
+    else:  # a half-year: its figures, the same half a year earlier, the year-to-date beside the year's target
+        shown, before = data.period.label, data.period.a_year_earlier().label
+        judged, share = _("Lũy kế từ đầu năm"), _("Lũy kế so với mục tiêu năm (%)")
     columns = [(_("Lĩnh vực"), 24), (_("Mã chỉ tiêu"), 22), (_("Chỉ tiêu"), 44), (_("Đơn vị tính"), 14),
-               (_("Năm %(year)s") % {"year": year}, 12), (_("Năm %(year)s") % {"year": year - 1}, 12),
+               (shown, 12), (before, 12),
                (_("Tăng, giảm"), 12), (_("Tăng, giảm (%)"), 12), (_("Mục tiêu"), 16), (_("Giá trị mục tiêu"), 12),
-               (_("Năm mục tiêu"), 10), (_("Đánh giá"), 18), (_("Tỷ lệ đạt mục tiêu (%)"), 14),
+               (_("Năm mục tiêu"), 10), (judged, 18), (share, 14),
                (_("Số liệu dựng lại từ các đơn vị trước sáp nhập"), 18)]
     if with_unit:
         columns.insert(0, (_("Đơn vị"), 26))
@@ -68,8 +75,8 @@ def _values(data: ReportData, section: SectorSection, row: IndicatorRow) -> list
         fmt.target_text(indicator, row.target) or None,
         _number(row.target.value, decimals) if row.target else None,
         row.target.year if row.target else None,
-        fmt.status_label(row.status, row.has_value) or None,
-        _number(row.achievement_pct, 1),
+        (fmt.status_label(row.status, row.has_value) or None) if data.is_yearly else _number(row.to_date, decimals),
+        _number(row.achievement_pct if data.is_yearly else row.to_date_pct, 1),
         _reconstructed_years(data, row),
     ]
 
@@ -109,7 +116,7 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
     write_cell(sheet, 1, 1, document.subject).font = Font(bold=True, size=13)
     write_cell(sheet, 2, 1, data.header.issuing_agency or data.header.parent_agency)
     write_cell(sheet, 3, 1, document.data_note).font = Font(italic=True)
-    columns = _columns(data.year, with_unit=False)
+    columns = _columns(data, with_unit=False)
     _header(sheet, 5, columns)
     end = _write_rows(sheet, data, 6, data.sections)
     sheet.freeze_panes = "D6"
@@ -133,7 +140,7 @@ def render_xlsx(document: Document, *, progress: Progress = lambda _p: None) -> 
 
     if data.annex:
         annex = book.create_sheet(_("Đơn vị cấp dưới"))
-        annex_columns = _columns(data.year, with_unit=True)
+        annex_columns = _columns(data, with_unit=True)
         _header(annex, 1, annex_columns)
         row_number = 2
         for part in data.annex:

@@ -1,5 +1,5 @@
 """Admin for mail: who subscribes to which summary, the dates an
-administrator sets (summaries, report due dates), and the read-only records
+administrator sets (summaries, report due dates and due-date rules), and the read-only records
 of every sending and reminder."""
 
 from django.contrib import admin, messages
@@ -8,7 +8,15 @@ from django.utils.translation import ngettext
 
 from kpis.admin.audit import AuditedAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
-from kpis.models import Reminder, ReportDueDate, SummarySchedule, SummarySending, SummarySubscription
+from kpis.due_dates import due_dates_changed
+from kpis.models import (
+    Reminder,
+    ReportDueDate,
+    ReportDueRule,
+    SummarySchedule,
+    SummarySending,
+    SummarySubscription,
+)
 from kpis.permissions import can_resend_mail
 from kpis.services.mail import summary_sending_resend
 
@@ -38,10 +46,37 @@ class SummaryScheduleAdmin(AuditedAdmin, admin.ModelAdmin):
     list_select_related = ("org_unit",)
 
 
+class DueDatesChangedMixin:
+    """Every edit of a due date or rule shows at once on the completeness page (its cache key)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        due_dates_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        due_dates_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        due_dates_changed()
+
+
+@admin.register(ReportDueRule)
+class ReportDueRuleAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin):
+    """The general rule: reports of a frequency are due so many days after their period ends."""
+
+    list_display = ("frequency", "sector", "days_after_end")
+    list_filter = ("frequency", "sector")
+    list_select_related = ("sector",)
+
+
 @admin.register(ReportDueDate)
-class ReportDueDateAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ("year", "sector", "due_on")
-    list_filter = ("year",)
+class ReportDueDateAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin):
+    """Explicit dates for one period: they win over the rules (kpis/due_dates.py)."""
+
+    list_display = ("year", "period", "sector", "due_on")
+    list_filter = ("year", "period")
     list_select_related = ("sector",)
 
 
@@ -67,7 +102,7 @@ class SummarySendingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("sent_on", "user", "kind", "sector", "org_unit", "year", "due_on", "status")
+    list_display = ("sent_on", "user", "kind", "sector", "org_unit", "year", "period", "due_on", "status")
     list_filter = ("kind", "status", "year", "sector")
     list_select_related = ("user", "sector", "org_unit")
     search_fields = ("user__username", "org_unit__code")

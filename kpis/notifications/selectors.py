@@ -1,21 +1,22 @@
-"""Reads for the mails: which unit-years are complete, which reports to remind
-of and who to remind. Each a fixed number of queries, whatever the tree's size."""
+"""Reads for the mails: which unit-years are complete, which reports (of any
+period) to remind of and who to remind. Each a fixed number of queries, whatever the tree's size."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Max
 
+from kpis.due_dates import DueDates
 from kpis.models import (
     Assignment,
     Indicator,
     MailStatus,
     OrgUnit,
     Reminder,
-    ReportDueDate,
     ReportStatus,
     YearlyReport,
 )
+from kpis.periods import YEAR_PART, Frequency, Period
 from kpis.permissions import assignment_covers
 
 TO_SUBMIT = (ReportStatus.DRAFT, ReportStatus.RETURNED)  # and reports never created
@@ -23,11 +24,11 @@ TO_SUBMIT = (ReportStatus.DRAFT, ReportStatus.RETURNED)  # and reports never cre
 
 @dataclass(frozen=True)
 class Tree:
-    """The units, and which sectors enter figures at which level."""
+    """The units, and which sectors enter figures at which level for which frequency."""
 
     units: dict[int, OrgUnit]
     children: dict[int | None, list[int]]
-    sectors_by_level: dict[str, set[int]]
+    by_frequency: dict[str, dict[str, set[int]]]  # frequency → level → sectors with entry indicators of it
 
     @classmethod
     def load(cls) -> "Tree":
@@ -36,11 +37,20 @@ class Tree:
         children: dict[int | None, list[int]] = {}
         for unit in units.values():
             children.setdefault(unit.parent_id, []).append(unit.pk)
-        by_level: dict[str, set[int]] = {}
-        for sector_id, levels in Indicator.objects.filter(formula="").values_list("sector_id", "entry_levels"):
+        by_frequency: dict[str, dict[str, set[int]]] = {}
+        for sector_id, levels, frequency in Indicator.objects.filter(formula="").values_list(
+                "sector_id", "entry_levels", "frequency"):
             for level in levels or []:
-                by_level.setdefault(level, set()).add(sector_id)
-        return cls(units, children, by_level)
+                by_frequency.setdefault(frequency, {}).setdefault(level, set()).add(sector_id)
+        return cls(units, children, by_frequency)
+
+    @property
+    def sectors_by_level(self) -> dict[str, set[int]]:
+        """The sectors that report yearly, by level."""
+        return self.by_frequency.get(Frequency.YEAR, {})
+
+    def sectors(self, frequency: str) -> set[int]:
+        return {sector for sectors in self.by_frequency.get(frequency, {}).values() for sector in sectors}
 
     def below(self, unit_id: int) -> set[int]:
         found, stack = set(), [unit_id]
@@ -51,28 +61,33 @@ class Tree:
                 stack.extend(self.children.get(current, []))
         return found
 
-    def expected(self, unit_ids, year: int, sector_ids: set[int] | None = None) -> set[tuple[int, int]]:
-        """(unit, sector) of every report due for the year among ``unit_ids``."""
+    def expected(self, unit_ids, year: int, sector_ids: set[int] | None = None,
+                 frequency: str = Frequency.YEAR) -> set[tuple[int, int]]:
+        """(unit, sector) of every report due for a period of the frequency in
+        the year among ``unit_ids``: the unit is in the tree of the year and the
+        sector has entry indicators of that frequency at the unit's level."""
+        by_level = self.by_frequency.get(frequency, {})
         pairs = set()
         for unit_id in unit_ids:
             unit = self.units[unit_id]
             if not unit.is_active_in(year):
                 continue
-            for sector_id in self.sectors_by_level.get(unit.level, ()):
+            for sector_id in by_level.get(unit.level, ()):
                 if sector_ids is None or sector_id in sector_ids:
                     pairs.add((unit_id, sector_id))
         return pairs
 
 
 def completed_years(org_unit: OrgUnit, tree: Tree | None = None) -> dict[int, datetime]:
-    """The years in which every report due in the unit's tree (the unit and all
-    below it) is approved, each with the moment the last of them was approved.
-    Three queries (two with a tree given once for many units: one)."""
+    """The years in which every yearly report due in the unit's tree (the unit
+    and all below it) is approved, each with the moment the last of them was
+    approved. Three queries (two with a tree given once for many units: one)."""
     tree = tree or Tree.load()
     unit_ids = tree.below(org_unit.pk)
     by_year: dict[int, dict[tuple[int, int], tuple[str, datetime | None]]] = {}
     for unit_id, sector_id, year, status, approved_at in YearlyReport.objects.filter(
-            org_unit_id__in=unit_ids).values_list("org_unit_id", "sector_id", "year", "status", "approved_at"):
+            org_unit_id__in=unit_ids, period=YEAR_PART).values_list(
+            "org_unit_id", "sector_id", "year", "status", "approved_at"):
         by_year.setdefault(year, {})[(unit_id, sector_id)] = (status, approved_at)
     complete = {}
     for year, reports in by_year.items():
@@ -93,6 +108,11 @@ class ReportToChase:
     year: int
     due_on: date
     status: str  # a ReportStatus, or "" for a report never created
+    period: int = YEAR_PART
+
+    @property
+    def period_of(self) -> Period:
+        return Period(self.year, self.period)
 
 
 @dataclass
@@ -103,33 +123,35 @@ class Chasing:
     to_approve: dict[int, list[ReportToChase]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class DueToday:
-    dates: dict[tuple[int | None, int], date]  # (sector or None, year) → due date, today a reminder day of it
-    own: set[tuple[int, int]]  # (sector, year) with a due date of their own, whatever the day
-
-
-def due_dates_on(today: date, *, days_before: list[int], days_after: list[int]) -> DueToday:
-    """The due dates today is a reminder day of. One query."""
+def due_today(today: date, *, days_before: list[int], days_after: list[int], tree: Tree,
+              due_dates: DueDates) -> list[tuple[int, Period, date]]:
+    """(sector, period, due date) of every sector's reports whose due date
+    (kpis.due_dates) today is a reminder day of. No query."""
     offsets = {-days for days in days_before} | set(days_after)
-    rows = list(ReportDueDate.objects.all())
-    return DueToday({(row.sector_id, row.year): row.due_on for row in rows if (today - row.due_on).days in offsets},
-                    {(row.sector_id, row.year) for row in rows if row.sector_id is not None})
+    if not offsets:
+        return []
+    first, last = today - timedelta(days=max(offsets)), today - timedelta(days=min(offsets))
+    found = []
+    for frequency in tree.by_frequency:
+        for sector_id in sorted(tree.sectors(frequency)):
+            found += [(sector_id, period, due) for period, due in
+                      due_dates.periods_due_between(sector_id, frequency, first, last)
+                      if (today - due).days in offsets]
+    return sorted(found, key=lambda item: (item[1], item[0]))
 
 
-def _chased_reports(due: DueToday, tree: Tree) -> list[ReportToChase]:
-    """Reports not yet submitted or waiting for approval, of the sector-years due. One query."""
-    years = {year for _sector, year in due.dates}
-    statuses = {(r[0], r[1], r[2]): r[3] for r in YearlyReport.objects.filter(year__in=years).values_list(
-        "org_unit_id", "sector_id", "year", "status")}
-    all_sectors = {sector for sectors in tree.sectors_by_level.values() for sector in sectors}
+def _chased_reports(due: list[tuple[int, Period, date]], tree: Tree) -> list[ReportToChase]:
+    """Reports not yet submitted or waiting for approval, of the sector-periods due. One query."""
+    wanted = {(period.year, period.part) for _sector, period, _due in due}
+    years = {year for year, _part in wanted}
+    statuses = {(r[0], r[1], r[2], r[3]): r[4] for r in YearlyReport.objects.filter(year__in=years).values_list(
+        "org_unit_id", "sector_id", "year", "period", "status") if (r[2], r[3]) in wanted}
     chased = []
-    for (sector, year), due_on in sorted(due.dates.items(), key=lambda item: (item[0][1], item[0][0] or 0)):
-        sectors = {sector} if sector is not None else {s for s in all_sectors if (s, year) not in due.own}
-        for unit_id, sector_id in sorted(tree.expected(tree.units, year, sectors)):
-            status = statuses.get((unit_id, sector_id, year), "")
+    for sector, period, due_on in due:
+        for unit_id, sector_id in sorted(tree.expected(tree.units, period.year, {sector}, period.frequency)):
+            status = statuses.get((unit_id, sector_id, period.year, period.part), "")
             if status in (*TO_SUBMIT, "", ReportStatus.SUBMITTED):
-                chased.append(ReportToChase(sector_id, unit_id, year, due_on, status))
+                chased.append(ReportToChase(sector_id, unit_id, period.year, due_on, status, period.part))
     return chased
 
 
@@ -138,11 +160,14 @@ def reports_to_chase(today: date, *, days_before: list[int], days_after: list[in
     """Who to remind today of what: staff assigned to a report not yet
     submitted (missing, draft, returned), approvers assigned to one submitted.
     ``enter_ids``/``approve_ids``: users holding the permission to act."""
-    due = due_dates_on(today, days_before=days_before, days_after=days_after)
     chasing = Chasing()
-    if not due.dates:
+    due_dates = DueDates.load()
+    if not due_dates.dates and not due_dates.rules:
         return chasing
     tree = Tree.load()
+    due = due_today(today, days_before=days_before, days_after=days_after, tree=tree, due_dates=due_dates)
+    if not due:
+        return chasing
     chased = _chased_reports(due, tree)
     assignments = list(Assignment.objects.filter(user_id__in=enter_ids | approve_ids, user__is_active=True)
                        .exclude(user__email=""))
@@ -170,10 +195,11 @@ class Reminded:
     delivered: bool
 
 
-def reminders_of(unit_ids, year: int) -> dict[tuple[int, int], list[Reminded]]:
-    """(unit, sector) → who was reminded of that report and when, newest first. One query."""
+def reminders_of(unit_ids, year: int, period: int = YEAR_PART) -> dict[tuple[int, int], list[Reminded]]:
+    """(unit, sector) → who was reminded of the report of that period and when, newest first. One query."""
     found: dict[tuple[int, int], list[Reminded]] = {}
-    for row in (Reminder.objects.filter(org_unit_id__in=list(unit_ids), year=year).select_related("user")
+    for row in (Reminder.objects.filter(org_unit_id__in=list(unit_ids), year=year, period=period)
+                .select_related("user")
                 .order_by("-sent_on", "user__username")):
         name = row.user.get_full_name() or row.user.get_username()
         found.setdefault((row.org_unit_id, row.sector_id), []).append(

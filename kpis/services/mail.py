@@ -33,6 +33,7 @@ from kpis.models import (
     SummarySending,
     SummarySubscription,
 )
+from kpis.periods import YEAR_PART, Period
 from kpis.permissions import can_subscribe_summary
 
 logger = logging.getLogger(__name__)
@@ -106,15 +107,16 @@ def site_url(path: str = "/") -> str:
     return settings.PORTAL_BASE_URL + path
 
 
-def summary_file_name(*, org_unit: OrgUnit, year: int) -> str:
-    return f"bao-cao-{org_unit.code}-{year}.pdf"
+def summary_file_name(*, org_unit: OrgUnit, year: int, part: int = YEAR_PART) -> str:
+    return f"bao-cao-{org_unit.code}-{Period(year, part).code}.pdf"
 
 
 def summary_message(*, org_unit: OrgUnit, year: int, to: str, pdf: bytes,
-                    subscription: SummarySubscription | None = None) -> EmailMessage:
+                    subscription: SummarySubscription | None = None, part: int = YEAR_PART) -> EmailMessage:
     """In the portal's language, like the report it carries."""
     with translation.override(settings.LANGUAGE_CODE):
         context = {"unit": org_unit, "year": year, "site_url": site_url("/"),
+                   "period_label": "" if part == YEAR_PART else Period(year, part).label,
                    # "Tỉnh Hậu Giang" in the subject, "tỉnh Hậu Giang" in a sentence, as the report writes it.
                    "unit_title": unit_full_name(org_unit),
                    "unit_in_sentence": unit_full_name(org_unit, in_sentence=True),
@@ -128,13 +130,14 @@ def summary_message(*, org_unit: OrgUnit, year: int, to: str, pdf: bytes,
         headers = {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     message = EmailMessage(subject=subject, body=body, to=[to], headers=headers)
-    message.attach(summary_file_name(org_unit=org_unit, year=year), pdf, "application/pdf")
+    message.attach(summary_file_name(org_unit=org_unit, year=year, part=part), pdf, "application/pdf")
     return message
 
 
-def summary_pdf(*, org_unit: OrgUnit, year: int) -> bytes:
+def summary_pdf(*, org_unit: OrgUnit, year: int, part: int = YEAR_PART) -> bytes:
     """The summary as the export page would give it today (the same service)."""
-    return summary_document(year=year, org_unit=org_unit, fmt=ExportFormat.PDF, issued_on=timezone.localdate())
+    return summary_document(year=year, org_unit=org_unit, fmt=ExportFormat.PDF, issued_on=timezone.localdate(),
+                            part=part)
 
 
 def failure_reason(error: Exception) -> str:
@@ -183,9 +186,10 @@ def summary_mail_send(*, sending_id: int, pdf: bytes | None = None) -> SendOutco
         if not can_subscribe_summary(subscription.user):
             return _record_failure(sending, _("Người nhận không còn quyền nhận báo cáo tổng hợp."), final=True)
     try:
-        pdf = pdf if pdf is not None else summary_pdf(org_unit=sending.org_unit, year=sending.year)
+        pdf = pdf if pdf is not None else summary_pdf(org_unit=sending.org_unit, year=sending.year,
+                                                      part=sending.period)
         summary_message(org_unit=sending.org_unit, year=sending.year, to=sending.email, pdf=pdf,
-                        subscription=sending.subscription).send()
+                        subscription=sending.subscription, part=sending.period).send()
     except Exception as error:  # noqa: BLE001 - any failure (server down, refused, render) is recorded and retried
         return _record_failure(sending, failure_reason(error))
     sending.status, sending.delivered_at = MailStatus.DELIVERED, timezone.now()
@@ -217,15 +221,17 @@ def _addresses(addresses: list[str]) -> list[str]:
     return clean
 
 
-def summary_send_now(*, year: int, org_unit: OrgUnit, addresses: list[str]) -> list[SummarySending]:
-    """The command's sending: validate everything, render the report once,
-    then one recorded sending per address (a failure does not stop the others)."""
-    summary_export_validate(year=year, org_unit=org_unit, fmt=ExportFormat.PDF)
+def summary_send_now(*, year: int, org_unit: OrgUnit, addresses: list[str],
+                     part: int = YEAR_PART) -> list[SummarySending]:
+    """The command's sending, of the year's summary or (``part`` 101, 102) a
+    half-year's: validate everything, render the report once, then one
+    recorded sending per address (a failure does not stop the others)."""
+    summary_export_validate(year=year, org_unit=org_unit, fmt=ExportFormat.PDF, part=part)
     addresses = _addresses(addresses)
     site_url("/")  # a missing PORTAL_BASE_URL stops before anything is recorded
-    pdf = summary_pdf(org_unit=org_unit, year=year)
+    pdf = summary_pdf(org_unit=org_unit, year=year, part=part)
     with transaction.atomic():
-        sendings = [SummarySending.objects.create(email=address, org_unit=org_unit, year=year,
+        sendings = [SummarySending.objects.create(email=address, org_unit=org_unit, year=year, period=part,
                                                   trigger=SendingTrigger.COMMAND) for address in addresses]
     for sending in sendings:
         summary_mail_send(sending_id=sending.pk, pdf=pdf)

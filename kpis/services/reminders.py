@@ -1,4 +1,5 @@
-"""Reminders before and after a report's due date (docs/notifications.md):
+"""Reminders before and after a report's due date (kpis.due_dates: the same
+rule for yearly and shorter reports; docs/notifications.md):
 staff assigned to a report not yet submitted get one mail listing them,
 approvers one digest of the reports waiting for them. Each report in a mail is
 recorded (who, what, which day, delivered or why not); a report already
@@ -37,7 +38,9 @@ def _message(user, kind: str, lines: list[dict], today: date) -> EmailMessage:
 def _lines(reports: list[ReportToChase], today: date) -> list[dict]:
     units = OrgUnit.objects.in_bulk({r.org_unit_id for r in reports})
     sectors = Sector.objects.in_bulk({r.sector_id for r in reports})
+    # A sub-annual report is named by its period ("Quý 3/2025"); a yearly one keeps "năm 2025".
     return [{"unit": units[r.org_unit_id], "sector": sectors[r.sector_id], "year": r.year, "due_on": r.due_on,
+             "period_label": "" if r.period_of.is_year else r.period_of.label,
              "late_days": (today - r.due_on).days, "days_left": (r.due_on - today).days,
              "status": ReportStatus(r.status).label if r.status else _("chưa tạo")} for r in reports]
 
@@ -45,8 +48,8 @@ def _lines(reports: list[ReportToChase], today: date) -> list[dict]:
 def _remind(user, kind: str, reports: list[ReportToChase], today: date) -> int:
     """One mail to one user, its reports recorded delivered or failed. Returns how many it listed."""
     done = set(Reminder.objects.filter(user=user, kind=kind, sent_on=today, status=MailStatus.DELIVERED)
-               .values_list("sector_id", "org_unit_id", "year"))
-    reports = [r for r in reports if (r.sector_id, r.org_unit_id, r.year) not in done]
+               .values_list("sector_id", "org_unit_id", "year", "period"))
+    reports = [r for r in reports if (r.sector_id, r.org_unit_id, r.year, r.period) not in done]
     if not reports:
         return 0
     try:
@@ -58,7 +61,8 @@ def _remind(user, kind: str, reports: list[ReportToChase], today: date) -> int:
     with transaction.atomic():
         for r in reports:
             Reminder.objects.update_or_create(
-                user=user, kind=kind, sector_id=r.sector_id, org_unit_id=r.org_unit_id, year=r.year, sent_on=today,
+                user=user, kind=kind, sector_id=r.sector_id, org_unit_id=r.org_unit_id, year=r.year, period=r.period,
+                sent_on=today,
                 defaults={"due_on": r.due_on, "status": status, "error": error})
     return len(reports) if status == MailStatus.DELIVERED else 0
 

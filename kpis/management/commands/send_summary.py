@@ -1,5 +1,5 @@
-"""``manage.py send_summary --year 2020 --org-unit HG --to ADDRESS…``: mail
-the leaders' summary PDF now, one recorded sending per address (for
+"""``manage.py send_summary --year 2020 [--period H1|H2] --org-unit HG --to
+ADDRESS…``: mail the leaders' summary PDF (of the year or a half-year) now, one recorded sending per address (for
 operators: no permission check, every argument validated). Exits non-zero if
 any address could not be sent to; the reason is printed and kept in the
 admin's list of sendings."""
@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kpis.export.forms import ReportScopeForm
+from kpis.export.forms import ReportScopeForm, summary_part
 from kpis.models import MailStatus
 from kpis.services.mail import summary_send_now
 
@@ -18,16 +18,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help=_("Năm báo cáo, ví dụ 2020."))
+        parser.add_argument("--period", default="",
+                            help=_("H1: 6 tháng đầu năm, H2: 6 tháng cuối năm (để trống: cả năm)."))
         parser.add_argument("--org-unit", required=True, help=_("Mã đơn vị, ví dụ HG."))
         parser.add_argument("--to", nargs="+", required=True, help=_("Một hoặc nhiều địa chỉ thư."))
 
-    def handle(self, *args, year: int, org_unit: str, to: list[str], **options):
+    def handle(self, *args, year: int, org_unit: str, to: list[str], period: str = "", **options):
+        try:
+            part = summary_part(period)
+        except ValidationError as error:
+            raise CommandError(f"--period: {' '.join(error.messages)}") from None
         scope = ReportScopeForm({"org_unit": org_unit, "sector": ""})
         if not scope.is_valid():
             raise CommandError(" ".join(f"--{name.replace('_', '-')}: {' '.join(messages)}"
                                         for name, messages in scope.errors.items()))
         try:
-            sendings = summary_send_now(year=year, org_unit=scope.cleaned_data["org_unit"], addresses=to)
+            sendings = summary_send_now(year=year, org_unit=scope.cleaned_data["org_unit"], addresses=to, part=part)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         except ImproperlyConfigured as error:

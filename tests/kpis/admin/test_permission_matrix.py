@@ -199,6 +199,12 @@ def _due_date(w):
     return ReportDueDate.objects.create(year=2020, sector=w.telecom, due_on=date(2021, 1, 15))
 
 
+def _due_rule(w):
+    from kpis.models import ReportDueRule
+
+    return ReportDueRule.objects.create(sector=w.telecom, frequency="quarter", days_after_end=15)
+
+
 def _summary_sending(w):
     from kpis.models import MailStatus, SendingTrigger, SummarySending
 
@@ -243,6 +249,7 @@ SAMPLES: dict[str, Sample] = {
     "kpis.summarysubscription": Sample(_subscription),
     "kpis.summaryschedule": Sample(_summary_schedule, change={"send_on": "2021-02-01"}, add={"year": "2021"}),
     "kpis.reportduedate": Sample(_due_date, change={"due_on": "2021-02-01"}, add={"year": "2021"}),
+    "kpis.reportduerule": Sample(_due_rule, change={"days_after_end": "20"}, add={"frequency": "month"}),
     "kpis.summarysending": Sample(_summary_sending),
     "kpis.reminder": Sample(_reminder),
     "axes.accessattempt": Sample(_access_attempt),

@@ -3,7 +3,8 @@ sending re-sent from its list, due dates and summary dates to set."""
 
 from django.urls import reverse
 
-from kpis.models import MailStatus, ReportDueDate, SendingTrigger, SummarySending
+from kpis.due_dates import due_dates_version
+from kpis.models import MailStatus, ReportDueDate, ReportDueRule, SendingTrigger, SummarySending
 
 
 def _failed(world) -> SummarySending:
@@ -38,9 +39,25 @@ def test_an_approver_cannot_resend(world, client):
 
 def test_an_administrator_sets_a_due_date_for_every_sector(world, client):
     client.force_login(world.users.admin)
-    response = client.post(reverse("admin:kpis_reportduedate_add"), {"sector": "", "year": "2020",
+    # The period's select offers "Cả năm" first and selected, as a browser posts it.
+    response = client.post(reverse("admin:kpis_reportduedate_add"), {"sector": "", "year": "2020", "period": "0",
                                                                       "due_on": "15/01/2021"})
     assert response.status_code == 302, response.content.decode()
     assert str(ReportDueDate.objects.get().due_on) == "2021-01-15"
-    for name in ("reminder", "summarysubscription", "summaryschedule", "reportduedate", "summarysending"):
+    for name in ("reminder", "summarysubscription", "summaryschedule", "reportduedate", "reportduerule",
+                 "summarysending"):
         assert client.get(reverse(f"admin:kpis_{name}_changelist")).status_code == 200
+
+
+def test_an_administrator_sets_a_quarterly_rule_for_a_sector(world, client):
+    client.force_login(world.users.admin)
+    form = client.get(reverse("admin:kpis_reportduerule_add")).content.decode()
+    assert "số ngày sau khi hết kỳ" in form.lower() and "Quý" in form
+    before = due_dates_version()  # the completeness page's cache key: its late reports follow at once
+    response = client.post(reverse("admin:kpis_reportduerule_add"), {
+        "sector": world.telecom.pk, "frequency": "quarter", "days_after_end": "15"})
+    assert response.status_code == 302, response.content.decode()
+    rule = ReportDueRule.objects.get()
+    assert (rule.sector, rule.frequency, rule.days_after_end) == (world.telecom, "quarter", 15)
+    assert due_dates_version() != before
+    assert "Viễn thông" in client.get(reverse("admin:kpis_reportduerule_changelist")).content.decode()

@@ -75,3 +75,24 @@ def test_without_the_site_address_nothing_is_sent(world, smtp, settings):
     with pytest.raises(CommandError, match="PORTAL_BASE_URL"):
         send("--year", "2020", "--org-unit", "P", "--to", "lanhdao@example.gov.vn")
     assert smtp.messages == [] and not SummarySending.objects.exists()
+
+
+def test_a_half_years_summary_is_mailed_with_its_title(world, smtp, tmp_path):
+    from tests.factories import IndicatorFactory
+    from tests.kpis.export.conftest import pdf_text
+
+    online = IndicatorFactory(code="ONLINE_DOSSIERS", name="Số hồ sơ trực tuyến", sector=world.telecom,
+                              frequency="quarter", time_aggregation="sum")
+    put_values([(online, world.d1, "2025-Q1", 100), (online, world.d1, "2025-Q2", 200)])
+    aggregates_recompute()
+    send("--year", "2025", "--period", "H1", "--org-unit", "P", "--to", "lanhdao@example.gov.vn")
+    [message] = smtp.messages
+    assert message["Subject"].strip() == "Báo cáo tổng hợp chỉ tiêu chuyển đổi số 6 tháng đầu năm 2025 — Tỉnh Mẫu"
+    assert "các chỉ tiêu chuyển đổi số 6 tháng đầu năm 2025 của tỉnh Mẫu" in body(message)
+    [(name, pdf)] = attachments(message)
+    assert name == "bao-cao-P-2025-H1.pdf"
+    (tmp_path / name).write_bytes(pdf)
+    assert "Kết quả 6 tháng đầu năm 2025" in pdf_text(tmp_path / name)
+    assert SummarySending.objects.get().period == 101
+    with pytest.raises(CommandError, match="--period"):
+        send("--year", "2025", "--period", "2025-Q1", "--org-unit", "P", "--to", "lanhdao@example.gov.vn")
