@@ -13,11 +13,14 @@ Only the object API (Figure, no pyplot): no global registry of figures to
 leak memory in a long-lived worker. Fixed margins rather than a layout engine:
 one drawing pass."""
 
+import hashlib
 import io
 import threading
 from decimal import Decimal
 
 import matplotlib
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -175,3 +178,36 @@ def comparison_chart(comparison: UnitComparison, *, fmt: str = "svg") -> bytes:
             ax.set_xlabel(unit_name(indicator))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         return _output(fig, fmt)
+
+
+CHART_VERSION = "1"  # bump when the drawing changes, so cached charts are not reused
+CHART_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _content_key(kind: str, data: TrendSeries | UnitComparison, fmt: str) -> str:
+    """Everything a chart's drawing reads, so equal keys mean equal drawings:
+    a change of figures, names, units or language gives another key, and the
+    cache never needs invalidating."""
+    indicator = data.indicator
+    drawn = [kind, fmt, CHART_VERSION, get_language(), sorted(str(p) for p in fonts.all_font_files()),
+             indicator.pk, indicator.name, indicator.name_en, indicator.unit, indicator.unit_en,
+             indicator.decimals, indicator.value_type, indicator.direction]
+    if isinstance(data, TrendSeries):
+        target = data.target
+        drawn += [[(year, str(value)) for year, value in data.points], sorted(data.reconstructed_years),
+                  None if target is None else (target.operator, str(target.value), target.year)]
+    else:
+        drawn += [str(data.parent_value), [(unit_full_name(unit), str(value)) for unit, value in data.values]]
+    return "chart:" + hashlib.sha256(repr(drawn).encode()).hexdigest()
+
+
+def chart(kind: str, data: TrendSeries | UnitComparison, *, fmt: str = "svg") -> bytes:
+    """The chart, drawn once for given content and kept in the cache: the
+    same report asked again, or another report sharing a chart, skips
+    matplotlib (about half a second a chart)."""
+    key = _content_key(kind, data, fmt)
+    drawing = cache.get(key)
+    if drawing is None:
+        drawing = trend_chart(data, fmt=fmt) if kind == "trend" else comparison_chart(data, fmt=fmt)
+        cache.set(key, drawing, CHART_CACHE_SECONDS)
+    return drawing

@@ -286,9 +286,9 @@ def _charts(word, document: Document, heading: str, progress: Progress) -> None:
         return
     _section_heading(word, heading)
     for index, chart in enumerate(document.charts):
-        draw = chart_module.trend_chart if chart.kind == "trend" else chart_module.comparison_chart
         picture = _paragraph(word, "", align=WD_ALIGN_PARAGRAPH.CENTER, after=2, keep_with_next=True)
-        picture.add_run().add_picture(io.BytesIO(draw(chart.data, fmt="png")), width=Mm(160))
+        png = chart_module.chart(chart.kind, chart.data, fmt="png")
+        picture.add_run().add_picture(io.BytesIO(png), width=Mm(160))
         _paragraph(word, chart.caption, size=12, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         progress(40 + int(40 * (index + 1) / len(document.charts)))
 

@@ -46,9 +46,8 @@ def _svg_uri(svg: bytes) -> str:
 def render_html(document: Document, *, progress: Progress = lambda _p: None) -> str:
     charts = []
     for index, chart in enumerate(document.charts):
-        draw = chart_module.trend_chart if chart.kind == "trend" else chart_module.comparison_chart
         charts.append({"caption": chart.caption, "description": chart.description,
-                       "uri": _svg_uri(draw(chart.data, fmt="svg"))})
+                       "uri": _svg_uri(chart_module.chart(chart.kind, chart.data, fmt="svg"))})
         progress(30 + int(30 * (index + 1) / len(document.charts)))
     html = render_to_string("pdf/summary.html", {
         "doc": document, "charts": charts, "headings": dict(numbered_headings(document)),

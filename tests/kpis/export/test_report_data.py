@@ -204,3 +204,26 @@ def test_the_report_font_covers_vietnamese():
         cmap = TTFont(path).getBestCmap()
         missing = [c for c in letters + letters.upper() if not c.isspace() and ord(c) not in cmap]
         assert not missing, (path.name, missing)
+
+
+def test_a_chart_is_drawn_once_for_the_same_content(db, monkeypatch):
+    """The chart cache is keyed by what is drawn: the same series again is
+    not drawn again; another figure, or another language, is."""
+    from django.core.cache import cache
+
+    from kpis.export import charts
+    from kpis.export.selectors import TrendSeries
+
+    cache.clear()
+    drawn = []
+    original = charts.trend_chart
+    monkeypatch.setattr(charts, "trend_chart", lambda data, fmt: drawn.append(fmt) or original(data, fmt=fmt))
+    indicator = IndicatorFactory(code="BTS_CACHE", unit="trạm")
+    series = TrendSeries(indicator=indicator, points=[(2019, Decimal(906)), (2020, Decimal(939))], target=None)
+    first = charts.chart("trend", series)
+    assert charts.chart("trend", series) == first and len(drawn) == 1
+    changed = TrendSeries(indicator=indicator, points=[(2019, Decimal(906)), (2020, Decimal(940))], target=None)
+    assert charts.chart("trend", changed) != first and len(drawn) == 2
+    with translation.override("en"):
+        charts.chart("trend", series)
+    assert len(drawn) == 3
