@@ -65,6 +65,18 @@ class Chart:
 
 
 @dataclass
+class SourceEntry:
+    """One line of the sources annex: an indicator of the tables, where its
+    figures come from, and what its figure of the period was entered with."""
+
+    number: int
+    indicator_id: int
+    name: str
+    source: str
+    value_note: str
+
+
+@dataclass
 class MilestoneRow:
     number: str
     title: str
@@ -100,6 +112,8 @@ class Document:
     headings: dict[str, str]
     recipients_label: str
     file_title: str
+    sources: list[SourceEntry] = field(default_factory=list)
+    sources_title: str = ""
 
     @property
     def header(self):
@@ -147,13 +161,16 @@ def _to_date_text(row: IndicatorRow) -> str:
     return fmt.indicator_value(row.indicator, row.to_date) or ("–" if row.target is not None else "")
 
 
-def _table(heading: str, section: SectorSection, *, yearly: bool = True) -> Table:
+def _table(heading: str, section: SectorSection, *, yearly: bool = True,
+           source_numbers: dict[int, int] | None = None) -> Table:
     rows, notes = [], []
     for number, row in enumerate(section.rows, start=1):
         marks = ""
         if row.definition_note:
             notes.append(f"({len(notes) + 1}) {row.definition_note}")
             marks = f" ({len(notes)})"
+        if (source_numbers or {}).get(row.indicator.pk):
+            marks += f" [{source_numbers[row.indicator.pk]}]"
         rows.append(_row(number, row, marks, yearly=yearly))
     if any(row.has_value and not row.is_complete for row in section.rows):
         notes.append(_("(*) Số liệu tổng hợp khi chưa đủ báo cáo đã duyệt của các đơn vị cấp dưới."))
@@ -238,9 +255,35 @@ def _period_words(data: ReportData) -> str:
     return _("năm %(year)s") % {"year": data.year} if data.is_yearly else data.period.label
 
 
+def _value_note(row: IndicatorRow, period_label: str) -> str:
+    parts = []
+    if row.value_comment:
+        parts.append(row.value_comment.rstrip("."))
+    if row.value_source:
+        parts.append(_("nguồn: %(source)s") % {"source": row.value_source.rstrip(".")})
+    if not parts:
+        return ""
+    return _("Số liệu %(period)s: %(note)s.") % {"period": period_label, "note": "; ".join(parts)}
+
+
+def _sources(data: ReportData) -> list[SourceEntry]:
+    """Every indicator of the tables that says where its figures come from, in
+    the tables' order: the indicator's source and its figure's comment and source."""
+    period_label = _period_words(data) if not data.is_yearly else _("năm %(year)s") % {"year": data.year}
+    entries = []
+    for row in data.rows:
+        note = _value_note(row, period_label)
+        if row.indicator.source.strip() or note:
+            entries.append(SourceEntry(number=len(entries) + 1, indicator_id=row.indicator.pk, name=row.indicator.name,
+                                       source=row.indicator.source.strip(), value_note=note))
+    return entries
+
+
 def build_document(data: ReportData) -> Document:
     yearly = data.is_yearly
-    tables = [_table(f"{number}. {data.sector_name(section.sector)}", section, yearly=yearly)
+    sources = _sources(data)
+    numbers = {entry.indicator_id: entry.number for entry in sources}
+    tables = [_table(f"{number}. {data.sector_name(section.sector)}", section, yearly=yearly, source_numbers=numbers)
               for number, section in enumerate(data.sections, start=1)]
     charts = []
     for series in data.trends:
@@ -302,6 +345,8 @@ def build_document(data: ReportData) -> Document:
                                                                + _subject(data)[1:]},
         },
         recipients_label=_("Nơi nhận:"),
+        sources=sources,
+        sources_title=_("NGUỒN SỐ LIỆU"),
         file_title=(_("Báo cáo – %(subject)s") % {"subject": _subject(data)} if yearly
                     else _("Báo cáo %(subject)s") % {"subject": _subject(data)[0].lower() + _subject(data)[1:]}),
     )

@@ -358,6 +358,23 @@ def _annex(word, document: Document) -> None:
             _paragraph(word, part.empty_text, indent=True)
 
 
+def _sources(word, document: Document) -> None:
+    """On a new page, as in the PDF: where each numbered indicator's figures come from."""
+    if not document.sources:
+        return
+    word.add_page_break()
+    _paragraph(word, document.sources_title, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _paragraph(word, document.headings["annex_ref"], italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
+    for entry in document.sources:
+        paragraph = _paragraph(word, f"[{entry.number}] ", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, after=4)
+        _set_font(paragraph.add_run(entry.name), size=11, bold=True)
+        if entry.source:
+            _set_font(paragraph.add_run(f": {entry.source}"), size=11)
+        if entry.value_note:
+            paragraph.add_run().add_break()
+            _set_font(paragraph.add_run(entry.value_note), size=11, italic=True)
+
+
 def render_docx(document: Document, *, progress: Progress = lambda _p: None) -> bytes:
     word = WordDocument()
     _page_setup(word, document)
@@ -370,6 +387,7 @@ def render_docx(document: Document, *, progress: Progress = lambda _p: None) -> 
     _milestones(word, document, headings["milestones"])
     _signature(word, document)
     _annex(word, document)
+    _sources(word, document)
     progress(95)
     buffer = io.BytesIO()
     word.save(buffer)

@@ -18,6 +18,7 @@ from kpis.aggregation.version import data_version as _data_version
 from kpis.formatting import unit_name_on
 from kpis.models import (
     Aggregate,
+    DataValue,
     DefinitionChange,
     DocumentSettings,
     Indicator,
@@ -26,6 +27,7 @@ from kpis.models import (
     OrgUnit,
     OrgUnitLevel,
     ProgressStatus,
+    ReportStatus,
     Sector,
     Target,
 )
@@ -112,6 +114,10 @@ class IndicatorRow:
     # year's target it makes.
     to_date: Decimal | None = None
     to_date_pct: Decimal | None = None
+    # What the unit's own figure of the period was entered with (its comment and
+    # source), for the report's sources annex; empty for a figure rolled up or derived.
+    value_comment: str = ""
+    value_source: str = ""
 
     @property
     def has_value(self) -> bool:
@@ -386,6 +392,7 @@ class _Figures:
     targets: dict[int, Target]  # targets at the unit for indicators without a figure
     notes: dict[int, str]  # definition changes of the year
     to_date: dict[int, Decimal] = field(default_factory=dict)  # a half-year's report: year-to-date by indicator
+    value_notes: dict[int, tuple[str, str]] = field(default_factory=dict)  # (comment, source) of the unit's figure
 
 
 def export_units(year: int | None):
@@ -427,7 +434,7 @@ def _catalogue(sector: Sector | None) -> _Catalogue:
 def _figures(unit: OrgUnit, children: list[OrgUnit], ids: list[int], year: int, *, districts: bool,
              part: int = YEAR_PART) -> _Figures:
     """The figures of the period ``part`` of each year (the years themselves by
-    default). Four queries (three without children; one more for a second half-year)."""
+    default). Five queries (four without children; one more for a second half-year)."""
     cells = {(cell.indicator_id, cell.year): cell for cell in
              Aggregate.objects.select_related("target")
              .filter(org_unit=unit, indicator_id__in=ids, year__gte=year - TREND_YEARS + 1, year__lte=year,
@@ -441,8 +448,12 @@ def _figures(unit: OrgUnit, children: list[OrgUnit], ids: list[int], year: int, 
     targets = _applicable_targets(list(Target.objects.filter(org_unit=unit, indicator_id__in=ids)), year)
     notes = {change.indicator_id: change.description for change in
              DefinitionChange.objects.filter(indicator_id__in=ids, year=year)}
+    value_notes = {indicator_id: (comment.strip(), source.strip()) for indicator_id, comment, source in
+                   DataValue.objects.filter(org_unit=unit, indicator_id__in=ids, year=year, period=part,
+                                            report__status=ReportStatus.APPROVED)
+                   .exclude(comment="", source="").values_list("indicator_id", "comment", "source")}
     return _Figures(cells=cells, child_cells=child_cells, targets=targets, notes=notes,
-                    to_date=_to_date(unit, ids, Period(year, part), cells))
+                    to_date=_to_date(unit, ids, Period(year, part), cells), value_notes=value_notes)
 
 
 def _to_date(unit: OrgUnit, ids: list[int], period: Period, cells) -> dict[int, Decimal]:
@@ -569,22 +580,24 @@ def _annex(catalogue: _Catalogue, children: list[OrgUnit], figures: _Figures, ye
 def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
                 issued_on: date, part: int = YEAR_PART) -> ReportData:
     """All the report shows, for the year or (``part`` 101, 102) a half-year of it.
-    Twelve queries (thirteen for a second half-year), whatever the number of
+    Thirteen queries (fourteen for a second half-year), whatever the number of
     units, indicators or years."""
     period = Period(year, part)
     issuing = document_settings_for(org_unit=org_unit, on=issued_on)                  # 1-3
     unit, root, children = _unit_tree(org_unit, year)                                  # 4
     catalogue = _catalogue(sector)                                                     # 5
-    figures = _figures(unit, children, catalogue.ids, year, districts=districts, part=part)  # 6-9 (10)
-    milestones = _milestones(unit, root, sector, year)                                 # 10
-    last_recompute = _data_version().finished_at                                      # 11
-    sector_names = sector_names_on(on=sector_name_day(year=year, today=issued_on))    # 12
+    figures = _figures(unit, children, catalogue.ids, year, districts=districts, part=part)  # 6-10 (11)
+    milestones = _milestones(unit, root, sector, year)                                 # 11
+    last_recompute = _data_version().finished_at                                      # 12
+    sector_names = sector_names_on(on=sector_name_day(year=year, today=issued_on))    # 13
     if not period.is_year:
         catalogue = _sub_annual(catalogue, figures.cells, period)
 
     sections = _sections(catalogue.sectors, catalogue.by_sector, figures.cells, year, figures.targets,
                          figures.notes, keep_empty_with_target=True)
     rows = [row for section in sections for row in section.rows]
+    for row in rows:
+        row.value_comment, row.value_source = figures.value_notes.get(row.indicator.pk, ("", ""))
     if not period.is_year:
         _with_year_to_date(rows, figures)
     trends = _trends(rows, figures.cells, year)

@@ -64,7 +64,7 @@ def test_pdf_has_the_header_blocks_of_decree_30(demo_report):
 
 
 def test_pdf_shows_the_published_figures_in_vietnamese_number_format(demo_report):
-    text = demo_report.text
+    text = one_line(demo_report.text)
     for figure in ("939", "906", "92,7", "12,2", "9.391", "733.017", "0,3215", "+33 (+3,6%)"):
         assert figure in text, figure
     for wrong in ("9,391", "92.7", "733,017"):
@@ -87,6 +87,19 @@ def test_pdf_summary_is_written_from_the_data(demo_report):
     assert "chưa có chỉ tiêu nào đạt mục tiêu" in text
     assert "Số trạm BTS tăng 33 trạm (3,6%), lên 939 trạm" in text
     assert "3 nhiệm vụ đã hoàn thành" in text
+
+
+def test_pdf_traces_every_figure_to_its_source(demo_report):
+    """Each indicator with a source is numbered in its table and listed in the
+    sources annex with the indicator's source and its 2020 figure's comment and source."""
+    text = one_line(demo_report.text)
+    assert "Số doanh nghiệp bưu chính đang hoạt động [1]" in text
+    annex = text[text.index("NGUỒN SỐ LIỆU"):]
+    assert "[1] Số doanh nghiệp bưu chính đang hoạt động: Báo Hậu Giang, 01/2021" in annex
+    assert ("Số liệu năm 2020: Doanh nghiệp bưu chính đang hoạt động, cuối năm 2020; nguồn: Báo Hậu Giang, "
+            "01/2021") in annex
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\] ", annex)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 20
 
 
 def test_pdf_charts_are_drawn_with_selectable_text(demo_report):
@@ -178,6 +191,7 @@ def test_docx_opens_and_holds_the_same_tables(demo_report):
     document = demo_report.document
     text = "\n".join(p.text for p in word.paragraphs)
     assert "BÁO CÁO" in text and document.subject in text
+    assert "NGUỒN SỐ LIỆU" in text and "[1] Số doanh nghiệp bưu chính đang hoạt động: Báo Hậu Giang" in text
     header_cells = "\n".join(cell.text for cell in word.tables[0].rows[0].cells)
     for block in ("UBND TỈNH HẬU GIANG", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                   "Độc lập - Tự do - Hạnh phúc", "Hậu Giang, ngày 13 tháng 01 năm 2021"):
@@ -190,10 +204,10 @@ def test_docx_opens_and_holds_the_same_tables(demo_report):
         assert [row[:6] for row in rows[1:]] == [
             [r.number, r.name, r.unit, r.value, r.previous, r.change] for r in expected.rows]
     telecom = _cells(indicator_tables[1])
-    bts = next(row for row in telecom if row[1] == "Số trạm BTS")
+    bts = next(row for row in telecom if re.fullmatch(r"Số trạm BTS \[\d+\]", row[1]))
     assert bts[3:6] == ["939", "906", "+33 (+3,6%)"]
     egov = _cells(indicator_tables[2])
-    dossiers = next(row for row in egov if row[1] == "Tỷ lệ hồ sơ phát sinh trực tuyến")
+    dossiers = next(row for row in egov if row[1].startswith("Tỷ lệ hồ sơ phát sinh trực tuyến"))
     assert dossiers[6] == "≥ 60%\n(năm 2021)" and dossiers[7] == "Chưa có số liệu"
 
 

@@ -130,7 +130,7 @@ def test_report_data_takes_a_fixed_number_of_queries(world, shares):
     aggregates_recompute()
     with CaptureQueriesContext(connection) as large:
         data = data_for(world, districts=True)
-    assert len(large) == len(small) <= 12
+    assert len(large) == len(small) <= 13
     assert len(data.annex) == 8
 
 
