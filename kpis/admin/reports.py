@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis import permissions
-from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
+from kpis.admin.forms import (
+    ReasonForm,
+    ReportCreateForm,
+    ReportValuesForm,
+    comment_field_name,
+    period_part_choices,
+    value_field_name,
+)
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.admin.uploads import ReportUploadMixin, UploadForm
@@ -55,16 +62,33 @@ def _input_text(indicator: Indicator, value: Decimal | None) -> str:
     return localize_input(quantize_for(indicator, value))
 
 
+class PeriodFilter(admin.SimpleListFilter):
+    title = gettext_lazy("kỳ")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        return [(str(part), label) for part, label in period_part_choices()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(period=int(value)) if value and value.isdigit() else queryset
+
+
 @admin.register(YearlyReport)
 class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
-    list_display = ("__str__", "year", "sector", "org_unit", "status_column", "submitted_by", "approved_by")
+    list_display = ("__str__", "year", "period_column", "sector", "org_unit", "status_column", "submitted_by",
+                    "approved_by")
     list_display_links = ("__str__",)
-    list_filter = ("status", "year", "sector")
+    list_filter = ("status", "year", PeriodFilter, "sector")
     search_fields = ("org_unit__name", "org_unit__code", "sector__name")
     list_select_related = ("sector", "org_unit", "submitted_by", "approved_by")
     form = ReportCreateForm
     actions = None
     history_revert_allowed = False  # reports change only through the workflow
+
+    @admin.display(description=gettext_lazy("Kỳ"), ordering="period")
+    def period_column(self, report: YearlyReport) -> str:
+        return report.reporting_period.label
 
     @admin.display(description=gettext_lazy("Trạng thái"), ordering="status")
     def status_column(self, report: YearlyReport) -> str:
@@ -107,7 +131,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         created = report_services.report_create(
-            sector=obj.sector, org_unit=obj.org_unit, year=obj.year, user=request.user)
+            sector=obj.sector, org_unit=obj.org_unit, year=obj.year, period=obj.period, user=request.user)
         obj.pk = created.pk
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -223,6 +247,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
             "opts": self.opts,
             "title": str(report),
             "report": report,
+            "period": report.reporting_period,
             "status_badge": status_badge(report),
             "rows": [(row, form[value_field_name(row.indicator)], form[comment_field_name(row.indicator)])
                      for row in form.rows],
