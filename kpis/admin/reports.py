@@ -30,6 +30,7 @@ from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.admin.uploads import ReportUploadMixin, UploadForm
 from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
+from kpis.periods import Period
 from kpis.rules import report_status_symbol
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
@@ -271,12 +272,17 @@ class DataValueAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     """Read-only: figures change through their report, so the workflow and its
     locks always apply. The history of each figure is shown here too."""
 
-    list_display = ("indicator", "org_unit", "year", "value", "report_status", "updated_by", "updated_at")
-    list_filter = ("year", "indicator__sector", "report__status")
+    list_display = ("indicator", "org_unit", "year", "period_column", "value", "report_status", "updated_by",
+                    "updated_at")
+    list_filter = ("year", PeriodFilter, "indicator__sector", "report__status")
     search_fields = ("indicator__code", "indicator__name", "org_unit__code", "org_unit__name")
     list_select_related = ("indicator", "org_unit", "report", "updated_by")
     readonly_fields = [f.name for f in DataValue._meta.fields]
     history_revert_allowed = False  # figures change only through their report
+
+    @admin.display(description=gettext_lazy("Kỳ"), ordering="period")
+    def period_column(self, value: DataValue) -> str:
+        return Period(value.year, value.period).label
 
     @admin.display(description=gettext_lazy("Trạng thái báo cáo"))
     def report_status(self, value: DataValue) -> str:
