@@ -374,6 +374,10 @@ def test_a_quarterly_report_is_created_entered_submitted_and_approved_like_a_yea
     assert report.status == ReportStatus.APPROVED
     assert DataValue.objects.get(report=report).value == 1250
     assert DataValue.objects.get(report=report).period == 201
+    client.force_login(world.users.admin)
+    figures = client.get(reverse("admin:kpis_datavalue_changelist") + "?period=201")
+    assert sorted(value.value for value in figures.context["cl"].result_list) == [777, 1250]
+    assert "Quý 1/2025" in figures.content.decode()
 
 
 def test_a_quarter_of_a_sector_without_quarterly_indicators_is_refused_on_the_form(world, client, quarterly):
