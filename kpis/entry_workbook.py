@@ -2,8 +2,9 @@
 upload's columns filled in for every indicator the staff member enters, with
 what they need beside them. Format for staff in docs/formats.md, "Tải tệp lên".
 
-First sheet, read by the upload: indicator, org_unit, year, value, comment,
-then note columns whose header starts with "_" (name, unit, last year's
+First sheet, read by the upload: indicator, org_unit, year, value, comment
+(a report of a period shorter than a year has a period column, 2025-Q3, in
+place of year), then note columns whose header starts with "_" (name, unit, last year's
 figure, definition), which every reader skips (kpis/services/imports.py,
 NOTE_PREFIX). The sheet is protected without a password: only the value and
 comment cells are unlocked, so a stray keystroke cannot break a code or a
@@ -20,17 +21,26 @@ from openpyxl.utils import get_column_letter
 
 from kpis.models import ValueType, YearlyReport
 from kpis.selectors import EntryRow, report_entry_rows
-from kpis.services.imports import NOTE_PREFIX
+from kpis.services.imports import NOTE_PREFIX, PERIOD_COLUMN
 from kpis.spreadsheets import write_cell
 
 DATA_COLUMNS = ("indicator", "org_unit", "year", "value", "comment")
 _EDITABLE = (DATA_COLUMNS.index("value") + 1, DATA_COLUMNS.index("comment") + 1)
-_WIDTHS = (18, 12, 8, 14, 30, 40, 12, 16, 60)
+_WIDTHS = (18, 12, 9, 14, 30, 40, 12, 16, 60)
+
+
+def _data_columns(report: YearlyReport) -> tuple[str, ...]:
+    """The year column names the year of a yearly report; a shorter period needs its code."""
+    if report.reporting_period.is_year:
+        return DATA_COLUMNS
+    return tuple(PERIOD_COLUMN if name == "year" else name for name in DATA_COLUMNS)
 
 
 def _note_headers(report: YearlyReport) -> list[str]:
-    return [NOTE_PREFIX + text for text in (
-        _("Tên chỉ tiêu"), _("Đơn vị tính"), _("Năm trước (%(year)d)") % {"year": report.year - 1}, _("Định nghĩa"))]
+    period = report.reporting_period
+    earlier = (_("Năm trước (%(year)d)") % {"year": report.year - 1} if period.is_year
+               else _("Cùng kỳ năm trước (%(period)s)") % {"period": period.a_year_earlier().label})
+    return [NOTE_PREFIX + text for text in (_("Tên chỉ tiêu"), _("Đơn vị tính"), earlier, _("Định nghĩa"))]
 
 
 def _number_format(row: EntryRow) -> str:
@@ -42,7 +52,8 @@ def _number_format(row: EntryRow) -> str:
 
 def _write_row(sheet, number: int, report: YearlyReport, row: EntryRow) -> None:
     current = row.value
-    cells = [row.indicator.code, report.org_unit.code, report.year,
+    period = report.reporting_period
+    cells = [row.indicator.code, report.org_unit.code, report.year if period.is_year else period.code,
              current.value if current else None, current.comment if current else "",
              row.indicator.name, row.indicator.unit, row.last_year, row.indicator.definition]
     for column, value in enumerate(cells, start=1):
@@ -77,7 +88,7 @@ def report_template_xlsx(report: YearlyReport) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Số liệu")
-    for column, header in enumerate([*DATA_COLUMNS, *_note_headers(report)], start=1):
+    for column, header in enumerate([*_data_columns(report), *_note_headers(report)], start=1):
         write_cell(sheet, 1, column, header).font = Font(bold=True)
     for number, row in enumerate(report_entry_rows(report), start=2):
         _write_row(sheet, number, report, row)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kpis.formulas import FormulaError, parse_formula
-from kpis.periods import YEAR_PART, Frequency, TimeAggregation
+from kpis.periods import YEAR_PART, Frequency, Period, TimeAggregation
 
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$",
@@ -462,7 +462,11 @@ class YearlyReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sector} – {self.org_unit.name} – {self.year}"
+        return f"{self.sector} – {self.org_unit.name} – {self.reporting_period.label}"
+
+    @property
+    def reporting_period(self) -> Period:
+        return Period(self.year, self.period)
 
     @property
     def is_editable(self) -> bool:

@@ -38,11 +38,14 @@ def children_in(unit: OrgUnit | int, year: int):
 
 def report_entry_indicators(report: YearlyReport) -> list[Indicator]:
     """The indicators staff enter in this report: the sector's entered
-    indicators declared for the report's org-unit level."""
+    indicators declared for the report's org-unit level whose frequency is
+    the report's period's (a yearly report holds the yearly indicators, a
+    quarterly one the quarterly indicators)."""
     level = report.org_unit.level
+    frequency = report.reporting_period.frequency
     return [
         indicator
-        for indicator in Indicator.objects.filter(sector=report.sector, formula="")
+        for indicator in Indicator.objects.filter(sector=report.sector, formula="", frequency=frequency)
         if level in indicator.entry_levels
     ]
 
@@ -66,24 +69,25 @@ class EntryRow:
 
 
 def report_entry_rows(report: YearlyReport) -> list[EntryRow]:
-    """What the report page shows per indicator: this year's figure, last
-    year's, and the figure's history. Four queries."""
+    """What the report page shows per indicator: this period's figure, the same
+    period's a year earlier, and the figure's history. Four queries."""
     indicators = report_entry_indicators(report)
     ids = [indicator.pk for indicator in indicators]
     current = {
         value.indicator_id: value
         for value in DataValue.objects.filter(
-            indicator_id__in=ids, org_unit=report.org_unit, year=report.year
+            indicator_id__in=ids, org_unit=report.org_unit, year=report.year, period=report.period
         )
     }
     last_year = dict(
         DataValue.objects.filter(
-            indicator_id__in=ids, org_unit=report.org_unit, year=report.year - 1,
+            indicator_id__in=ids, org_unit=report.org_unit, year=report.year - 1, period=report.period,
             report__status=ReportStatus.APPROVED,
         ).values_list("indicator_id", "value")
     )
     history = (
-        DataValue.history.filter(indicator_id__in=ids, org_unit=report.org_unit, year=report.year)
+        DataValue.history.filter(indicator_id__in=ids, org_unit=report.org_unit, year=report.year,
+                                 period=report.period)
         .select_related("history_user")
         .order_by("indicator_id", "history_date", "history_id")
     )

@@ -89,3 +89,11 @@ def world(db):
         province=province, d1=d1, d2=d2, telecom=telecom, postal=postal, bts=bts, coverage=coverage,
         has_ioc=has_ioc, derived=derived, post_offices=post_offices, users=users,
     )
+
+
+@pytest.fixture
+def quarterly(world):
+    """A telecom indicator entered each quarter (a flow: the year is the sum of its
+    quarters), at the province and its districts, beside the world's yearly ones."""
+    return IndicatorFactory(code="NEW_SUBSCRIBERS", name="Thuê bao mới", sector=world.telecom, unit="thuê bao",
+                            frequency="quarter", time_aggregation="sum", entry_levels=["province", "district"])

@@ -4,11 +4,13 @@ from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kpis import permissions
 from kpis.models import Indicator, OrgUnit, Sector, ValueType, YearlyReport
-from kpis.services.reports import report_unit_check
+from kpis.periods import YEAR_PART, Period
+from kpis.services.reports import report_period_check, report_unit_check
 
 YES_NO_CHOICES = [("", "—"), ("1", _("Có")), ("0", _("Không"))]
 
@@ -83,12 +85,25 @@ class ReasonForm(forms.Form):
                              max_length=2000)
 
 
+def period_part_choices() -> list[tuple[int, str]]:
+    """The parts of a year a report can be for, named without the year (the form has its own year field)."""
+    choices = [(YEAR_PART, gettext("Cả năm")), (101, gettext("6 tháng đầu năm")), (102, gettext("6 tháng cuối năm"))]
+    choices += [(200 + n, gettext("Quý %(number)d") % {"number": n}) for n in range(1, 5)]
+    choices += [(300 + n, gettext("Tháng %(number)d") % {"number": n}) for n in range(1, 13)]
+    return choices
+
+
 class ReportCreateForm(forms.ModelForm):
-    """Staff choose only among the sectors and units they are assigned to."""
+    """Staff choose only among the sectors and units they are assigned to, and
+    the period: the whole year, or a half-year, quarter or month for the
+    sector's indicators entered that often."""
+
+    period = forms.TypedChoiceField(label=_("Kỳ báo cáo"), choices=period_part_choices, coerce=int,
+                                    required=False, empty_value=YEAR_PART, initial=YEAR_PART)
 
     class Meta:
         model = YearlyReport
-        fields = ["sector", "org_unit", "year"]
+        fields = ["sector", "org_unit", "year", "period"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,6 +123,12 @@ class ReportCreateForm(forms.ModelForm):
                 report_unit_check(org_unit=org_unit, year=year)
             except ValidationError as error:
                 self.add_error("year", error.message_dict["year"])
+                return cleaned
+        if sector and year:
+            try:
+                report_period_check(sector=sector, period=Period(year, cleaned.get("period") or YEAR_PART))
+            except ValidationError as error:
+                self.add_error("period", error.message_dict["period"])
                 return cleaned
         if sector and org_unit and self.user is not None and not permissions.can_create_report(
             self.user, sector=sector, org_unit=org_unit, year=year

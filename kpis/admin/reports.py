@@ -18,11 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis import permissions
-from kpis.admin.forms import ReasonForm, ReportCreateForm, ReportValuesForm, comment_field_name, value_field_name
+from kpis.admin.forms import (
+    ReasonForm,
+    ReportCreateForm,
+    ReportValuesForm,
+    comment_field_name,
+    period_part_choices,
+    value_field_name,
+)
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.admin.uploads import ReportUploadMixin, UploadForm
 from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
+from kpis.periods import Period
 from kpis.rules import report_status_symbol
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
@@ -55,16 +63,33 @@ def _input_text(indicator: Indicator, value: Decimal | None) -> str:
     return localize_input(quantize_for(indicator, value))
 
 
+class PeriodFilter(admin.SimpleListFilter):
+    title = gettext_lazy("kỳ")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        return [(str(part), label) for part, label in period_part_choices()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(period=int(value)) if value and value.isdigit() else queryset
+
+
 @admin.register(YearlyReport)
 class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
-    list_display = ("__str__", "year", "sector", "org_unit", "status_column", "submitted_by", "approved_by")
+    list_display = ("__str__", "year", "period_column", "sector", "org_unit", "status_column", "submitted_by",
+                    "approved_by")
     list_display_links = ("__str__",)
-    list_filter = ("status", "year", "sector")
+    list_filter = ("status", "year", PeriodFilter, "sector")
     search_fields = ("org_unit__name", "org_unit__code", "sector__name")
     list_select_related = ("sector", "org_unit", "submitted_by", "approved_by")
     form = ReportCreateForm
     actions = None
     history_revert_allowed = False  # reports change only through the workflow
+
+    @admin.display(description=gettext_lazy("Kỳ"), ordering="period")
+    def period_column(self, report: YearlyReport) -> str:
+        return report.reporting_period.label
 
     @admin.display(description=gettext_lazy("Trạng thái"), ordering="status")
     def status_column(self, report: YearlyReport) -> str:
@@ -107,7 +132,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         created = report_services.report_create(
-            sector=obj.sector, org_unit=obj.org_unit, year=obj.year, user=request.user)
+            sector=obj.sector, org_unit=obj.org_unit, year=obj.year, period=obj.period, user=request.user)
         obj.pk = created.pk
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -223,6 +248,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
             "opts": self.opts,
             "title": str(report),
             "report": report,
+            "period": report.reporting_period,
             "status_badge": status_badge(report),
             "rows": [(row, form[value_field_name(row.indicator)], form[comment_field_name(row.indicator)])
                      for row in form.rows],
@@ -246,12 +272,17 @@ class DataValueAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     """Read-only: figures change through their report, so the workflow and its
     locks always apply. The history of each figure is shown here too."""
 
-    list_display = ("indicator", "org_unit", "year", "value", "report_status", "updated_by", "updated_at")
-    list_filter = ("year", "indicator__sector", "report__status")
+    list_display = ("indicator", "org_unit", "year", "period_column", "value", "report_status", "updated_by",
+                    "updated_at")
+    list_filter = ("year", PeriodFilter, "indicator__sector", "report__status")
     search_fields = ("indicator__code", "indicator__name", "org_unit__code", "org_unit__name")
     list_select_related = ("indicator", "org_unit", "report", "updated_by")
     readonly_fields = [f.name for f in DataValue._meta.fields]
     history_revert_allowed = False  # figures change only through their report
+
+    @admin.display(description=gettext_lazy("Kỳ"), ordering="period")
+    def period_column(self, value: DataValue) -> str:
+        return Period(value.year, value.period).label
 
     @admin.display(description=gettext_lazy("Trạng thái báo cáo"))
     def report_status(self, value: DataValue) -> str:

@@ -121,7 +121,7 @@ class ReportUploadMixin:
 
     def template_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         report = self._editable_report(request, object_id)
-        filename = f"mau_{report.sector.code}_{report.org_unit.code}_{report.year}.xlsx"
+        filename = f"mau_{report.sector.code}_{report.org_unit.code}_{report.reporting_period.code}.xlsx"
         return HttpResponse(report_template_xlsx(report), headers={
             "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "Content-Disposition": content_disposition_header(True, filename),

@@ -274,8 +274,9 @@ class ValueSetEntrySerializer(serializers.Serializer):
 
     indicator = serializers.CharField(help_text=_("Mã chỉ tiêu, ví dụ BTS."))
     org_unit = serializers.CharField(help_text=_("Mã đơn vị, ví dụ HG."))
-    year = serializers.IntegerField(required=False, help_text=_("Năm; hoặc cho period."))
-    period = serializers.CharField(required=False, help_text=_("Kỳ, thay cho year: hiện chỉ nhận năm, ví dụ 2025."))
+    year = serializers.IntegerField(required=False, help_text=_("Năm (số liệu cả năm); hoặc cho period."))
+    period = serializers.CharField(required=False, help_text=_(
+        "Kỳ, thay cho year: 2025, 2025-H1, 2025-Q3 hoặc 2025-07, hợp với tần suất của chỉ tiêu."))
     value = _TextOrNumberField(help_text=_("Số (92.7) hoặc chữ theo quy ước của tệp nhập (\"92,7\")."))
     comment = serializers.CharField(required=False, allow_blank=True,
                                     help_text=_("Ghi chú; bỏ trường này để giữ ghi chú đã lưu."))

@@ -18,15 +18,18 @@ from kpis.aggregation import stale_mark_query
 from kpis.models import DataValue, ReportStatus, YearlyReport
 
 TABLE = "kpis_import_rows"
-_COLUMNS = ("line", "indicator_id", "org_unit_id", "sector_id", "year", "value", "comment", "source")
+_COLUMNS = ("line", "indicator_id", "org_unit_id", "sector_id", "year", "period", "value", "comment", "source")
 _BATCH = 10_000
 _ANALYZE_FROM = 1000  # reports created by one import
-_KEY = "t.indicator_id = d.indicator_id AND t.org_unit_id = d.org_unit_id AND t.year = d.year"
+# A cell and a report are keyed by their period too (kpis.periods: 0 is the year).
+_KEY = ("t.indicator_id = d.indicator_id AND t.org_unit_id = d.org_unit_id AND t.year = d.year "
+        "AND t.period = d.period")
 # The same key where the working table is named rather than aliased (UPDATE, DELETE).
 _SAME_CELL = (f"{TABLE}.indicator_id = d.indicator_id AND {TABLE}.org_unit_id = d.org_unit_id "
-              f"AND {TABLE}.year = d.year")
-_REPORT_KEY = "r.sector_id = t.sector_id AND r.org_unit_id = t.org_unit_id AND r.year = t.year"
-Staged = tuple[int, int, int, int, int, Decimal, str | None, str | None]  # in _COLUMNS order
+              f"AND {TABLE}.year = d.year AND {TABLE}.period = d.period")
+_REPORT_KEY = ("r.sector_id = t.sector_id AND r.org_unit_id = t.org_unit_id AND r.year = t.year "
+               "AND r.period = t.period")
+Staged = tuple[int, int, int, int, int, int, Decimal, str | None, str | None]  # in _COLUMNS order
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -38,9 +41,9 @@ def _copy_text(value: str | None) -> str:
 
 
 def _copy_line(row: Staged) -> str:
-    line, indicator_id, org_unit_id, sector_id, year, value, comment, source = row
-    return (f"{line}\t{indicator_id}\t{org_unit_id}\t{sector_id}\t{year}\t{value}\t{_copy_text(comment)}\t"
-            f"{_copy_text(source)}\n")
+    line, indicator_id, org_unit_id, sector_id, year, period, value, comment, source = row
+    return (f"{line}\t{indicator_id}\t{org_unit_id}\t{sector_id}\t{year}\t{period}\t{value}\t"
+            f"{_copy_text(comment)}\t{_copy_text(source)}\n")
 
 
 class ImportTable:
@@ -52,7 +55,7 @@ class ImportTable:
         self.cursor.execute(
             f"CREATE TEMPORARY TABLE {TABLE} (line integer NOT NULL, indicator_id bigint NOT NULL, "
             "org_unit_id bigint NOT NULL, sector_id bigint NOT NULL, year smallint NOT NULL, "
-            "value numeric(20, 6) NOT NULL, comment text, source text, stored_id bigint, "
+            "period smallint NOT NULL, value numeric(20, 6) NOT NULL, comment text, source text, stored_id bigint, "
             "changed boolean NOT NULL DEFAULT FALSE)")
 
     def drop(self) -> None:
@@ -69,7 +72,7 @@ class ImportTable:
                 self._write_batch(batch)
                 batch = []
         self._write_batch(batch)
-        self.cursor.execute(f"CREATE INDEX {TABLE}_key ON {TABLE} (indicator_id, org_unit_id, year, line)")
+        self.cursor.execute(f"CREATE INDEX {TABLE}_key ON {TABLE} (indicator_id, org_unit_id, year, period, line)")
         if connection.vendor == "postgresql":
             self.cursor.execute(f"ANALYZE {TABLE}")  # a temporary table has no statistics until told
 
@@ -81,20 +84,20 @@ class ImportTable:
             text = "".join(map(_copy_line, batch))
             self.cursor.cursor.copy_expert(f"COPY {TABLE} ({columns}) FROM STDIN", io.StringIO(text))
         else:
-            rows = [(*row[:5], str(row[5]), *row[6:]) for row in batch]
-            self.cursor.executemany(f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join(['%s'] * 8)})", rows)
+            rows = [(*row[:6], str(row[6]), *row[7:]) for row in batch]
+            self.cursor.executemany(f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join(['%s'] * 9)})", rows)
 
     # -- questions ---------------------------------------------------------------
 
-    def repeated(self) -> list[tuple[int, int, int, int, int]]:
-        """(line, indicator id, org unit id, year, first line) of each row whose
+    def repeated(self) -> list[tuple[int, int, int, int, int, int]]:
+        """(line, indicator id, org unit id, year, period, first line) of each row whose
         cell an earlier row of the file already gave; those rows are then left out."""
         self.cursor.execute(
-            f"SELECT t.line, t.indicator_id, t.org_unit_id, t.year, f.first FROM {TABLE} t JOIN "
-            f"(SELECT indicator_id, org_unit_id, year, MIN(line) AS first FROM {TABLE} "
-            " GROUP BY indicator_id, org_unit_id, year HAVING COUNT(*) > 1) f "
+            f"SELECT t.line, t.indicator_id, t.org_unit_id, t.year, t.period, f.first FROM {TABLE} t JOIN "
+            f"(SELECT indicator_id, org_unit_id, year, period, MIN(line) AS first FROM {TABLE} "
+            " GROUP BY indicator_id, org_unit_id, year, period HAVING COUNT(*) > 1) f "
             "ON t.indicator_id = f.indicator_id AND t.org_unit_id = f.org_unit_id AND t.year = f.year "
-            "WHERE t.line > f.first ORDER BY t.line")
+            "AND t.period = f.period WHERE t.line > f.first ORDER BY t.line")
         repeated = self.cursor.fetchall()
         if repeated:
             self.cursor.execute(
@@ -113,28 +116,28 @@ class ImportTable:
                 "SELECT r.id FROM kpis_yearlyreport r WHERE EXISTS (SELECT 1 FROM "
                 f"{TABLE} t WHERE t.org_unit_id = r.org_unit_id AND t.year = r.year) ORDER BY r.id FOR UPDATE")
 
-    def unapproved(self) -> list[tuple[int, int, int, int, str]]:
-        """(line, sector id, org unit id, year, status) of rows whose report is not approved."""
+    def unapproved(self) -> list[tuple[int, int, int, int, int, str]]:
+        """(line, sector id, org unit id, year, period, status) of rows whose report is not approved."""
         self.cursor.execute(
-            f"SELECT t.line, t.sector_id, t.org_unit_id, t.year, r.status FROM {TABLE} t "
+            f"SELECT t.line, t.sector_id, t.org_unit_id, t.year, t.period, r.status FROM {TABLE} t "
             f"JOIN kpis_yearlyreport r ON {_REPORT_KEY} WHERE r.status <> %s ORDER BY t.line",
             [ReportStatus.APPROVED.value])
         return self.cursor.fetchall()
 
-    def unit_years(self) -> Iterator[tuple[tuple[int, int], list[tuple], dict[int, Decimal]]]:
-        """Per (org unit, year) of the file: its rows (line, indicator id, value)
-        and every stored figure of that unit and year by indicator id, read in
-        one ordered pass (the rules compare figures across sectors)."""
+    def unit_periods(self) -> Iterator[tuple[tuple[int, int, int], list[tuple], dict[int, Decimal]]]:
+        """Per (org unit, year, period) of the file: its rows (line, indicator id,
+        value) and every stored figure of that unit and period by indicator id,
+        read in one ordered pass (the rules compare figures of one period across sectors)."""
         cursor = connection.chunked_cursor()
         cursor.execute(
-            f"SELECT org_unit_id, year, line, indicator_id, value FROM {TABLE} UNION ALL "
-            "SELECT d.org_unit_id, d.year, NULL, d.indicator_id, d.value FROM kpis_datavalue d WHERE EXISTS "
-            f"(SELECT 1 FROM {TABLE} t WHERE t.org_unit_id = d.org_unit_id AND t.year = d.year) "
-            "ORDER BY 1, 2, 3")
+            f"SELECT org_unit_id, year, period, line, indicator_id, value FROM {TABLE} UNION ALL "
+            "SELECT d.org_unit_id, d.year, d.period, NULL, d.indicator_id, d.value FROM kpis_datavalue d "
+            f"WHERE EXISTS (SELECT 1 FROM {TABLE} t WHERE t.org_unit_id = d.org_unit_id AND t.year = d.year "
+            "AND t.period = d.period) ORDER BY 1, 2, 3, 4")
         try:
-            for key, records in groupby(_fetched(cursor), key=lambda record: (record[0], record[1])):
+            for key, records in groupby(_fetched(cursor), key=lambda record: record[:3]):
                 rows, stored = [], {}
-                for _unit, _year, line, indicator_id, value in records:
+                for _unit, _year, _period, line, indicator_id, value in records:
                     if line is None:
                         stored[indicator_id] = value
                     else:
@@ -165,12 +168,13 @@ class ImportTable:
 
     def write(self, *, user_id: int | None, now: datetime) -> None:
         """Approved reports for the rows that have none, then new and changed
-        figures, each with its history row, then the stale marks of the changed cells."""
+        figures, each with its history row, then the stale marks of the changed
+        cells (by year: the recompute redoes every period of a stale year)."""
         self._reports_create(user_id, now)
         self.cursor.execute(
-            "INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, value, comment, source, "
-            "updated_at, updated_by_id) "
-            "SELECT r.id, t.indicator_id, t.org_unit_id, t.year, t.value, COALESCE(t.comment, ''), "
+            "INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, period, value, comment, "
+            "source, updated_at, updated_by_id) "
+            "SELECT r.id, t.indicator_id, t.org_unit_id, t.year, t.period, t.value, COALESCE(t.comment, ''), "
             f"COALESCE(t.source, ''), %s, %s FROM {TABLE} t JOIN kpis_yearlyreport r ON {_REPORT_KEY} "
             "WHERE t.stored_id IS NULL ORDER BY t.line", [now, user_id])
         _history(self.cursor, DataValue, f"kpis_datavalue d JOIN {TABLE} t ON {_KEY} WHERE t.stored_id IS NULL",
@@ -187,13 +191,13 @@ class ImportTable:
     def _reports_create(self, user_id: int | None, now: datetime) -> None:
         self.cursor.execute("DROP TABLE IF EXISTS kpis_import_reports")
         self.cursor.execute(
-            f"CREATE TEMPORARY TABLE kpis_import_reports AS SELECT DISTINCT t.sector_id, t.org_unit_id, t.year "
-            f"FROM {TABLE} t WHERE NOT EXISTS (SELECT 1 FROM kpis_yearlyreport r WHERE {_REPORT_KEY})")
+            "CREATE TEMPORARY TABLE kpis_import_reports AS SELECT DISTINCT t.sector_id, t.org_unit_id, t.year, "
+            f"t.period FROM {TABLE} t WHERE NOT EXISTS (SELECT 1 FROM kpis_yearlyreport r WHERE {_REPORT_KEY})")
         self.cursor.execute(
-            "INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, status, created_at, created_by_id, "
-            "submitted_at, submitted_by_id, approved_at, approved_by_id, return_reason) "
-            "SELECT t.sector_id, t.org_unit_id, t.year, %s, %s, %s, %s, %s, %s, %s, '' FROM kpis_import_reports t "
-            "ORDER BY t.sector_id, t.org_unit_id, t.year",
+            "INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, period, status, created_at, "
+            "created_by_id, submitted_at, submitted_by_id, approved_at, approved_by_id, return_reason) "
+            "SELECT t.sector_id, t.org_unit_id, t.year, t.period, %s, %s, %s, %s, %s, %s, %s, '' "
+            "FROM kpis_import_reports t ORDER BY t.sector_id, t.org_unit_id, t.year, t.period",
             [ReportStatus.APPROVED.value, now, user_id, now, user_id, now, user_id])
         created = self.cursor.rowcount
         _history(self.cursor, YearlyReport, f"kpis_yearlyreport r JOIN kpis_import_reports t ON {_REPORT_KEY}",

@@ -1,5 +1,6 @@
-"""Import yearly figures from a CSV file or an Excel workbook (.xlsx; format
-in docs/formats.md), all or nothing. Numbers are read by the one file-number
+"""Import figures from a CSV file or an Excel workbook (.xlsx; format in
+docs/formats.md), all or nothing: yearly figures by a year column, those of
+any period (2025-H1, 2025-Q3, 2025-07) by a period column. Numbers are read by the one file-number
 reader (kpis/services/values.value_parse with the rules of kpis/numbers.py):
 semicolon files and workbook text cells in the Vietnamese convention (9.391,
 92,7), comma files in the point convention (9391, 92.7); a value that reads
@@ -35,13 +36,18 @@ from kpis.models import (
     YearlyReport,
 )
 from kpis.numbers import NumberConvention
+from kpis.periods import Period, PeriodError
 from kpis.services.import_table import ImportTable, Staged
-from kpis.services.reports import datavalue_write
-from kpis.services.values import RuleViolation, rules_active, rules_check, value_parse
+from kpis.services.reports import datavalue_write, period_words
+from kpis.services.values import RuleViolation, period_check, rules_active, rules_check, value_parse
 from kpis.workbooks import WORKBOOK_SIGNATURE, workbook_records
 
 REQUIRED_COLUMNS = ("indicator", "org_unit", "year", "value")
 OPTIONAL_COLUMNS = ("comment", "source")
+# A file gives the period of its figures in a "period" column (2025, 2025-H1,
+# 2025-Q3, 2025-07) or, as before periods, the year in "year" (docs/formats.md).
+PERIOD_COLUMN = "period"
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, PERIOD_COLUMN, *OPTIONAL_COLUMNS)
 # A column whose header starts with this is a note for people (the download
 # template's name, unit, last year's figure): every reader skips it.
 NOTE_PREFIX = "_"
@@ -53,7 +59,7 @@ _CHUNK = 1 << 20  # bytes read at a time
 _SOURCE_MAX = DataValue._meta.get_field("source").max_length
 User = AbstractBaseUser | None
 Counts = dict[str, int]
-ReportKey = tuple[int, int, int]  # sector, org unit, year
+ReportKey = tuple[int, int, int, int]  # sector, org unit, year, period (kpis.periods part)
 
 
 @dataclass
@@ -109,17 +115,22 @@ class _Row:
     indicator: Indicator
     org_unit: OrgUnit
     year: int
+    period: int  # the part of the year (kpis.periods): 0 for the year itself
     value: Decimal
     comment: str | None  # None: no comment column, keep the stored comment
     source: str | None  # None: no source column, keep the stored source
 
     @property
-    def key(self) -> tuple[int, int, int]:
-        return (self.indicator.pk, self.org_unit.pk, self.year)
+    def key(self) -> tuple[int, int, int, int]:
+        return (self.indicator.pk, self.org_unit.pk, self.year, self.period)
 
     @property
     def report_key(self) -> ReportKey:
-        return (self.indicator.sector_id, self.org_unit.pk, self.year)
+        return (self.indicator.sector_id, self.org_unit.pk, self.year, self.period)
+
+    @property
+    def reporting_period(self) -> Period:
+        return Period(self.year, self.period)
 
 
 # -- reading the file ----------------------------------------------------------
@@ -267,11 +278,13 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def _header_problems(names: list[str]) -> list[str]:
     problems = []
-    unknown = [name for name in names if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [name for name in names if name not in KNOWN_COLUMNS]
     if unknown:
         problems.append(_("cột không hợp lệ: %(columns)s (cột ghi chú thì đặt tên bắt đầu bằng %(prefix)s)")
                         % {"columns": ", ".join(repr(n) for n in unknown), "prefix": NOTE_PREFIX})
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    # The period column stands in for the year column.
+    missing = [name for name in REQUIRED_COLUMNS if name not in names
+               and not (name == "year" and PERIOD_COLUMN in names)]
     if missing:
         problems.append(_("thiếu cột: %(columns)s") % {"columns": ", ".join(missing)})
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -306,18 +319,15 @@ class _Checker:
 
     def rows(self) -> list[_Row]:
         rows: list[_Row] = []
-        first_line: dict[tuple[int, int, int], int] = {}
+        first_line: dict[tuple[int, int, int, int], int] = {}
         for row in self.each_row():
             if row.key in first_line:
-                self.repeated(row.line, row.indicator.code, row.org_unit.code, row.year, first_line[row.key])
+                self.error(row.line, _repeated_message(row.indicator.code, row.org_unit.code, row.reporting_period,
+                                                       first_line[row.key]), "indicator")
                 continue
             first_line[row.key] = row.line
             rows.append(row)
         return rows
-
-    def repeated(self, line: int, indicator: str, unit: str, year: int, first: int) -> None:
-        self.error(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng %(first)d.")
-                   % {"indicator": indicator, "unit": unit, "year": year, "first": first}, "indicator")
 
     def row(self, line: int, cells: list[str]) -> _Row | None:
         columns = self.table.columns
@@ -328,19 +338,22 @@ class _Checker:
         errors_before = len(self.errors)
         indicator = self.indicator(line, cell["indicator"])
         org_unit = self.org_unit(line, cell["org_unit"])
-        year = self.year(line, cell["year"])
+        period, period_field = self.period(line, cell, indicator)
         if indicator and org_unit:
             self.level(line, indicator, org_unit)
-        if org_unit and year and not org_unit.is_active_in(year):
-            self.error(line, _("cột year: đơn vị %(unit)s không tồn tại trong năm %(year)d (có hiệu lực %(period)s).")
-                       % {"unit": org_unit.code, "year": year, "period": _validity(org_unit)}, "year")
+        # A period belongs to the tree of its year.
+        if org_unit and period and not org_unit.is_active_in(period.year):
+            self.error(line, _("cột %(column)s: đơn vị %(unit)s không tồn tại trong năm %(year)d "
+                               "(có hiệu lực %(period)s).")
+                       % {"column": period_field, "unit": org_unit.code, "year": period.year,
+                          "period": _validity(org_unit)}, period_field)
         value = self.value(line, indicator, cells[columns["value"]]) if indicator else None
         source = cell.get("source")
         if source is not None and len(source) > _SOURCE_MAX:
             self.error(line, _("cột source: dài quá %(max)d ký tự.") % {"max": _SOURCE_MAX}, "source")
         if len(self.errors) > errors_before:
             return None
-        return _Row(line, indicator, org_unit, year, value, cell.get("comment"), source)
+        return _Row(line, indicator, org_unit, period.year, period.part, value, cell.get("comment"), source)
 
     def cell_count_message(self, found: int) -> str:
         message = _("có %(found)d ô nhưng dòng tiêu đề có %(expected)d cột.") % {
@@ -372,6 +385,46 @@ class _Checker:
     @staticmethod
     def case_hint(code: str, known) -> str:
         return _(" (có phải '%(code)s'?)") % {"code": code.upper()} if code.upper() in known else ""
+
+    def period(self, line: int, cell: Mapping[str, str], indicator: Indicator | None) -> tuple[Period | None, str]:
+        """The row's period and the column it came from: the period column
+        (2025, 2025-H1, 2025-Q3, 2025-07) or, without one, the year column (the
+        year). Checked against the indicator's frequency by the rule every door
+        shares (kpis.services.values.period_check)."""
+        text, year_text = cell.get(PERIOD_COLUMN) or "", cell.get("year")
+        if not text and year_text is None:
+            self.error(line, _("cột period: thiếu kỳ (viết 2025, 2025-H1, 2025-Q3 hoặc 2025-07)."), PERIOD_COLUMN)
+            return None, PERIOD_COLUMN
+        if not text:
+            year = self.year(line, year_text)
+            period, column = (Period(year) if year else None), "year"
+        else:
+            period, column = self.period_code(line, text, year_text), PERIOD_COLUMN
+        if period is None or indicator is None:
+            return period, column
+        try:
+            period_check(indicator=indicator, period=period)
+        except ValidationError as error:
+            self.error(line, _("cột %(column)s: %(message)s") % {"column": column, "message": error.messages[0]},
+                       column)
+            return None, column
+        return period, column
+
+    def period_code(self, line: int, text: str, year_text: str | None) -> Period | None:
+        try:
+            period = Period.parse(text)
+        except PeriodError as error:
+            self.error(line, _("cột period: %(message)s") % {"message": error}, PERIOD_COLUMN)
+            return None
+        if not MIN_YEAR <= period.year <= MAX_YEAR:
+            self.error(line, _("cột period: năm của kỳ %(period)s phải từ %(min)d đến %(max)d.")
+                       % {"period": period.code, "min": MIN_YEAR, "max": MAX_YEAR}, PERIOD_COLUMN)
+            return None
+        if year_text and year_text != str(period.year):
+            self.error(line, _("cột period: kỳ %(period)s không thuộc năm %(year)s ghi ở cột year.")
+                       % {"period": period.code, "year": year_text}, PERIOD_COLUMN)
+            return None
+        return period
 
     def year(self, line: int, text: str) -> int | None:
         if text.isascii() and text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR:
@@ -414,6 +467,11 @@ def _validity(org_unit: OrgUnit) -> str:
     return unit_period(org_unit.valid_from, org_unit.valid_to)
 
 
+def _repeated_message(indicator: str, unit: str, period: Period, first: int) -> str:
+    return _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, %(period)s đã có ở dòng %(first)d.") % {
+        "indicator": indicator, "unit": unit, "period": period_words(period), "first": first}
+
+
 ValueRow = _Row
 
 
@@ -433,7 +491,7 @@ def value_rows_from_records(
 ) -> tuple[list[ValueRow], list[RowError]]:
     """Records of text by column name, numbered by the caller (the write API's
     JSON), checked like the rows of a file; a missing optional column reads as empty."""
-    names = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    names = KNOWN_COLUMNS
     rows = [(number, [record.get(name, "") for name in names]) for number, record in records]
     # JSON text follows the point convention, like a comma file (JSON numbers arrive as numbers).
     table = _Table(columns={name: index for index, name in enumerate(names)}, width=len(names), rows=rows,
@@ -480,8 +538,8 @@ def value_rows_from_file(content: bytes, *, max_rows: int | None = None) -> Chec
 
 def _staged(rows: Iterable[_Row]) -> Iterator[Staged]:
     for row in rows:
-        yield (row.line, row.indicator.pk, row.org_unit.pk, row.indicator.sector_id, row.year, row.value,
-               row.comment, row.source)
+        yield (row.line, row.indicator.pk, row.org_unit.pk, row.indicator.sector_id, row.year, row.period,
+               row.value, row.comment, row.source)
 
 
 class _Catalogue:
@@ -494,38 +552,34 @@ class _Catalogue:
 
 
 def _repeated_errors(table: ImportTable, catalogue: _Catalogue) -> list[RowError]:
-    errors = []
-    for line, indicator_id, org_unit_id, year, first in table.repeated():
-        errors.append(RowError(line, _("chỉ tiêu %(indicator)s, đơn vị %(unit)s, năm %(year)d đã có ở dòng "
-                                       "%(first)d.")
-                               % {"indicator": catalogue.indicators[indicator_id].code,
-                                  "unit": catalogue.org_units[org_unit_id].code, "year": year, "first": first},
-                               "indicator"))
-    return errors
+    return [RowError(line, _repeated_message(catalogue.indicators[indicator_id].code,
+                                             catalogue.org_units[org_unit_id].code, Period(year, period), first),
+                     "indicator")
+            for line, indicator_id, org_unit_id, year, period, first in table.repeated()]
 
 
 def _report_errors(table: ImportTable, catalogue: _Catalogue) -> list[RowError]:
     """Figures under review in the admin must not be overwritten behind the
     reviewer's back."""
     errors = []
-    for line, sector_id, org_unit_id, year, status in table.unapproved():
+    for line, sector_id, org_unit_id, year, period, status in table.unapproved():
         errors.append(RowError(line, _(
-            "báo cáo %(sector)s của %(unit)s năm %(year)d đang được xử lý trên trang quản trị (trạng thái: "
+            "báo cáo %(sector)s của %(unit)s %(period)s đang được xử lý trên trang quản trị (trạng thái: "
             "%(status)s): hãy duyệt nó, hoặc trả lại và sửa ở đó, trước khi nhập bằng tệp.")
             % {"sector": catalogue.sectors[sector_id].name, "unit": catalogue.org_units[org_unit_id].name,
-               "year": year, "status": ReportStatus(status).label}))
+               "period": period_words(Period(year, period)), "status": ReportStatus(status).label}))
     return errors
 
 
 def _rule_errors(table: ImportTable, catalogue: _Catalogue) -> list[RowError]:
-    """The file's figures merged over the stored ones, per unit and year, against
+    """The file's figures merged over the stored ones, per unit and period, against
     the active rules; a violation is reported on each file row it involves."""
     rules = rules_active()
     if not rules:
         return []
     code = {pk: indicator.code for pk, indicator in catalogue.indicators.items()}
     errors = []
-    for _unit_year, rows, stored in table.unit_years():
+    for _unit_period, rows, stored in table.unit_periods():
         file_codes = {code[indicator_id] for _line, indicator_id, _value in rows}
         # A rule that reads none of the file's figures is not the file's to fix.
         relevant = [rule for rule in rules if rule.codes & file_codes]
@@ -566,12 +620,13 @@ def _outcome(row: _Row, existing: _Stored | None) -> str:
 def _reports_create(keys: Iterable[ReportKey], user: User) -> dict[ReportKey, YearlyReport]:
     now = timezone.now()
     reports = [
-        YearlyReport(sector_id=sector_id, org_unit_id=org_unit_id, year=year, status=ReportStatus.APPROVED,
-                     created_by=user, submitted_at=now, submitted_by=user, approved_at=now, approved_by=user)
-        for sector_id, org_unit_id, year in keys
+        YearlyReport(sector_id=sector_id, org_unit_id=org_unit_id, year=year, period=period,
+                     status=ReportStatus.APPROVED, created_by=user, submitted_at=now, submitted_by=user,
+                     approved_at=now, approved_by=user)
+        for sector_id, org_unit_id, year, period in keys
     ]
     created = bulk_create_with_history(reports, YearlyReport, batch_size=_BATCH, default_user=user)
-    return {(r.sector_id, r.org_unit_id, r.year): r for r in created}
+    return {(r.sector_id, r.org_unit_id, r.year, r.period): r for r in created}
 
 
 def _write_each(rows: list[_Row], user: User) -> Counts:
@@ -589,30 +644,31 @@ def _write_each(rows: list[_Row], user: User) -> Counts:
         counts[outcome] += 1
     # Approved figures changed: the aggregates that read them are stale (one
     # recompute is enqueued for the whole file when the transaction commits).
+    # Marks are by year: the recompute redoes every period of a stale year.
     stale_mark(cells=[(row.indicator.pk, row.org_unit.pk, row.year) for row in rows
                       if _outcome(row, existing.get(row.key)) != "unchanged"])
     return counts
 
 
-def _existing_values(rows: list[_Row]) -> dict[tuple[int, int, int], _Stored]:
+def _existing_values(rows: list[_Row]) -> dict[tuple[int, int, int, int], _Stored]:
     years = {row.year for row in rows}
     units = {row.org_unit.pk for row in rows}
     values = DataValue.objects.filter(year__in=years, org_unit_id__in=units).values_list(
-        "pk", "indicator_id", "org_unit_id", "year", "value", "comment", "source")
-    return {(indicator_id, org_unit_id, year): _Stored(pk, value, comment, source)
-            for pk, indicator_id, org_unit_id, year, value, comment, source in values}
+        "pk", "indicator_id", "org_unit_id", "year", "period", "value", "comment", "source")
+    return {(indicator_id, org_unit_id, year, period): _Stored(pk, value, comment, source)
+            for pk, indicator_id, org_unit_id, year, period, value, comment, source in values}
 
 
 def _existing_reports(rows: list[_Row]) -> dict[ReportKey, YearlyReport]:
     reports = YearlyReport.objects.filter(year__in={row.year for row in rows},
                                           org_unit_id__in={row.org_unit.pk for row in rows})
-    return {(r.sector_id, r.org_unit_id, r.year): r for r in reports}
+    return {(r.sector_id, r.org_unit_id, r.year, r.period): r for r in reports}
 
 
 def _unstaged(table: ImportTable, catalogue: _Catalogue) -> list[_Row]:
-    return [_Row(line, catalogue.indicators[indicator_id], catalogue.org_units[org_unit_id], year, value, comment,
-                 source)
-            for line, indicator_id, org_unit_id, _sector, year, value, comment, source in table.rows()]
+    return [_Row(line, catalogue.indicators[indicator_id], catalogue.org_units[org_unit_id], year, period, value,
+                 comment, source)
+            for line, indicator_id, org_unit_id, _sector, year, period, value, comment, source in table.rows()]
 
 
 # -- the import ------------------------------------------------------------------

@@ -28,9 +28,28 @@ from kpis.models import (
     YearlyReport,
     quantize_for,
 )
+from kpis.periods import YEAR_PART, Frequency, Period
 from kpis.selectors import report_entry_indicators
 from kpis.services.audit import audit_record
-from kpis.services.values import org_unit_year_figures, rules_check, value_check
+from kpis.services.values import org_unit_year_figures, period_check, rules_check, value_check
+
+
+def period_words(period: Period) -> str:
+    """The period as a sentence names it: "năm 2025", "kỳ Quý 3/2025"."""
+    if period.is_year:
+        return _("năm %(year)d") % {"year": period.year}
+    return _("kỳ %(period)s") % {"period": period.label}
+
+
+def report_period_check(*, sector: Sector, period: Period) -> None:
+    """A report of a period shorter than a year holds the sector's indicators of
+    that frequency: a sector with none has no such report to make."""
+    if period.is_year or Indicator.objects.filter(sector=sector, formula="", frequency=period.frequency).exists():
+        return
+    raise ValidationError({"period": _("Lĩnh vực %(sector)s không có chỉ tiêu nào nhập theo %(frequency)s: "
+                                       "không lập báo cáo %(period)s được.")
+                           % {"sector": sector.name, "frequency": Frequency(period.frequency).label.lower(),
+                              "period": period.label}})
 
 
 def report_unit_check(*, org_unit: OrgUnit, year: int) -> None:
@@ -48,14 +67,18 @@ def report_unit_check(*, org_unit: OrgUnit, year: int) -> None:
 
 
 @transaction.atomic
-def report_create(*, sector: Sector, org_unit: OrgUnit, year: int, user) -> YearlyReport:
+def report_create(*, sector: Sector, org_unit: OrgUnit, year: int, user, period: int = YEAR_PART) -> YearlyReport:
+    """A draft report of ``sector`` for ``org_unit`` and the period (``period`` is
+    the part of the year as stored, kpis.periods: 0 the year, 201 the first quarter...)."""
     report_unit_check(org_unit=org_unit, year=year)
+    report_period_check(sector=sector, period=Period(year, period))
     if not permissions.can_create_report(user, sector=sector, org_unit=org_unit, year=year):
         raise PermissionDenied(_("Bạn không được phân công nhập liệu cho lĩnh vực và đơn vị này."))
-    if YearlyReport.objects.filter(sector=sector, org_unit=org_unit, year=year).exists():
-        raise ValidationError(_("Đã có báo cáo %(sector)s của %(unit)s năm %(year)d.")
-                              % {"sector": sector.name, "unit": org_unit.name, "year": year})
-    report = YearlyReport(sector=sector, org_unit=org_unit, year=year, created_by=user)
+    if YearlyReport.objects.filter(sector=sector, org_unit=org_unit, year=year, period=period).exists():
+        raise ValidationError(_("Đã có báo cáo %(sector)s của %(unit)s %(period)s.")
+                              % {"sector": sector.name, "unit": org_unit.name,
+                                 "period": period_words(Period(year, period))})
+    report = YearlyReport(sector=sector, org_unit=org_unit, year=year, period=period, created_by=user)
     report.full_clean()
     report._history_user = user
     report.save()
@@ -71,7 +94,7 @@ def datavalue_write(
     source of None keeps the stored one. Returns
     "created", "updated", "deleted" or "unchanged"."""
     existing = DataValue.objects.filter(indicator=indicator, org_unit=report.org_unit,
-                                        year=report.year).first()
+                                        year=report.year, period=report.period).first()
     if value is None:
         if existing is None:
             return "unchanged"
@@ -80,7 +103,7 @@ def datavalue_write(
         return "deleted"
     if existing is None:
         data_value = DataValue(report=report, indicator=indicator, org_unit=report.org_unit,
-                               year=report.year, value=value, comment=comment or "",
+                               year=report.year, period=report.period, value=value, comment=comment or "",
                                source=source or "", updated_by=user)
         data_value._history_user, data_value._change_reason = user, change_reason
         data_value.save()
@@ -100,7 +123,7 @@ def _rule_errors(report: YearlyReport, new_values: Mapping[str, Decimal | None],
                  entry_codes: list[str], user) -> dict[str, list[str]]:
     """Rule violations by the report's own codes. Other reports' figures count,
     but the message shows a figure only if ``user`` may see its report."""
-    stored = org_unit_year_figures(org_unit=report.org_unit, year=report.year)
+    stored = org_unit_year_figures(org_unit=report.org_unit, year=report.year, period=report.period)
     merged = {code: value for code, (value, _report_id) in stored.items()}
     merged.update(new_values)
     others = {code: report_id for code, (_value, report_id) in stored.items()
@@ -121,7 +144,7 @@ def _rule_errors(report: YearlyReport, new_values: Mapping[str, Decimal | None],
 
 
 def _report_cells(report: YearlyReport, indicators: list[Indicator]):
-    return dict(org_unit_id=report.org_unit_id, year=report.year,
+    return dict(org_unit_id=report.org_unit_id, year=report.year, period=report.period,
                 indicator_id__in=[indicator.pk for indicator in indicators])
 
 
@@ -225,8 +248,17 @@ def report_values_save(
             raise ReportChangedError(conflicts, report_values_version(report))
     comments = comments or {}
     errors: dict[str, list[str]] = {}
-    for code in set(values) | set(comments):
-        if code not in indicators:
+    outside = [code for code in set(values) | set(comments) if code not in indicators]
+    # An indicator of the sector entered for another period: the period rule says why it is not here.
+    of_sector = {indicator.code: indicator for indicator in Indicator.objects.filter(
+        sector=report.sector, formula="", code__in=outside)} if outside else {}
+    for code in outside:
+        try:
+            if code in of_sector:
+                period_check(indicator=of_sector[code], period=report.reporting_period)
+        except ValidationError as error:
+            errors.setdefault(code, []).extend(error.messages)
+        else:
             errors.setdefault(code, []).append(
                 _("Chỉ tiêu %(code)s không thuộc báo cáo này.") % {"code": code})
     for code, value in values.items():

@@ -18,7 +18,7 @@ from kpis import permissions
 from kpis.models import AuditAction, DataValue, YearlyReport
 from kpis.services.audit import audit_record
 from kpis.services.imports import ValueRow, value_rows_from_file, value_rows_from_records
-from kpis.services.reports import report_values_version
+from kpis.services.reports import period_words, report_values_version
 from kpis.services.value_sets import CHANNEL_UPLOAD, ValueSetConflict, ValueSetResult, value_set_save
 
 NEW, CHANGED, UNCHANGED, ERROR, BLANK = "new", "changed", "unchanged", "error", "blank"
@@ -82,17 +82,18 @@ def _require_edit(report: YearlyReport, user) -> None:
 def _in_scope(rows: list[ValueRow], report: YearlyReport) -> tuple[list[ValueRow], list[ValueSetConflict]]:
     """The rows of this report, and a conflict for each row of another: the page
     uploads into its own report only."""
-    key = (report.sector_id, report.org_unit_id, report.year)
+    key = (report.sector_id, report.org_unit_id, report.year, report.period)
     message = _("dòng này thuộc báo cáo khác: tệp tải lên ở trang này chỉ được có số liệu lĩnh vực %(sector)s, "
-                "đơn vị %(unit)s (%(code)s), năm %(year)d.") % {
-        "sector": report.sector.name, "unit": report.org_unit.name, "code": report.org_unit.code, "year": report.year}
+                "đơn vị %(unit)s (%(code)s), %(period)s.") % {
+        "sector": report.sector.name, "unit": report.org_unit.name, "code": report.org_unit.code,
+        "period": period_words(report.reporting_period)}
     inside = [row for row in rows if row.report_key == key]
     return inside, [ValueSetConflict(row.line, "indicator", message) for row in rows if row.report_key != key]
 
 
 def _record(row: ValueRow) -> dict[str, str]:
     record = {"line": str(row.line), "indicator": row.indicator.code, "org_unit": row.org_unit.code,
-              "year": str(row.year), "value": str(row.value)}
+              "period": row.reporting_period.code, "value": str(row.value)}
     for name in ("comment", "source"):
         if getattr(row, name) is not None:
             record[name] = getattr(row, name)
@@ -110,7 +111,8 @@ def upload_preview(*, report: YearlyReport, user, content: bytes) -> UploadPrevi
     result = value_set_save(rows=inside, errors=checked.errors, user=user, dry_run=True,
                             conflicts=outside, change_reason=CHANNEL_UPLOAD)
     stored = {value.indicator_id: value for value in DataValue.objects.filter(
-        org_unit=report.org_unit, year=report.year, indicator_id__in=[row.indicator.pk for row in checked.rows])}
+        org_unit=report.org_unit, year=report.year, period=report.period,
+        indicator_id__in=[row.indicator.pk for row in checked.rows])}
     messages = defaultdict(list)
     for conflict in result.conflicts:
         messages[conflict.index].append(conflict.message)
@@ -176,6 +178,6 @@ def _upload_detail(filename: str, report: YearlyReport, counts: dict[str, int]) 
     # Plain key=value lines, so an inspector can grep them and the log line stays one JSON string.
     return "\n".join([
         f"channel={CHANNEL_UPLOAD}", f"file={filename}",
-        f"report={report.pk} ({report.sector.code} {report.org_unit.code} {report.year})",
+        f"report={report.pk} ({report.sector.code} {report.org_unit.code} {report.reporting_period.code})",
         *(f"{name}={counts[name]}" for name in ("created", "updated", "unchanged")),
     ])

@@ -15,21 +15,20 @@ from django.utils.translation import gettext as _
 from kpis import permissions
 from kpis.models import YearlyReport
 from kpis.services.imports import (
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
+    KNOWN_COLUMNS,
     RowError,
     ValueRow,
     value_rows_from_csv,
     value_rows_from_records,
 )
-from kpis.services.reports import report_create, report_values_save
+from kpis.services.reports import period_words, report_create, report_values_save
 
 # The value history's change reason for figures written through the API (queryable:
 # DataValue.history.filter(history_change_reason=CHANNEL_API)); the user is the token's owner.
 CHANNEL_API = "api"
 CHANNEL_UPLOAD = "upload"  # a file uploaded on the report page
 COUNT_NAMES = ("created", "updated", "unchanged", "ignored")
-ENTRY_FIELDS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+ENTRY_FIELDS = KNOWN_COLUMNS  # "period" (2025, 2025-Q3...) or "year", as in a file
 
 
 @dataclass
@@ -56,12 +55,12 @@ class _RollBack(Exception):
 
 def value_set_records(entries: Sequence[Mapping]) -> tuple[list[tuple[int, dict[str, str]]], list[ValueSetConflict]]:
     """JSON entries as the text records the importer checks (numbers and booleans
-    written as a file would hold them; "period" taken for "year" when it is a year)."""
+    written as a file would hold them)."""
     records, conflicts = [], []
     for index, entry in enumerate(entries):
         record: dict[str, str] = {}
         for name, raw in entry.items():
-            column = "year" if name == "period" else name
+            column = name
             if column not in ENTRY_FIELDS:
                 conflicts.append(ValueSetConflict(index, name, _("trường không hợp lệ; các trường là %(fields)s.")
                                                   % {"fields": ", ".join(ENTRY_FIELDS)}))
@@ -90,7 +89,7 @@ def _report_conflicts(rows: list[ValueRow], report: YearlyReport | None, user) -
         message = _("bạn không được phân công nhập liệu lĩnh vực %(sector)s cho đơn vị %(unit)s.")
         field_name = "indicator"
     elif not report.is_editable:
-        message = _("báo cáo %(sector)s của %(unit)s năm %(year)d đang ở trạng thái %(status)s: "
+        message = _("báo cáo %(sector)s của %(unit)s %(period)s đang ở trạng thái %(status)s: "
                     "không sửa được qua API.")
         field_name = "year"
     elif not permissions.can_edit_values(user, report):
@@ -98,7 +97,8 @@ def _report_conflicts(rows: list[ValueRow], report: YearlyReport | None, user) -
         field_name = "indicator"
     else:
         return []
-    text = message % {"sector": first.indicator.sector.name, "unit": first.org_unit.code, "year": first.year,
+    text = message % {"sector": first.indicator.sector.name, "unit": first.org_unit.code,
+                      "period": period_words(first.reporting_period),
                       "status": report.get_status_display() if report else ""}
     return [ValueSetConflict(row.line, field_name, text) for row in rows]
 
@@ -114,7 +114,8 @@ def _save_group(rows: list[ValueRow], report: YearlyReport | None, user,
     first = rows[0]
     try:
         if report is None:
-            report = report_create(sector=first.indicator.sector, org_unit=first.org_unit, year=first.year, user=user)
+            report = report_create(sector=first.indicator.sector, org_unit=first.org_unit, year=first.year,
+                                   period=first.period, user=user)
         outcomes = report_values_save(
             report=report, user=user, values={row.indicator.code: row.value for row in rows},
             comments={row.indicator.code: row.comment for row in rows if row.comment is not None},
@@ -134,10 +135,10 @@ def _save_group(rows: list[ValueRow], report: YearlyReport | None, user,
 
 
 def _write(rows: list[ValueRow], user, counts: dict[str, int], channel: _Channel) -> list[ValueSetConflict]:
-    groups: dict[tuple[int, int, int], list[ValueRow]] = defaultdict(list)
+    groups: dict[tuple[int, int, int, int], list[ValueRow]] = defaultdict(list)
     for row in rows:
         groups[row.report_key].append(row)
-    reports = {(r.sector_id, r.org_unit_id, r.year): r for r in YearlyReport.objects.filter(
+    reports = {(r.sector_id, r.org_unit_id, r.year, r.period): r for r in YearlyReport.objects.filter(
         year__in={row.year for row in rows}, org_unit_id__in={row.org_unit.pk for row in rows})}
     conflicts = [conflict for key, group in groups.items()
                  for conflict in _report_conflicts(group, reports.get(key), user)]
@@ -190,5 +191,5 @@ def value_set_save_entries(*, entries: Sequence[Mapping], user, dry_run: bool) -
     with_period = {index for index, entry in enumerate(entries) if "period" in entry}
     for conflict in result.conflicts:
         if conflict.field == "year" and conflict.index in with_period:
-            conflict.field = "period"  # the name the client used
+            conflict.field = "period"  # the name the client used for the report's period
     return result

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kpis.formulas import Expr, FormulaError, evaluate, parse_formula, referenced_codes
 from kpis.models import ComparisonOperator, DataValue, Indicator, OrgUnit, ValidationRule, ValueType
 from kpis.numbers import NumberConvention, number_parse
+from kpis.periods import YEAR_PART, Period, PeriodError, parse_period
 
 _COMPARE = {
     ComparisonOperator.GTE: op.ge,
@@ -56,6 +57,18 @@ def value_check(*, indicator: Indicator, value: Decimal) -> Decimal:
             code="too_many_decimals",
         )
     return value
+
+
+def period_check(*, indicator: Indicator, period: Period | str | int) -> Period:
+    """The period a figure of ``indicator`` is for, checked against the
+    indicator's frequency: the one rule every door applies (a quarterly
+    indicator takes 2025-Q3, a yearly one 2025). Raises ValidationError whose
+    message names the indicator and what period it takes."""
+    try:
+        return parse_period(period.code if isinstance(period, Period) else period, frequency=indicator.frequency)
+    except PeriodError as error:
+        raise ValidationError(_("%(name)s: %(message)s") % {"name": indicator.name, "message": error},
+                              code="period") from None
 
 
 _YES_NO_WORDS = {"1": 1, "0": 0, "có": 1, "không": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
@@ -163,8 +176,8 @@ def rules_check(values: Mapping[str, Decimal | None], *, rules: list[ActiveRule]
     return violations
 
 
-def org_unit_year_figures(*, org_unit: OrgUnit, year: int) -> dict[str, tuple[Decimal, int]]:
-    """Every entered figure of one unit and year, across sectors, by code:
-    (value, id of its report)."""
+def org_unit_year_figures(*, org_unit: OrgUnit, year: int, period: int = YEAR_PART) -> dict[str, tuple[Decimal, int]]:
+    """Every entered figure of one unit and period (the year by default), across
+    sectors, by code: (value, id of its report). Rules compare figures of one period."""
     return {code: (value, report_id) for code, value, report_id in DataValue.objects.filter(
-        org_unit=org_unit, year=year).values_list("indicator__code", "value", "report_id")}
+        org_unit=org_unit, year=year, period=period).values_list("indicator__code", "value", "report_id")}

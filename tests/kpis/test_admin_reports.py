@@ -343,3 +343,55 @@ def test_a_post_without_the_version_is_refused(world, draft):
     assert response.status_code == 400
     assert "Trang nhập liệu này đã cũ" in response.content.decode()
     assert not DataValue.objects.exists()
+
+
+# -- a report of a quarter, through the same pages ---------------------------------
+
+
+def test_a_quarterly_report_is_created_entered_submitted_and_approved_like_a_yearly_one(world, client, quarterly):
+    approved = report_create(sector=world.telecom, org_unit=world.province, year=2024, period=201,
+                             user=world.users.staff)
+    report_values_save(report=approved, user=world.users.staff, values={"NEW_SUBSCRIBERS": Decimal(777)})
+    report_submit(report=approved, user=world.users.staff)
+    report_approve(report=approved, user=world.users.approver)
+    client.force_login(world.users.staff)
+    add = reverse("admin:kpis_yearlyreport_add")
+    response = client.post(add, {"sector": world.telecom.pk, "org_unit": world.province.pk, "year": 2025,
+                                 "period": 201})
+    report = YearlyReport.objects.get(year=2025)
+    assert response.status_code == 302 and response.url == change_url(report)  # the same address as a year's
+    assert report.period == 201
+    page = client.get(change_url(report))
+    html = page.content.decode()
+    assert page.context["title"] == "Viễn thông – Tỉnh Mẫu – Quý 1/2025"
+    assert "Số liệu Quý 1/2025" in html and "Cùng kỳ năm trước (Quý 1/2024)" in html and "777" in html
+    assert "Thuê bao mới" in html and "Số trạm BTS" not in html  # the quarter's indicators only
+
+    assert entry_post(client, report, {"v_NEW_SUBSCRIBERS": "1.250"}, action="save_submit").status_code == 302
+    client.force_login(world.users.approver)
+    assert client.post(change_url(report), {"action": "approve"}).status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED
+    assert DataValue.objects.get(report=report).value == 1250
+    assert DataValue.objects.get(report=report).period == 201
+    client.force_login(world.users.admin)
+    figures = client.get(reverse("admin:kpis_datavalue_changelist") + "?period=201")
+    assert sorted(value.value for value in figures.context["cl"].result_list) == [777, 1250]
+    assert "Quý 1/2025" in figures.content.decode()
+
+
+def test_a_quarter_of_a_sector_without_quarterly_indicators_is_refused_on_the_form(world, client, quarterly):
+    client.force_login(world.users.postal_staff)
+    response = client.post(reverse("admin:kpis_yearlyreport_add"),
+                           {"sector": world.postal.pk, "org_unit": world.province.pk, "year": 2025, "period": 201})
+    assert response.status_code == 200
+    assert "không có chỉ tiêu nào nhập theo quý" in response.content.decode()
+    assert not YearlyReport.objects.exists()
+
+
+def test_the_report_list_names_each_reports_period_and_filters_by_it(world, client, quarterly, draft):
+    report_create(sector=world.telecom, org_unit=world.province, year=2020, period=202, user=world.users.staff)
+    client.force_login(world.users.staff)
+    changelist = reverse("admin:kpis_yearlyreport_changelist")
+    assert "Quý 2/2020" in client.get(changelist).content.decode()
+    assert [r.period for r in client.get(changelist + "?period=202").context["cl"].result_list] == [202]

@@ -171,3 +171,51 @@ def test_a_json_number_is_read_as_a_number_not_as_text_in_a_convention():
 
     records, conflicts = value_set_records([{"indicator": "X", "org_unit": "P", "year": 2025, "value": 1234.567}])
     assert conflicts == [] and records[0][1]["value"] == Decimal("1234.567")
+
+
+# -- periods shorter than a year ------------------------------------------------------
+
+
+def test_a_quarters_figures_go_into_the_quarters_draft_report(world, client, token_of, quarterly):
+    values = [{"indicator": "NEW_SUBSCRIBERS", "org_unit": "P", "period": "2025-Q2", "value": 1250},
+              {"indicator": "NEW_SUBSCRIBERS", "org_unit": "P", "period": "2025-Q3", "value": 1300},
+              {"indicator": "BTS", "org_unit": "P", "year": 2025, "value": 120}]
+    response = post(client, token_of(world.users.staff), values)
+    assert response.status_code == 200, response.json()
+    assert response.json()["counts"]["created"] == 3
+    assert set(YearlyReport.objects.values_list("year", "period", "status")) == {
+        (2025, 202, "draft"), (2025, 203, "draft"), (2025, 0, "draft")}
+    assert set(DataValue.objects.filter(indicator=quarterly).values_list("period", "value")) == {
+        (202, 1250), (203, 1300)}
+    assert stored(world.bts, world.province) == 120
+
+
+def test_a_csv_with_a_period_column(world, client, token_of, quarterly):
+    body = "indicator;org_unit;period;value\nNEW_SUBSCRIBERS;P;2025-Q1;9.391\n"
+    response = post(client, token_of(world.users.staff), body=body, content_type="text/csv")
+    assert response.status_code == 200, response.json()
+    assert DataValue.objects.values_list("period", "value").get() == (201, 9391)
+
+
+def test_a_period_wrong_for_the_frequency_is_a_conflict_naming_the_entry_and_field(world, client, token_of, quarterly):
+    values = [{"indicator": "NEW_SUBSCRIBERS", "org_unit": "P", "period": "2025-Q1", "value": 1},
+              {"indicator": "NEW_SUBSCRIBERS", "org_unit": "P", "year": 2025, "value": 1},
+              {"indicator": "BTS", "org_unit": "P", "period": "2025-Q1", "value": 1},
+              {"indicator": "NEW_SUBSCRIBERS", "org_unit": "P", "period": "2025-Q5", "value": 1}]
+    response = post(client, token_of(world.users.staff), values)
+    assert response.status_code == 409
+    assert response.json()["conflicts"] == [
+        {"index": 1, "field": "year", "message": "cột year: Thuê bao mới: Kỳ 2025 không hợp với tần suất “Quý”: "
+                                                 "cần một kỳ như 2025-Q1."},
+        {"index": 2, "field": "period", "message": "cột period: Số trạm BTS: Kỳ 2025-Q1 không hợp với tần suất "
+                                                   "“Năm”: cần một kỳ như 2025."},
+        {"index": 3, "field": "period", "message": "cột period: “2025-Q5” không phải là kỳ báo cáo: viết 2025, "
+                                                   "2025-H1, 2025-Q3 hoặc 2025-07."}]
+    assert not DataValue.objects.exists() and not YearlyReport.objects.exists()
+
+
+def test_a_quarters_report_under_review_is_named_by_its_period(world, client, token_of, quarterly):
+    put_values([(quarterly, world.province, "2025-Q1", 100)], status=ReportStatus.SUBMITTED)
+    values = [{"indicator": "NEW_SUBSCRIBERS", "org_unit": "P", "period": "2025-Q1", "value": 120}]
+    conflict = post(client, token_of(world.users.staff), values).json()["conflicts"][0]
+    assert conflict["field"] == "period" and "kỳ Quý 1/2025 đang ở trạng thái Đã gửi duyệt" in conflict["message"]

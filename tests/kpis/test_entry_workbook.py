@@ -101,3 +101,31 @@ def test_the_template_is_only_for_those_who_enter_the_report(world, client, draf
     assert client.get(template_url(draft)).status_code == 403
     client.force_login(world.users.approver)
     assert client.get(template_url(draft)).status_code == 403
+
+
+def test_a_quarters_template_carries_the_period_and_uploads_back_into_the_quarter(world, staff_client, quarterly):
+    last_year = report_create(sector=world.telecom, org_unit=world.province, year=2019, period=202,
+                              user=world.users.staff)
+    report_values_save(report=last_year, user=world.users.staff, values={"NEW_SUBSCRIBERS": Decimal(640)})
+    report_submit(report=last_year, user=world.users.staff)
+    report_approve(report=last_year, user=world.users.approver)
+    quarter = report_create(sector=world.telecom, org_unit=world.province, year=2020, period=202,
+                            user=world.users.staff)
+    response = staff_client.get(template_url(quarter))
+    assert response["Content-Disposition"] == 'attachment; filename="mau_TELECOM_P_2020-Q2.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:7] == ["indicator", "org_unit", "period", "value", "comment", "_Tên chỉ tiêu", "_Đơn vị tính"]
+    assert rows[0][7] == "_Cùng kỳ năm trước (Quý 2/2019)"
+    assert rows[1][:3] == ["NEW_SUBSCRIBERS", "P", "2020-Q2"] and rows[1][7] == 640 and len(rows) == 2
+    assert "Quý 2/2020" in book.worksheets[1]["A1"].value
+    sheet.cell(row=2, column=4).value = 700
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload_url = reverse("admin:kpis_yearlyreport_upload", args=[quarter.pk])
+    preview = staff_client.post(upload_url, {"file": SimpleUploadedFile("mau.xlsx", buffer.getvalue())})
+    assert preview.status_code == 200, [line.messages for line in preview.context["preview"].lines]
+    token = staff_client.session[f"kpis_upload_{quarter.pk}"]["token"]
+    staff_client.post(reverse("admin:kpis_yearlyreport_upload_confirm", args=[quarter.pk]), {"token": token})
+    assert DataValue.objects.get(report=quarter).value == 700

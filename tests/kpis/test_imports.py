@@ -393,3 +393,106 @@ def test_import_marks_the_written_cells_stale_and_a_recompute_shows_them(world):
     assert not StaleMark.objects.exists()
     values_import(content=b"indicator,org_unit,year,value\nBTS,P-D1,2020,10\n")
     assert not StaleMark.objects.exists()  # nothing changed, nothing to recompute
+
+
+# -- a period column ------------------------------------------------------------------
+
+PERIOD_HEADER = "indicator,org_unit,period,value\n"
+
+
+@pytest.fixture
+def quarterly_catalogue(catalogue):
+    from tests.factories import IndicatorFactory
+
+    return IndicatorFactory(code="NEW_SUBSCRIBERS", name="Thuê bao mới", sector=Sector.objects.get(code="TELECOM"),
+                            frequency="quarter", time_aggregation="sum", entry_levels=["province", "district"])
+
+
+@pytest.mark.django_db
+def test_a_period_column_puts_each_figure_in_its_periods_report(quarterly_catalogue, operator, write_path):
+    from kpis.models import StaleMark
+
+    content = csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q1,300", "NEW_SUBSCRIBERS,HG,2021-Q2,350",
+                        "NEW_SUBSCRIBERS,HG-VT,2021-Q2,40", "BTS,HG,2021,1200", header=PERIOD_HEADER)
+    StaleMark.objects.all().delete()  # those of loading the catalogue
+    result = values_import(content=content, user=operator)
+    assert result.ok, result.errors
+    assert result.created == 4
+    figures = set(DataValue.objects.values_list("indicator__code", "org_unit__code", "year", "period", "value"))
+    assert figures == {("NEW_SUBSCRIBERS", "HG", 2021, 201, 300), ("NEW_SUBSCRIBERS", "HG", 2021, 202, 350),
+                       ("NEW_SUBSCRIBERS", "HG-VT", 2021, 202, 40), ("BTS", "HG", 2021, 0, 1200)}
+    assert all(value.report.period == value.period for value in DataValue.objects.select_related("report"))
+    reports = set(YearlyReport.objects.values_list("org_unit__code", "year", "period", "status"))
+    assert reports == {("HG", 2021, 201, "approved"), ("HG", 2021, 202, "approved"),
+                       ("HG-VT", 2021, 202, "approved"), ("HG", 2021, 0, "approved")}
+    assert set(DataValue.history.values_list("period", flat=True)) == {0, 201, 202}
+    assert set(YearlyReport.history.values_list("period", flat=True)) == {0, 201, 202}
+    assert set(StaleMark.objects.values_list("year", flat=True)) == {2021}  # stale by year
+    again = values_import(content=csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q1,310", "NEW_SUBSCRIBERS,HG,2021-Q2,350",
+                                            header=PERIOD_HEADER))
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_year_column_still_means_the_year(quarterly_catalogue, write_path):
+    assert values_import(content=csv_bytes("BTS,HG,2021,1200")).ok
+    assert DataValue.objects.values_list("period", flat=True).get() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "header", "message"), [
+    ("NEW_SUBSCRIBERS,HG,2021-Q5,1", PERIOD_HEADER,
+     "cột period: “2021-Q5” không phải là kỳ báo cáo: viết 2025, 2025-H1, 2025-Q3 hoặc 2025-07."),
+    ("NEW_SUBSCRIBERS,HG,2021-13,1", PERIOD_HEADER, "cột period: “2021-13” không phải là kỳ báo cáo"),
+    ("NEW_SUBSCRIBERS,HG,abc,1", PERIOD_HEADER, "cột period: “abc” không phải là kỳ báo cáo"),
+    ("NEW_SUBSCRIBERS,HG,,1", PERIOD_HEADER, "cột period: thiếu kỳ"),
+    ("NEW_SUBSCRIBERS,HG,2021,1", PERIOD_HEADER,
+     "cột period: Thuê bao mới: Kỳ 2021 không hợp với tần suất “Quý”: cần một kỳ như 2021-Q1."),
+    ("NEW_SUBSCRIBERS,HG,2021,1", HEADER, "cột year: Thuê bao mới: Kỳ 2021 không hợp với tần suất “Quý”"),
+    ("BTS,HG,2021-07,1", PERIOD_HEADER, "cột period: Số trạm BTS: Kỳ 2021-07 không hợp với tần suất “Năm”"),
+    ("BTS,HG,1800-Q1,1", PERIOD_HEADER, "cột period: năm của kỳ 1800-Q1 phải từ"),
+    ("NEW_SUBSCRIBERS,HG,2020,2021-Q1,1", "indicator,org_unit,year,period,value\n",
+     "cột period: kỳ 2021-Q1 không thuộc năm 2020 ghi ở cột year."),
+    ("NEW_SUBSCRIBERS,HG-LM,2025-Q1,1", PERIOD_HEADER, "cột period: đơn vị HG-LM không tồn tại trong năm 2025"),
+])
+def test_a_wrong_period_is_named_on_its_line_and_nothing_is_written(quarterly_catalogue, row, header, message):
+    good = {HEADER: "BTS,HG,2021,1200", PERIOD_HEADER: "NEW_SUBSCRIBERS,HG,2021-Q1,300"}.get(header, "BTS,HG,,2021,1")
+    errors = import_errors(csv_bytes(good, row, header=header))
+    assert len(errors) == 1 and errors[0][0] == 3, errors
+    assert message in errors[0][1], errors
+
+
+@pytest.mark.django_db
+def test_the_same_cell_twice_is_per_period(quarterly_catalogue, write_path):
+    errors = import_errors(csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q1,1", "NEW_SUBSCRIBERS,HG,2021-Q2,1",
+                                     "NEW_SUBSCRIBERS,HG,2021-Q1,2", header=PERIOD_HEADER))
+    assert errors == [(4, "chỉ tiêu NEW_SUBSCRIBERS, đơn vị HG, kỳ Quý 1/2021 đã có ở dòng 2.")]
+
+
+@pytest.mark.django_db
+def test_a_quarters_report_under_review_is_named_by_its_period(quarterly_catalogue, operator):
+    from tests.factories import put_values
+
+    put_values([(quarterly_catalogue, OrgUnit.objects.get(code="HG"), "2021-Q1", 5)], status="submitted")
+    errors = import_errors(csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q1,6", header=PERIOD_HEADER))
+    assert "báo cáo Viễn thông của Hậu Giang kỳ Quý 1/2021 đang được xử lý" in errors[0][1]
+    assert values_import(content=csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q2,6", header=PERIOD_HEADER)).ok
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_year_or_period_column_says_so(catalogue):
+    errors = import_errors(b"indicator,org_unit,value\nBTS,HG,1\n")
+    assert "thiếu cột: year" in errors[0][1]
+
+
+@pytest.mark.django_db
+def test_the_command_imports_a_period_column(quarterly_catalogue, operator, tmp_path, capsys):
+    path = tmp_path / "quy.csv"
+    path.write_bytes(csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q3,300", "NEW_SUBSCRIBERS,HG,2021-Q9,1", header=PERIOD_HEADER))
+    with pytest.raises(CommandError):
+        call_command("import_values", str(path))
+    assert "dòng 3: cột period: “2021-Q9” không phải là kỳ báo cáo" in capsys.readouterr().err
+    path.write_bytes(csv_bytes("NEW_SUBSCRIBERS,HG,2021-Q3,300", header=PERIOD_HEADER))
+    call_command("import_values", str(path), "--user", "van_hanh")
+    assert "tạo mới 1" in capsys.readouterr().out
+    assert DataValue.objects.values_list("period", "value").get() == (203, 300)

@@ -237,3 +237,59 @@ def test_save_and_submit_refused_leaves_the_figures_as_they_were(world, report):
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT
     assert DataValue.objects.get(report=report).value == 939
+
+
+# -- reports of a period shorter than a year ---------------------------------------
+
+
+def test_a_quarterly_report_holds_the_quarterly_indicators_and_the_yearly_report_the_yearly_ones(
+        world, report, quarterly):
+    quarter = report_create(sector=world.telecom, org_unit=world.province, year=2020, period=201,
+                            user=world.users.staff)
+    assert [i.code for i in report_entry_indicators(quarter)] == ["NEW_SUBSCRIBERS"]
+    assert [i.code for i in report_entry_indicators(report)] == ["BTS", "COVERAGE_PCT", "HAS_IOC"]
+    assert str(quarter) == "Viễn thông – Tỉnh Mẫu – Quý 1/2020" and str(report).endswith("– 2020")
+
+
+def test_a_quarter_has_one_report_and_a_sector_without_quarterly_indicators_has_none(world, quarterly):
+    report_create(sector=world.telecom, org_unit=world.province, year=2025, period=201, user=world.users.staff)
+    with pytest.raises(ValidationError, match="Đã có báo cáo Viễn thông của Tỉnh Mẫu kỳ Quý 1/2025"):
+        report_create(sector=world.telecom, org_unit=world.province, year=2025, period=201, user=world.users.staff)
+    with pytest.raises(ValidationError, match="không có chỉ tiêu nào nhập theo quý"):
+        report_create(sector=world.postal, org_unit=world.province, year=2025, period=201,
+                      user=world.users.postal_staff)
+
+
+def test_figures_of_a_quarter_are_stored_with_it_and_a_yearly_indicator_is_refused_by_the_period_rule(
+        world, quarterly):
+    quarter = report_create(sector=world.telecom, org_unit=world.province, year=2025, period=203,
+                            user=world.users.staff)
+    report_values_save(report=quarter, user=world.users.staff, values={"NEW_SUBSCRIBERS": Decimal(1200)})
+    assert DataValue.objects.values_list("year", "period", "value").get() == (2025, 203, 1200)
+    with pytest.raises(ValidationError) as refused:
+        report_values_save(report=quarter, user=world.users.staff, values={"BTS": Decimal(1)})
+    assert refused.value.message_dict == {
+        "BTS": ["Số trạm BTS: Kỳ 2025-Q3 không hợp với tần suất “Năm”: cần một kỳ như 2025."]}
+
+
+def test_an_approved_quarter_is_recomputed_and_rolled_up_and_the_year_waits_for_all_four(world, quarterly):
+    from kpis.aggregation import stale_recompute
+    from kpis.models import Aggregate
+
+    def approve(unit, period, figure):
+        report = report_create(sector=world.telecom, org_unit=unit, year=2025, period=period, user=world.users.staff)
+        report_values_save_and_submit(report=report, user=world.users.staff, values={"NEW_SUBSCRIBERS": figure})
+        report_approve(report=report, user=world.users.approver)
+
+    def province(period):
+        cell = Aggregate.objects.filter(indicator=quarterly, org_unit=world.province, year=2025, period=period).first()
+        return cell and cell.value
+
+    approve(world.d1, 201, Decimal(30))
+    approve(world.d2, 201, Decimal(12))
+    stale_recompute()
+    assert province(201) == 42 and province(0) is None
+    for period, figure in ((202, 40), (203, 50), (204, 60)):
+        approve(world.province, period, Decimal(figure))
+    stale_recompute()
+    assert province(0) == 42 + 40 + 50 + 60

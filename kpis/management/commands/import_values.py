@@ -11,7 +11,8 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:
         # A property, so that it is translated when shown: argparse refuses lazy strings.
-        return _("Nhập số liệu năm từ tệp CSV hoặc Excel .xlsx (indicator,org_unit,year,value[,comment][,source]); "
+        return _("Nhập số liệu từ tệp CSV hoặc Excel .xlsx (indicator,org_unit,period,value[,comment][,source]; "
+                 "period là 2025, 2025-H1, 2025-Q3 hoặc 2025-07; cột year thay cho period vẫn được, nghĩa là cả năm); "
                  "số liệu nhập bằng lệnh này được coi là đã duyệt. Tất cả hoặc không gì cả. Định dạng, cách viết số: "
                  "docs/formats.md.")
 

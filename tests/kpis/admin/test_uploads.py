@@ -232,3 +232,58 @@ def test_figures_changed_after_the_preview_refuse_the_confirmation(world, staff_
 
 def test_upload_pages_only_take_posts(world, staff_client, draft):
     assert staff_client.get(upload_url(draft)).status_code == 405
+
+
+# -- a file of a quarter ------------------------------------------------------------
+
+
+@pytest.fixture
+def quarter_draft(world, quarterly):
+    return report_create(sector=world.telecom, org_unit=world.province, year=2025, period=203,
+                         user=world.users.staff)
+
+
+def confirm(client, report):
+    token = client.session[f"kpis_upload_{report.pk}"]["token"]
+    return client.post(upload_url(report, "confirm"), {"token": token})
+
+
+def test_a_csv_with_a_period_column_goes_into_the_quarters_report(world, staff_client, quarter_draft):
+    response = upload(staff_client, quarter_draft, "indicator;org_unit;period;value\nNEW_SUBSCRIBERS;P;2025-Q3;1.250\n")
+    assert response.status_code == 200
+    assert [line.outcome for line in response.context["preview"].lines] == ["new"]
+    assert confirm(staff_client, quarter_draft).status_code == 302
+    assert DataValue.objects.values_list("report", "year", "period", "value").get() == (
+        quarter_draft.pk, 2025, 203, 1250)
+
+
+def test_an_xlsx_with_a_period_column_goes_into_the_quarters_report(world, staff_client, quarter_draft):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["indicator", "org_unit", "period", "value"], ["NEW_SUBSCRIBERS", "P", "2025-Q3", 1250]):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(staff_client, quarter_draft, buffer.getvalue(), name="quy3.xlsx")
+    assert response.status_code == 200, response.context["preview"].lines
+    confirm(staff_client, quarter_draft)
+    assert DataValue.objects.get(report=quarter_draft).value == 1250
+
+
+def test_a_period_wrong_for_the_indicator_or_the_page_is_named_on_its_line(world, staff_client, quarter_draft):
+    text = ("indicator;org_unit;period;value\n"
+            "NEW_SUBSCRIBERS;P;2025;5\n"      # line 2: a year for a quarterly indicator
+            "NEW_SUBSCRIBERS;P;2025-Q5;5\n"   # line 3: no such quarter
+            "NEW_SUBSCRIBERS;P;2025-Q2;5\n"   # line 4: another quarter's report
+            "BTS;P;2025-Q3;5\n")              # line 5: a yearly indicator
+    response = upload(staff_client, quarter_draft, text)
+    assert response.status_code == 400
+    messages = {line.line: " ".join(line.messages) for line in response.context["preview"].lines}
+    assert messages[2] == "cột period: Thuê bao mới: Kỳ 2025 không hợp với tần suất “Quý”: cần một kỳ như 2025-Q1."
+    assert messages[3].startswith("cột period: “2025-Q5” không phải là kỳ báo cáo")
+    assert "thuộc báo cáo khác" in messages[4] and "kỳ Quý 3/2025" in messages[4]
+    assert "Kỳ 2025-Q3 không hợp với tần suất “Năm”" in messages[5]
+    assert not DataValue.objects.exists()
