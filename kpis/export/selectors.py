@@ -28,6 +28,7 @@ from kpis.models import (
     Sector,
     Target,
 )
+from kpis.periods import YEAR_PART
 from kpis.rules import applicable_target, indicator_is_level, is_behind, milestone_is_open
 from kpis.selectors import SectorName, sector_name_day, sector_name_on, sector_names_on, units_active_in
 
@@ -391,11 +392,12 @@ def _figures(unit: OrgUnit, children: list[OrgUnit], ids: list[int], year: int, 
     """Four queries (three without children)."""
     cells = {(cell.indicator_id, cell.year): cell for cell in
              Aggregate.objects.select_related("target")
-             .filter(org_unit=unit, indicator_id__in=ids, year__gte=year - TREND_YEARS + 1, year__lte=year)}
+             .filter(org_unit=unit, indicator_id__in=ids, period=YEAR_PART,
+                     year__gte=year - TREND_YEARS + 1, year__lte=year)}
     child_cells: dict[int, dict[tuple[int, int], Aggregate]] = {}
     if children:
         for cell in (Aggregate.objects.select_related("target")
-                     .filter(org_unit_id__in=[c.pk for c in children], indicator_id__in=ids,
+                     .filter(org_unit_id__in=[c.pk for c in children], indicator_id__in=ids, period=YEAR_PART,
                              year__in=[year, year - 1] if districts else [year])):
             child_cells.setdefault(cell.org_unit_id, {})[(cell.indicator_id, cell.year)] = cell
     targets = _applicable_targets(list(Target.objects.filter(org_unit=unit, indicator_id__in=ids)), year)

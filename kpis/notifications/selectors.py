@@ -16,6 +16,7 @@ from kpis.models import (
     ReportStatus,
     YearlyReport,
 )
+from kpis.periods import YEAR_PART
 from kpis.permissions import assignment_covers
 
 TO_SUBMIT = (ReportStatus.DRAFT, ReportStatus.RETURNED)  # and reports never created
@@ -72,7 +73,8 @@ def completed_years(org_unit: OrgUnit, tree: Tree | None = None) -> dict[int, da
     unit_ids = tree.below(org_unit.pk)
     by_year: dict[int, dict[tuple[int, int], tuple[str, datetime | None]]] = {}
     for unit_id, sector_id, year, status, approved_at in YearlyReport.objects.filter(
-            org_unit_id__in=unit_ids).values_list("org_unit_id", "sector_id", "year", "status", "approved_at"):
+            org_unit_id__in=unit_ids, period=YEAR_PART).values_list(
+            "org_unit_id", "sector_id", "year", "status", "approved_at"):
         by_year.setdefault(year, {})[(unit_id, sector_id)] = (status, approved_at)
     complete = {}
     for year, reports in by_year.items():
@@ -120,8 +122,8 @@ def due_dates_on(today: date, *, days_before: list[int], days_after: list[int]) 
 def _chased_reports(due: DueToday, tree: Tree) -> list[ReportToChase]:
     """Reports not yet submitted or waiting for approval, of the sector-years due. One query."""
     years = {year for _sector, year in due.dates}
-    statuses = {(r[0], r[1], r[2]): r[3] for r in YearlyReport.objects.filter(year__in=years).values_list(
-        "org_unit_id", "sector_id", "year", "status")}
+    statuses = {(r[0], r[1], r[2]): r[3] for r in YearlyReport.objects.filter(
+        year__in=years, period=YEAR_PART).values_list("org_unit_id", "sector_id", "year", "status")}
     all_sectors = {sector for sectors in tree.sectors_by_level.values() for sector in sectors}
     chased = []
     for (sector, year), due_on in sorted(due.dates.items(), key=lambda item: (item[0][1], item[0][0] or 0)):
