@@ -19,6 +19,7 @@ from kpis.models import (
     Target,
     YearlyReport,
 )
+from kpis.periods import YEAR_PART, Frequency, Period, kind_of
 from kpis.rules import unit_active_q
 
 # --- The tree of a year ----------------------------------------------------------------------
@@ -73,6 +74,7 @@ def report_entry_rows(report: YearlyReport) -> list[EntryRow]:
     period's a year earlier, and the figure's history. Four queries."""
     indicators = report_entry_indicators(report)
     ids = [indicator.pk for indicator in indicators]
+    # The report's own period: a quarter's report shows that quarter and the same quarter a year earlier.
     current = {
         value.indicator_id: value
         for value in DataValue.objects.filter(
@@ -146,22 +148,38 @@ def report_timeline(report: YearlyReport) -> list[WorkflowStep]:
     return steps
 
 
+ALL_PERIODS = "all"
+
+
+def _period_filter(period: Period | None, frequency: str | None) -> dict:
+    """One period; every period of a frequency; every period (``ALL_PERIODS``);
+    by default the yearly figures only, what the API gave before periods existed."""
+    if period is not None:
+        return {"year": period.year, "period": period.part}
+    if frequency == ALL_PERIODS:
+        return {}
+    kind = kind_of(frequency or Frequency.YEAR)
+    return {"period": YEAR_PART} if not kind else {"period__gt": kind * 100, "period__lt": (kind + 1) * 100}
+
+
 def aggregates_for_api(*, indicator=None, org_unit=None, year: int | None = None, sector=None,
-                       level: str | None = None, year_from: int | None = None, year_to: int | None = None):
+                       level: str | None = None, year_from: int | None = None, year_to: int | None = None,
+                       period: Period | None = None, frequency: str | None = None):
     """Aggregates with what the API shows of them, in one query per page: an
     entered cell carries the source and comment of its approved value."""
     # One figure per cell at most: without .order_by() the model's default ordering
     # would join four tables into each of the page's 2 × 500 subqueries for nothing.
     entered = DataValue.objects.filter(
         indicator=OuterRef("indicator"), org_unit=OuterRef("org_unit"), year=OuterRef("year"),
-        report__status=ReportStatus.APPROVED).order_by()
+        period=OuterRef("period"), report__status=ReportStatus.APPROVED).order_by()
     cells = Aggregate.objects.select_related("indicator", "org_unit", "target").annotate(
         entered_source=Subquery(entered.values("source")[:1]),
         entered_comment=Subquery(entered.values("comment")[:1]),
     )
     exact = {"indicator": indicator, "org_unit": org_unit, "year": year, "indicator__sector": sector,
              "org_unit__level": level, "year__gte": year_from, "year__lte": year_to}
-    return cells.filter(**{name: wanted for name, wanted in exact.items() if wanted is not None})
+    return (cells.filter(**{name: wanted for name, wanted in exact.items() if wanted is not None})
+            .filter(**_period_filter(period, frequency)))
 
 
 def org_units_for_api(*, level: str | None = None, valid_in: int | None = None, parent=None):

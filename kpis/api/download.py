@@ -17,8 +17,9 @@ from kpis.api.csv_rows import csv_lines
 from kpis.api.renderers import UTF8_BOM
 from kpis.dashboards.presentation import localized
 from kpis.models import Indicator, OrgUnit
+from kpis.periods import Period
 from kpis.permissions import can_see_dashboards
-from kpis.selectors import aggregates_for_api
+from kpis.selectors import ALL_PERIODS, aggregates_for_api
 
 # (column, Frictionless type, description): the order of the file's columns.
 VALUE_COLUMNS = [
@@ -29,9 +30,11 @@ VALUE_COLUMNS = [
     ("org_unit_name", "string", gettext_lazy("Tên đơn vị hành chính")),
     ("level", "string", gettext_lazy("Cấp đơn vị: country, province, district, commune")),
     ("year", "year", gettext_lazy("Năm")),
+    ("period", "string", gettext_lazy("Kỳ: 2025 (cả năm), 2025-H1 (6 tháng đầu năm), 2025-Q3 (quý 3), "
+                                      "2025-07 (tháng 7)")),
     ("value", "number", gettext_lazy("Giá trị (đã làm tròn theo số chữ số thập phân của chỉ tiêu)")),
     ("method", "string", gettext_lazy("Cách có số: entered (nhập), rollup (tổng hợp từ cấp dưới), "
-                                      "derived (tính theo công thức)")),
+                                      "derived (tính theo công thức), periods (tính từ các kỳ ngắn hơn)")),
     ("is_complete", "boolean", gettext_lazy("Đủ số liệu của mọi đơn vị cấp dưới")),
     ("reconstructed", "boolean", gettext_lazy("Số tái tạo cho năm trước khi đơn vị được thành lập, từ các đơn vị "
                                               "đã sáp nhập vào nó")),
@@ -58,6 +61,7 @@ def _value_row(cell) -> dict:
         "indicator": cell.indicator.code, "indicator_name": localized(cell.indicator),
         "unit": localized(cell.indicator, "unit"), "org_unit": cell.org_unit.code,
         "org_unit_name": localized(cell.org_unit), "level": cell.org_unit.level, "year": cell.year,
+        "period": Period(cell.year, cell.period).code,
         "value": round(cell.value, cell.indicator.decimals), "method": cell.method,
         "is_complete": "true" if cell.is_complete else "false",
         "reconstructed": "true" if cell.reconstructed else "false",
@@ -90,9 +94,10 @@ def _conditional(view):
 
 @_conditional
 def values_csv(request: HttpRequest) -> HttpResponse:
-    """Every published value, one row each, streamed (the file may be large)."""
+    """Every published value of every period, one row each, streamed (the file may be large)."""
     language = translation.get_language()
-    cells = aggregates_for_api().order_by("indicator__code", "org_unit__code", "year")
+    cells = aggregates_for_api(frequency=ALL_PERIODS).order_by("indicator__code", "org_unit__code", "year",
+                                                               "period")
 
     def lines():
         with translation.override(language):  # streamed after the view returns
@@ -139,7 +144,7 @@ def datapackage(request: HttpRequest) -> HttpResponse:
             "schema": {
                 "fields": [{"name": name, "type": kind, "description": str(description)}
                            for name, kind, description in VALUE_COLUMNS],
-                "primaryKey": ["indicator", "org_unit", "year"],
+                "primaryKey": ["indicator", "org_unit", "year", "period"],
                 "missingValues": [""],
             },
         }],

@@ -18,7 +18,8 @@ from kpis.models import (
     Sector,
     Target,
 )
-from kpis.selectors import SectorName, sector_name_on
+from kpis.periods import Frequency, Period, PeriodError
+from kpis.selectors import ALL_PERIODS, SectorName, sector_name_on
 
 
 class CodeField(serializers.CharField):
@@ -53,12 +54,38 @@ def year_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
 
 
+class PeriodField(serializers.CharField):
+    """A period's code in a query (``2025``, ``2025-H1``, ``2025-Q3``, ``2025-07``), resolved to a Period."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=16, required=False, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        text = super().run_validation(data)
+        if text is None:
+            return None
+        try:
+            period = Period.parse(text)
+        except PeriodError as error:
+            raise serializers.ValidationError(str(error)) from None
+        if not MIN_YEAR <= period.year <= MAX_YEAR:
+            raise serializers.ValidationError(_("Năm của kỳ phải từ %(low)s đến %(high)s.")
+                                              % {"low": MIN_YEAR, "high": MAX_YEAR})
+        return period
+
+
 class ValuesQuerySerializer(serializers.Serializer):
-    """The filters of /api/v1/values/; each may be left out."""
+    """The filters of /api/v1/values/; each may be left out. Without ``period``
+    or ``frequency`` only yearly figures come, as before periods existed."""
 
     indicator = indicator_code()
     org_unit = org_unit_code()
     year = year_field()
+    period = PeriodField(help_text=_("Một kỳ: 2025, 2025-H1 (6 tháng đầu năm), 2025-Q3 (quý 3), 2025-07 "
+                                     "(tháng 7). Bỏ trống: số liệu cả năm."))
+    frequency = serializers.ChoiceField(
+        required=False, choices=[*Frequency.choices, (ALL_PERIODS, _("Mọi kỳ"))],
+        help_text=_("Mọi kỳ của một độ dài: year (mặc định), half_year, quarter, month; all: mọi kỳ."))
     sector = sector_code()
     level = serializers.ChoiceField(required=False, choices=OrgUnitLevel.choices)
     year_from = year_field()
@@ -67,6 +94,14 @@ class ValuesQuerySerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if attrs.get("year_from") and attrs.get("year_to") and attrs["year_from"] > attrs["year_to"]:
             raise serializers.ValidationError({"year_to": _("Năm kết thúc phải từ năm bắt đầu trở đi.")})
+        period, frequency = attrs.get("period"), attrs.get("frequency")
+        if period is not None and frequency not in (None, ALL_PERIODS, period.frequency):
+            raise serializers.ValidationError({"frequency": _(
+                "Kỳ %(period)s không phải kỳ %(frequency)s: bỏ frequency hoặc chọn kỳ khác.")
+                % {"period": period.code, "frequency": frequency}})
+        if period is not None and attrs.get("year") not in (None, period.year):
+            raise serializers.ValidationError({"year": _("Năm %(year)s khác năm của kỳ %(period)s.")
+                                               % {"year": attrs["year"], "period": period.code}})
         return attrs
 
 
@@ -214,7 +249,10 @@ class AggregateSerializer(serializers.ModelSerializer):
     comment = serializers.CharField(source="entered_comment", allow_null=True, read_only=True,
                                     help_text=_("Ghi chú của số liệu nhập; null với số tổng hợp hoặc tính toán."))
     value = serializers.SerializerMethodField()
-    previous_value = serializers.SerializerMethodField()
+    period = serializers.SerializerMethodField(help_text=_(
+        "Kỳ của số liệu: 2025 (cả năm), 2025-H1, 2025-Q3, 2025-07."))
+    previous_value = serializers.SerializerMethodField(help_text=_(
+        "Số của cùng kỳ năm trước (với số cả năm: năm trước)."))
     change = serializers.SerializerMethodField()
     change_pct = serializers.SerializerMethodField()
     achievement_pct = serializers.SerializerMethodField()
@@ -222,7 +260,7 @@ class AggregateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Aggregate
-        fields = ["indicator", "indicator_name", "unit", "org_unit", "org_unit_name", "year", "value",
+        fields = ["indicator", "indicator_name", "unit", "org_unit", "org_unit_name", "year", "period", "value",
                   "previous_value", "change", "change_pct", "target", "status", "achievement_pct",
                   "method", "children_count", "expected_children", "is_complete", "reconstructed", "source",
                   "comment"]
@@ -238,6 +276,9 @@ class AggregateSerializer(serializers.ModelSerializer):
 
     def get_org_unit_name(self, cell: Aggregate) -> str:
         return localized(cell.org_unit)
+
+    def get_period(self, cell: Aggregate) -> str:
+        return Period(cell.year, cell.period).code
 
     def get_value(self, cell: Aggregate) -> float | None:
         return _rounded(cell.value, cell.indicator.decimals)

@@ -25,6 +25,7 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 
 from kpis.aggregation.version import DataVersion
+from kpis.periods import Period, PeriodError
 from kpis.permissions import sees_admin_links
 
 TIMEOUT = 24 * 3600
@@ -45,6 +46,11 @@ def _canonical(name: str, value: str) -> str | None:
     """One spelling per page (``02020`` is ``2020``, ``hg`` is ``HG``); None
     for a value the page would ignore anyway."""
     value = value.strip()
+    if name == "period":  # 2025-q3 is 2025-Q3; a bad one is kept for the page to refuse (never cached)
+        try:
+            return Period.parse(value).code
+        except PeriodError:
+            return value or None
     numeric = name == "year" or name.endswith("page")
     if numeric and value.isascii() and value.isdigit() and len(value) <= 9:
         return str(int(value))

@@ -29,6 +29,7 @@ from kpis.formatting import (  # noqa: F401
 )
 from kpis.formulas import Binary, Expr, FormulaError, Number, Ref, Unary, parse_formula
 from kpis.models import ComparisonOperator, MilestoneStatus, OrgUnitLevel, ProgressStatus, ReportStatus, ValueType
+from kpis.periods import TimeAggregation
 from kpis.rules import REPORT_MISSING_SYMBOL, REPORT_NOT_EXPECTED_SYMBOL, REPORT_STATUS_SYMBOLS
 
 
@@ -373,6 +374,136 @@ class CardText(ProgressText):
     def series_rows(self) -> list[tuple[int, str]]:
         return [(year, self.indicator.show(value) + (RECONSTRUCTED_MARK if year in self.reconstructed_years else ""))
                 for year, value in self.series]
+
+
+class PeriodChangeText:
+    """For ``PeriodChange`` (``indicator``, ``against``, ``value``, ``change``, ``change_pct``)."""
+
+    @property
+    def against_label(self) -> str:
+        return self.against.label
+
+    @property
+    def change_text(self) -> str:
+        if self.change is None or self.indicator.value_type == ValueType.YES_NO:
+            return ""
+        return signed(self.change, self.indicator.decimals)
+
+    @property
+    def change_pct_text(self) -> str:
+        if self.change_pct is None or self.indicator.value_type in (ValueType.YES_NO, ValueType.PERCENT):
+            return ""
+        return signed(self.change_pct, 1) + "%"
+
+    @property
+    def arrow(self) -> tuple[str, str]:
+        return change_arrow(self.change) if self.change_text else ("", "")
+
+    @property
+    def change_is_good(self) -> bool | None:
+        if not self.change:
+            return None
+        return (self.change > 0) == self.indicator.higher_is_better
+
+    @property
+    def value_text(self) -> str:
+        return self.indicator.shown_with_unit(self.value) if self.value is not None else ""
+
+
+class PeriodPanelText:
+    """For ``PeriodPanel`` (``indicator``, ``year``, ``choices``, ``selected``, ``cell``, ``previous``,
+    ``year_earlier``, ``to_date_parts``, ``to_date``, ``to_date_missing``, ``year_figure``, ``missing``,
+    ``target``, ``trend``)."""
+
+    @property
+    def selected_label(self) -> str:
+        return self.selected.label if self.selected else ""
+
+    @property
+    def value_text(self) -> str:
+        return self.indicator.show(self.cell.value) if self.cell else ""
+
+    @property
+    def options(self) -> list[tuple[str, str, bool]]:
+        """(code, label, selected) of the period selector."""
+        return [(found.code, found.label, found == self.selected) for found in self.choices]
+
+    @property
+    def changes(self) -> list:
+        """Against the period just before, then against the same period a year earlier."""
+        return [(self.previous, "previous"), (self.year_earlier, "year_earlier")]
+
+    @property
+    def is_flow(self) -> bool:
+        return self.indicator.time_aggregation == TimeAggregation.SUM
+
+    @property
+    def to_date_until(self) -> str:
+        """The last part counted into the year to date: "Quý 3/2025"."""
+        return self.to_date_parts[-1].label if self.to_date_parts else ""
+
+    @property
+    def to_date_label(self) -> str:
+        """What the year-to-date figure is, by the indicator's time aggregation."""
+        until = {"until": self.to_date_until}
+        if self.indicator.time_aggregation == TimeAggregation.SUM:
+            return _("Lũy kế đến %(until)s") % until
+        if self.indicator.time_aggregation == TimeAggregation.AVERAGE:
+            return _("Trung bình từ đầu năm đến %(until)s") % until
+        return _("Số mới nhất (%(until)s)") % until
+
+    @property
+    def to_date_text(self) -> str:
+        return self.indicator.shown_with_unit(self.to_date) if self.to_date is not None else ""
+
+    @property
+    def to_date_missing_text(self) -> str:
+        """Why there is no year-to-date figure: the parts it lacks."""
+        if not self.to_date_missing:
+            return ""
+        return _("chưa tính được: thiếu %(parts)s") % {"parts": ", ".join(p.label for p in self.to_date_missing)}
+
+    @property
+    def missing_text(self) -> str:
+        """"Năm 2025 chưa đủ số liệu: thiếu Quý 4/2025." """
+        if not self.missing:
+            return ""
+        return _("Năm %(year)s chưa đủ số liệu: thiếu %(parts)s.") % {
+            "year": self.year, "parts": ", ".join(part.label for part in self.missing)}
+
+    @property
+    def target_to_date(self) -> bool:
+        """During the year (no yearly figure yet) the year's target is set beside the year to date."""
+        return bool(self.target and not self.year_figure and self.to_date is not None
+                    and self.indicator.time_aggregation != TimeAggregation.NONE)
+
+    @property
+    def target_to_date_label(self) -> str:
+        return _("Mục tiêu năm %(year)s so với %(what)s") % {"year": self.year,
+                                                             "what": self.to_date_label[:1].lower()
+                                                             + self.to_date_label[1:]}
+
+    @property
+    def target_text(self) -> str:
+        return f"{self.target.symbol} {self.indicator.shown_with_unit(self.target.value)}" if self.target else ""
+
+    @property
+    def to_date_share_text(self) -> str:
+        """The year to date as a share of a yearly target to reach (≥ or >) on a flow: "đạt 70% mục tiêu năm"."""
+        if not (self.target_to_date and self.is_flow and self.target.operator in (">=", ">")
+                and self.target.value > 0):
+            return ""
+        share = number(self.to_date * 100 / self.target.value, 0) + "%"
+        return _("đã đạt %(share)s mục tiêu năm") % {"share": share}
+
+    @property
+    def trend_rows(self) -> list[tuple[str, str]]:
+        return [(point.period.label, self.indicator.show(point.value)) for point in self.trend]
+
+    @property
+    def trend_labels(self) -> list[str]:
+        """The chart's axis: "Q3/2025", "T7/2025", "H1/2025"."""
+        return [f"{point.period.short_label}/{point.period.year}" for point in self.trend]
 
 
 class OptionText:

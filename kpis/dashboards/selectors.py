@@ -34,7 +34,7 @@ from kpis.models import (
     Target,
     YearlyReport,
 )
-from kpis.periods import YEAR_PART, Frequency, Period
+from kpis.periods import YEAR_PART, Frequency, Period, TimeAggregation, kind_of
 from kpis.rules import applicable_target, unit_active_in, unit_active_q
 from kpis.rules import higher_is_better as _higher_is_better
 from kpis.selectors import SectorName, children_in, sector_name_day, sector_name_on, sector_names_on, units_active_in
@@ -102,6 +102,8 @@ class IndicatorView(p.IndicatorText):
     formula: str
     aggregation: str
     entry_levels: tuple[str, ...]
+    frequency: str = Frequency.YEAR
+    time_aggregation: str = ""
 
     @classmethod
     def of(cls, indicator: Indicator) -> IndicatorView:
@@ -110,6 +112,7 @@ class IndicatorView(p.IndicatorText):
             p.unit_name(indicator), indicator.decimals, indicator.value_type, indicator.direction,
             indicator.is_key, indicator.position, p.localized(indicator, "definition"), indicator.source,
             indicator.formula, indicator.aggregation, tuple(indicator.entry_levels or ()),
+            indicator.frequency, indicator.time_aggregation,
         )
 
     @property
@@ -129,7 +132,7 @@ class InTreeOfYear:
 
 CELL_FIELDS = ("indicator_id", "org_unit_id", "year", "value", "method", "children_count",
                "expected_children", "is_complete", "previous_value", "change", "change_pct", "target_id",
-               "status", "achievement_pct", "reconstructed")
+               "status", "achievement_pct", "reconstructed", "period")
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class Cell:
     achievement_pct: Decimal | None
     # Last, with a default: cells cached before the field existed still read as not reconstructed.
     reconstructed: bool = False  # a year before the unit existed, from the units merged into it
+    period: int = YEAR_PART  # kpis.periods: 0 the year, else a half-year, quarter or month
 
     @property
     def partial(self) -> bool:
@@ -296,7 +300,7 @@ def unit_options(unit: OrgUnit, year: int) -> list[UnitOption]:
 
 def unit_years(unit: OrgUnit) -> Counter:
     """How many figures ``unit`` has in each year. One query (index on unit, year)."""
-    return Counter(dict(Aggregate.objects.filter(org_unit=unit).order_by().values("year")
+    return Counter(dict(Aggregate.objects.filter(org_unit=unit, period=YEAR_PART).order_by().values("year")
                         .annotate(n=Count("id")).values_list("year", "n")))
 
 
@@ -404,7 +408,8 @@ def overview(unit: OrgUnit, year: int | None, years: Counter) -> Overview:
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     keys = [i for i in indicators if i.is_key]
     cells: dict[int, list[Cell]] = defaultdict(list)
-    for cell in _cells(Aggregate.objects.filter(org_unit=unit, indicator_id__in=[i.id for i in keys])):
+    for cell in _cells(Aggregate.objects.filter(org_unit=unit, period=YEAR_PART,
+                                                   indicator_id__in=[i.id for i in keys])):
         cells[cell.indicator_id].append(cell)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
     names = sector_names_on(on=sector_name_day(year=year, today=timezone.localdate()))
@@ -447,7 +452,7 @@ def sector_page(sector: Sector, unit: OrgUnit, year: int | None, years: Counter)
     indicators = [IndicatorView.of(i) for i in Indicator.objects.filter(sector=sector)]
     ids = [i.id for i in indicators]
     cells: dict[int, list[Cell]] = defaultdict(list)
-    for cell in _cells(Aggregate.objects.filter(org_unit=unit, indicator_id__in=ids)):
+    for cell in _cells(Aggregate.objects.filter(org_unit=unit, period=YEAR_PART, indicator_id__in=ids)):
         cells[cell.indicator_id].append(cell)
     year = _pick_year(year, [c.year for found in cells.values() for c in found], years)
     targets = _targets(Target.objects.filter(org_unit=unit, indicator_id__in=ids))
@@ -512,6 +517,7 @@ class IndicatorPage(p.IndicatorPageText, InTreeOfYear):
     targets: list[TargetView]
     definition_changes: list[DefinitionChangeView]
     components: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of a formula's indicators
+    periods: PeriodPanel | None = None  # the unit's figures by quarter or month, when it has any
 
     @property
     def has_partial(self) -> bool:
@@ -538,10 +544,13 @@ def indicator_by_code(code: str) -> Indicator | None:
     return Indicator.objects.select_related("sector").filter(code=code).first()
 
 
-def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> IndicatorPage:
+def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None,
+                   period: Period | None = None) -> IndicatorPage:
     """An indicator at a unit and the units directly below it in the tree of
     the year shown (2024: the districts; 2025: the communes placed under the
-    province), over every year. Six queries (units below, figures, targets,
+    province), over every year; with the unit's own figures by half-year,
+    quarter or month when it has any (``period``: the one asked for, which
+    also sets the year). Six queries (units below, figures, targets,
     definition changes, the components' names for a formula, the sector's
     name of the year)."""
     view = IndicatorView.of(indicator)
@@ -550,10 +559,18 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
     unit_view = UnitView.of(unit)
     rows = [MatrixRow(unit_view, True, {})] + [MatrixRow(child, False, {}) for child in below]
     by_unit = {row.unit.id: row for row in rows}
-    for cell in _cells(Aggregate.objects.filter(indicator=indicator, org_unit_id__in=list(by_unit))):
-        by_unit[cell.org_unit_id].cells[cell.year] = cell
+    shorter: dict[Period, Cell] = {}  # the unit's own figures of periods shorter than a year
+    # The yearly figures of every unit and the unit's own shorter ones, in the same one query.
+    for cell in _cells(Aggregate.objects.filter(indicator=indicator, org_unit_id__in=list(by_unit))
+                       .filter(Q(period=YEAR_PART) | Q(org_unit=unit))):
+        if cell.period == YEAR_PART:
+            by_unit[cell.org_unit_id].cells[cell.year] = cell
+        else:
+            shorter[Period(cell.year, cell.period)] = cell
     own = rows[0].cells
-    year = _pick_year(year, list(own), [y for row in rows for y in row.cells])
+    # A year under way counts by its quarters or months, so the page opens on it.
+    year = _pick_year(period.year if period else year, [*own, *{found.year for found in shorter} - set(own)],
+                      [y for row in rows for y in row.cells])
     rows = [row for row in rows if row.is_self or row.unit.is_active_in(year)]
     children = [row.unit for row in rows[1:]]
     years = sorted({y for row in rows for y in row.cells})
@@ -575,11 +592,129 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None) -> Ind
         key=lambda bar: (-bar.value if view.higher_is_better else bar.value, bar.unit.name),
     )
     headline = _card(view, unit.code, year, list(own.values()), targets)
+    panel = (period_panel(view, unit.code, year, period if period and not period.is_year else None, shorter,
+                          own.get(year), target_for(targets, year)) if shorter else None)
     return IndicatorPage(
         indicator=view, sector=SectorView.of(indicator.sector, sector_names_on(
             on=sector_name_day(year=year, today=timezone.localdate()))), unit=unit_view, year=year, headline=headline,
         years=years, matrix=rows, bars=bars, children_count=len(children), targets=targets,
-        definition_changes=changes, components=components,
+        definition_changes=changes, components=components, periods=panel,
+    )
+
+
+# ---------------------------------------------------------------------------
+# An indicator's figures by half-year, quarter or month (docs/periods.md): built
+# from the unit's cells the indicator page already read, no query of its own.
+
+PERIOD_TREND_YEARS = 3  # the chart by quarter or month shows the year shown and the two before
+
+
+@dataclass(frozen=True)
+class PeriodChange(p.PeriodChangeText):
+    """The figure of ``period`` against the figure of ``against``."""
+
+    indicator: IndicatorView
+    against: Period
+    value: Decimal | None  # the figure compared with (None: none)
+    change: Decimal | None
+    change_pct: Decimal | None
+
+
+def _period_change(indicator: IndicatorView, cell: Cell | None, against: Period,
+                   shorter: dict[Period, Cell]) -> PeriodChange:
+    other = shorter.get(against)
+    if cell is None or other is None:
+        return PeriodChange(indicator, against, other.value if other else None, None, None)
+    change = cell.value - other.value
+    return PeriodChange(indicator, against, other.value, change,
+                        change * 100 / abs(other.value) if other.value else None)
+
+
+@dataclass(frozen=True)
+class PeriodPoint:
+    period: Period
+    value: Decimal | None
+
+
+@dataclass
+class PeriodPanel(p.PeriodPanelText):
+    """The unit's figures by period in ``year``: the chosen period, its changes,
+    the year to date, what the year still lacks, and the trend by period."""
+
+    indicator: IndicatorView
+    unit_code: str
+    year: int
+    frequency: str  # of the parts the figures are entered for (quarter, month, half-year)
+    choices: list[Period]  # the periods of the year with a figure, in the order of their end
+    selected: Period | None
+    cell: Cell | None
+    previous: PeriodChange | None  # against the period of the same length just before
+    year_earlier: PeriodChange | None  # against the same period a year earlier
+    to_date_parts: list[Period]  # the parts from the year's start to the selected period's end
+    to_date: Decimal | None  # their sum, last or mean by the indicator's time aggregation; None if one lacks
+    to_date_missing: list[Period]  # the parts of the year to date without a figure
+    year_figure: bool  # the year has its own figure (all its parts are there, or it was entered)
+    missing: list[Period]  # the parts of the year without a figure, when the year has none
+    target: TargetView | None  # the year's target, compared with ``to_date`` while the year has no figure
+    trend: list[PeriodPoint]
+    years: list[int] = field(default_factory=list)  # every year with a figure for a shorter period
+
+
+def _parts_frequency(indicator: IndicatorView, shorter: dict[Period, Cell]) -> str:
+    """The indicator's frequency; for one now yearly, the shortest period it has figures for."""
+    if indicator.frequency != Frequency.YEAR:
+        return indicator.frequency
+    return max(shorter, key=lambda found: found.kind).frequency
+
+
+def _to_date(indicator: IndicatorView, parts: list[Period], shorter: dict[Period, Cell]) -> Decimal | None:
+    if not parts or any(part not in shorter for part in parts):
+        return None
+    values = [shorter[part].value for part in parts]
+    if indicator.time_aggregation == TimeAggregation.SUM:
+        return sum(values, Decimal(0))
+    if indicator.time_aggregation == TimeAggregation.AVERAGE:
+        return sum(values, Decimal(0)) / len(values)
+    if indicator.time_aggregation == TimeAggregation.LAST:
+        return values[-1]
+    return None
+
+
+def _period_trend(frequency: str, year: int, shorter: dict[Period, Cell]) -> list[PeriodPoint]:
+    """Every part from the first one with a figure (at most PERIOD_TREND_YEARS back) to the last one with a
+    figure up to ``year``'s end; a part without one is a gap."""
+    kind = kind_of(frequency)
+    measured = sorted(found for found in shorter if found.kind == kind and year - PERIOD_TREND_YEARS < found.year
+                      <= year)
+    if not measured:
+        return []
+    parts = [part for y in range(measured[0].year, year + 1) for part in Period.all_of(frequency, y)]
+    parts = [part for part in parts if measured[0] <= part <= measured[-1]]
+    return [PeriodPoint(part, shorter[part].value if part in shorter else None) for part in parts]
+
+
+def period_panel(indicator: IndicatorView, unit_code: str, year: int, requested: Period | None,
+                 shorter: dict[Period, Cell], year_cell: Cell | None, target: TargetView | None) -> PeriodPanel:
+    """``shorter``: the unit's figures of periods shorter than a year, any year.
+    ``requested``: a period of ``year`` asked for (None: the latest part with a figure)."""
+    frequency = _parts_frequency(indicator, shorter)
+    kind = kind_of(frequency)
+    choices = sorted((found for found in shorter if found.year == year),
+                     key=lambda found: (found.last_day, -found.kind))
+    latest = [found for found in choices if found.kind == kind]
+    selected = requested or (latest[-1] if latest else (choices[-1] if choices else None))
+    cell = shorter.get(selected) if selected else None
+    parts = [part for part in Period.all_of(frequency, year) if selected and part.last_day <= selected.last_day]
+    missing = [] if year_cell else [part for part in Period.all_of(frequency, year) if part not in shorter]
+    return PeriodPanel(
+        indicator=indicator, unit_code=unit_code, year=year, frequency=frequency, choices=choices,
+        selected=selected, cell=cell,
+        previous=_period_change(indicator, cell, selected.previous(), shorter) if selected else None,
+        year_earlier=_period_change(indicator, cell, selected.a_year_earlier(), shorter) if selected else None,
+        to_date_parts=parts, to_date=_to_date(indicator, parts, shorter),
+        to_date_missing=[part for part in parts if part not in shorter], year_figure=year_cell is not None,
+        missing=missing, target=target, trend=_period_trend(frequency, year, shorter),
+        years=sorted({found.year for found in shorter}),
     )
 
 
@@ -688,7 +823,7 @@ def _profile_rows(unit: OrgUnit, peers: list[UnitView], indicators: list[Indicat
 def _report_lines(unit: OrgUnit, year: int, sectors: dict[int, SectorView],
                   indicators: list[IndicatorView]) -> list[ReportLine]:
     """Each sector's report at the unit, and the ones it should have sent but has not. One query."""
-    reports = {r.sector_id: r for r in YearlyReport.objects.filter(org_unit=unit, year=year)}
+    reports = {r.sector_id: r for r in YearlyReport.objects.filter(org_unit=unit, year=year, period=YEAR_PART)}
     expected = _expected_sectors(indicators, unit.level) if UnitView.of(unit).is_active_in(year) else set()
     lines = []
     for sector in sectors.values():
@@ -717,7 +852,7 @@ def unit_profile(unit: OrgUnit, year: int | None, years: Counter) -> UnitProfile
     indicators = [IndicatorView.of(i) for i in Indicator.objects.all()]
     unit_ids = [u.id for u in peers] + ([unit.parent_id] if unit.parent_id else [])
     by_key = {(cell.indicator_id, cell.org_unit_id): cell
-              for cell in _cells(Aggregate.objects.filter(year=year, org_unit_id__in=unit_ids))}
+              for cell in _cells(Aggregate.objects.filter(year=year, period=YEAR_PART, org_unit_id__in=unit_ids))}
     ancestors = ancestors_of(unit)
     return UnitProfile(
         unit=UnitView.of(unit), parent=ancestors[-1] if ancestors else None, ancestors=ancestors,
@@ -897,7 +1032,7 @@ def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
     below, reports, due dates and rules)."""
     today = today or timezone.localdate()
     years = sorted(set(YearlyReport.objects.filter(Q(org_unit=unit) | Q(org_unit__parent=unit))
-                       .values_list("year", flat=True).distinct()), reverse=True)
+                       .filter(period=YEAR_PART).values_list("year", flat=True).distinct()), reverse=True)
     year = _pick_year(year, years)
     names = sector_names_on(on=sector_name_day(year=year, today=today))
     sectors = [SectorView.of(s, names) for s in Sector.objects.all()]
@@ -1011,7 +1146,7 @@ def national_indicator(code: str | None, indicators: list[IndicatorView]) -> Ind
 
 
 def _national_cells(indicator: IndicatorView, unit_ids: list[int]) -> list[NationalCell]:
-    cells = _cells(Aggregate.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids))
+    cells = _cells(Aggregate.objects.filter(indicator_id=indicator.id, period=YEAR_PART, org_unit_id__in=unit_ids))
     return [NationalCell(cell, cell.reconstructed) for cell in cells]
 
 

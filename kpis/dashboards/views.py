@@ -256,7 +256,7 @@ def _build_sector(request, export, code: str):
 
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     return _dashboard(request, f"indicator:{code}", lambda r, e: _build_indicator(r, e, code),
-                      params=FILTER_PARAMS + table_params() + table_params("trend-", paginate=False)
+                      params=FILTER_PARAMS + ("period",) + table_params() + table_params("trend-", paginate=False)
                       + table_params("bars-", paginate=False))
 
 
@@ -268,7 +268,11 @@ def _build_indicator(request, export, code: str):
     scope = _scope(request)
     if isinstance(scope, Problem):
         return scope
-    data = s.indicator_page(found, scope.unit, scope.year)
+    try:  # ?period=2025-Q3: that quarter, in its year
+        period = Period.parse(request.GET["period"]) if request.GET.get("period") else None
+    except PeriodError as error:
+        return Problem(400, _("Tham số không hợp lệ"), [f"{_('Kỳ')}: {error}"])
+    data = s.indicator_page(found, scope.unit, scope.year, period)
     matrix = _configure(request, t.MatrixTable(
         t.matrix_records(data), years=data.years,
         caption=_("%(indicator)s (%(unit)s) theo đơn vị và năm")
@@ -282,7 +286,10 @@ def _build_indicator(request, export, code: str):
     context = {
         "data": data, "matrix": matrix, "trend_table": trend, "bar_table": bars,
         "trend_chart": _trend_chart(data), "bar_chart": _bar_chart(data),
-        **_filters_context(scope.unit, sorted(data.years, reverse=True), data.year),
+        "period_chart": _period_chart(data) if data.periods else None,
+        # The years with quarters or months only (one under way) are offered too.
+        **_filters_context(scope.unit, sorted({*data.years, *(data.periods.years if data.periods else ())},
+                                              reverse=True), data.year),
     }
     title = _("%(indicator)s — %(unit)s") % {"indicator": data.indicator.name, "unit": data.unit.name}
     return _fragment(request, "kpis/dashboards/indicator.html", context, title=title, nav="sectors",
@@ -310,6 +317,18 @@ def _trend_chart(data: s.IndicatorPage) -> dict:
     if any(v is not None for v in data.target_line):
         chart["target"] = {"label": _("Mục tiêu"), "data": [_number(v) for v in data.target_line]}
     return chart
+
+
+def _period_chart(data: s.IndicatorPage) -> dict:
+    """The unit's figures by quarter or month (static/js/charts.js formats them the page's way)."""
+    panel = data.periods
+    return {
+        "kind": "line", "labels": panel.trend_labels, "decimals": data.indicator.decimals,
+        "unit": data.indicator.unit, "yesNo": data.indicator.value_type == ValueType.YES_NO, "yes": _("Có"),
+        "no": _("Không"),
+        "series": [{"label": data.unit.name, "data": [_number(point.value) for point in panel.trend]}],
+        "target": None,
+    }
 
 
 def _bar_chart(data: s.IndicatorPage) -> dict:
