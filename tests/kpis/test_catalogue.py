@@ -616,3 +616,22 @@ def test_bad_dated_sector_names_are_named_and_nothing_is_written(names, expected
     data["sectors"][0]["names"] = names
     error = one_error(data)
     assert error.startswith("sectors[0] (") and expected in error, error
+
+
+@pytest.mark.django_db
+def test_an_indicator_can_be_entered_quarterly_from_the_catalogue():
+    data = catalogue()
+    data["indicators"][1].update(frequency="quarter", time_aggregation="last")
+    catalogue_load(data=data)
+    subscribers = Indicator.objects.get(code="MOBILE_SUBSCRIBERS")
+    assert (subscribers.frequency, subscribers.time_aggregation) == ("quarter", "last")
+    assert Indicator.objects.get(code="BTS").frequency == "year"  # the default
+
+
+@pytest.mark.django_db
+def test_a_sub_annual_indicator_without_time_aggregation_is_refused_by_name():
+    data = catalogue()
+    data["indicators"][1].update(frequency="month")
+    assert "MOBILE_SUBSCRIBERS" in one_error(data) and "cộng dồn theo thời gian" in one_error(data)
+    data["indicators"][1].update(frequency="weekly", time_aggregation="sum")
+    assert "weekly" in one_error(data)
