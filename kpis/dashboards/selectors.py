@@ -970,6 +970,31 @@ def _national_year(year: int | None, provinces: list[UnitView], cells: dict[tupl
     return _pick_year(year, measured, [y for (_u, y) in cells])
 
 
+@dataclass(frozen=True)
+class NationalFrame:
+    """What every national view of the same data shares, whatever the
+    indicator, year or trend asked for: the root, its provinces (every one
+    that ever existed, by code), the sectors and the catalogue."""
+
+    root: UnitView
+    provinces: tuple[UnitView, ...]
+    sectors: tuple[SectorView, ...]
+    indicators: tuple[IndicatorView, ...]
+
+    @property
+    def indicator_groups(self) -> list[tuple[SectorView, list[IndicatorView]]]:
+        """The sectors that have indicators, each with its indicators in catalogue order."""
+        groups = [(s, [i for i in self.indicators if i.sector_id == s.id]) for s in self.sectors]
+        return [(s, found) for s, found in groups if found]
+
+
+def national_frame(root: OrgUnit, indicators: list[IndicatorView]) -> NationalFrame:
+    """Two queries (sectors, the provinces under ``root``)."""
+    sectors = tuple(SectorView.of(s) for s in Sector.objects.all())
+    provinces = tuple(UnitView.of(u) for u in OrgUnit.objects.filter(parent=root).order_by("code"))
+    return NationalFrame(UnitView.of(root), provinces, sectors, tuple(indicators))
+
+
 def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: IndicatorView, year: int | None,
                   trend_unit: str | None) -> NationalView | None:
     """An indicator at every province under ``root`` valid in ``year`` (rank,
@@ -978,9 +1003,15 @@ def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: Ind
     provinces, the indicator's figures at the root and every province over
     every year, their targets), whatever the number of provinces or years.
     None when ``trend_unit`` is neither the root nor one of its provinces."""
-    sectors = [SectorView.of(s) for s in Sector.objects.all()]
-    root_view = UnitView.of(root)
-    provinces = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=root).order_by("code")]
+    return national_view_in(national_frame(root, indicators), indicator, year, trend_unit)
+
+
+def national_view_in(frame: NationalFrame, indicator: IndicatorView, year: int | None,
+                     trend_unit: str | None) -> NationalView | None:
+    """``national_view`` from a frame already read (a page keeps it until the
+    data changes, kpis.dashboards.memo): two queries (the indicator's figures,
+    its targets)."""
+    root_view, provinces = frame.root, list(frame.provinces)
     units = {u.code: u for u in [root_view, *provinces]}
     chosen = units.get(trend_unit or root_view.code)
     if chosen is None:
@@ -990,13 +1021,13 @@ def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: Ind
     year = _national_year(year, provinces, cells)
     targets = _targets_by_unit(indicator, unit_ids)
     years = sorted({y for (_unit, y) in cells})
-    groups = [(s, [i for i in indicators if i.sector_id == s.id]) for s in sectors]
     return NationalView(
-        root=root_view, indicator=indicator, sector=next(s for s in sectors if s.id == indicator.sector_id),
+        root=root_view, indicator=indicator,
+        sector=next(s for s in frame.sectors if s.id == indicator.sector_id),
         year=year, years=sorted(years, reverse=True), root_cell=cells.get((root_view.id, year)),
         rows=_province_rows(indicator, provinces, year, cells, targets), trend_unit=chosen,
         trend=_trend(chosen, years, cells), trend_units=[root_view, *provinces],
-        indicator_groups=[(s, found) for s, found in groups if found])
+        indicator_groups=frame.indicator_groups)
 
 
 def indicator_views() -> list[IndicatorView]:
