@@ -87,7 +87,10 @@ def _denied(request: HttpRequest, allowed: bool) -> HttpResponse | None:
 
 
 def _layout_context(request: HttpRequest, version) -> dict:
-    identity = cached(f"dash:identity:{version.run_id}:{get_language()}", s.site_identity)
+    # Kept in the process too: without it, every page not yet cached asks the shared cache (or, with
+    # none, the database) for the same two facts.
+    identity = memo.remembered("identity", version, lambda: cached(
+        f"dash:identity:{version.run_id}:{get_language()}", s.site_identity))
     return {
         "identity": identity, "version": version, "can_see_completeness": can_see_completeness(request.user),
     }
