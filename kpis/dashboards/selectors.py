@@ -1000,9 +1000,11 @@ def _national_year(year: int | None, provinces: list[UnitView], cells: FigureRow
     """The requested year, else the latest well-filled one (``_pick_year``),
     counting only the provinces of the day: a merged province's reconstructed
     past does not make an old year look fuller."""
+    if year is not None:
+        return year
     by_id = {u.id: u for u in provinces}
     measured = [y for (unit_id, y) in cells if (unit := by_id.get(unit_id)) is not None and unit.is_active_in(y)]
-    return _pick_year(year, measured, [y for (_u, y) in cells])
+    return _pick_year(None, measured, [y for (_u, y) in cells])
 
 
 @dataclass(frozen=True)
