@@ -29,7 +29,8 @@ _token: str | None = None
 
 
 def remembered(name: str, version: DataVersion, build):
-    """``build()`` once per ``name``, language and data version in this process."""
+    """``build()`` once per ``name``, language and data version in this
+    process; a None result is not kept (asked again next time)."""
     global _token
     key = (name, get_language() or "vi")
     now = time.monotonic()
@@ -41,6 +42,8 @@ def remembered(name: str, version: DataVersion, build):
     if found is not None and now - found[0] < TIMEOUT:
         return found[1]
     value = build()
+    if value is None:
+        return None
     with _lock:
         if _token == version.token:  # a newer version may have arrived while building
             _entries[key] = (now, value)

@@ -426,30 +426,28 @@ def national(request: HttpRequest) -> HttpResponse:
 class NationalParts:
     """What every national view of a data version shares (kept per process: kpis.dashboards.memo)."""
 
-    frame: s.NationalFrame | None  # None: no country-level unit
-    indicator_choices: p.SelectOptions | None
-    trend_unit_choices: p.SelectOptions | None
+    frame: s.NationalFrame
+    indicator_choices: p.SelectOptions
+    trend_unit_choices: p.SelectOptions
 
 
-_NO_COUNTRY = NationalParts(None, None, None)  # remembered too: "no country" lasts until the data changes
-
-
-def _national_parts() -> NationalParts:
-    """Four queries (root, indicators, sectors, provinces)."""
+def _national_parts() -> NationalParts | None:
+    """Five queries (root, indicators, sectors, provinces, targets). None
+    without a country (not remembered: a country added shows at once)."""
     root = s.country_root()
     if root is None:
-        return _NO_COUNTRY
+        return None
     frame = s.national_frame(root, s.indicator_views())
     return NationalParts(frame, p.indicator_choices(frame.indicator_groups),
                          p.trend_unit_choices([frame.root, *frame.provinces]))
 
 
-def _national_data(request, parts: NationalParts) -> s.NationalView | Problem:
+def _national_data(request, parts: NationalParts | None) -> s.NationalView | Problem:
     filters = NationalFilter(request.GET, queryset=Aggregate.objects.none())
     if not filters.is_valid():
         return Problem(400, _("Tham số không hợp lệ"), errors_of(filters))
     year, unit_code = filters.values
-    if parts.frame is None:
+    if parts is None:
         return Problem(404, _("Chưa có cấp quốc gia"), [
             _("Trang toàn quốc cần một đơn vị cấp quốc gia có các tỉnh, thành phố trực thuộc.")])
     found = s.national_indicator(filters.indicator_code, list(parts.frame.indicators))
