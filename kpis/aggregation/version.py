@@ -4,6 +4,7 @@ finished last) and of what else pages and exports depend on."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -42,20 +43,26 @@ def _latest_history_sql(model) -> str:
     return f"(SELECT MAX(history_id) FROM {table})"
 
 
-def data_version() -> DataVersion:
-    """One query, whatever the data size (each part reads one end of an
-    index). The last recompute is the run that finished last (the latest id
-    among runs that finished at the same moment)."""
+@cache
+def _data_version_sql() -> str:
+    """Written once per process: every request asks it, and reaching the
+    history models through their managers costs more than the query."""
     runs = RecomputeRun._meta.db_table
     latest_run = f"FROM {runs} ORDER BY finished_at DESC, id DESC LIMIT 1"
     histories = [_latest_history_sql(model) for model in VERSIONED_MODELS]
-    sql = (
+    return (
         f"SELECT (SELECT id {latest_run}), (SELECT finished_at {latest_run}), "
         f"CASE WHEN EXISTS (SELECT 1 FROM {StaleMark._meta.db_table}) THEN 1 ELSE 0 END, "
         + ", ".join([*histories, CATALOGUE_VERSION_SQL])
     )
+
+
+def data_version() -> DataVersion:
+    """One query, whatever the data size (each part reads one end of an
+    index). The last recompute is the run that finished last (the latest id
+    among runs that finished at the same moment)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(_data_version_sql())
         run_id, finished, pending, *history_ids, catalogue = cursor.fetchone()
     if isinstance(finished, str):  # SQLite returns text
         finished = parse_datetime(finished)

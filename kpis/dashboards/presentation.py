@@ -558,19 +558,42 @@ class IndicatorPageText:
 
 # --- the national view's selectors -------------------------------------------------
 # Built here rather than in the template: a hundred indicators and every province
-# that ever existed cost the template engine more than the page's queries.
+# that ever existed cost the template engine more than the page's queries. Each
+# option is rendered once per data version (kpis.dashboards.memo); a request only
+# picks the selected one.
 
 
-def _selected(code: str, chosen: str) -> str:
-    return " selected" if code == chosen else ""
+class SelectOptions:
+    """A selector's ``<option>`` list rendered once, each option both plain and
+    selected, with any fixed markup between them (``<optgroup>`` tags)."""
+
+    def __init__(self, parts: list[tuple[str | None, str, str]]):
+        self.parts = parts  # (code, plain, selected); code None for fixed markup, the same both ways
+
+    def html(self, chosen: str) -> SafeString:
+        return mark_safe("".join(selected if code == chosen else plain for code, plain, selected in self.parts))
+
+
+def _option(code: str, *text) -> tuple[str, str, str]:
+    label = "".join(conditional_escape(part) for part in text)
+    value = conditional_escape(code)
+    return code, f'<option value="{value}">{label}</option>', f'<option value="{value}" selected>{label}</option>'
+
+
+def indicator_choices(groups) -> SelectOptions:
+    """``<optgroup>`` per sector (``groups``: (sector, indicators))."""
+    parts: list[tuple[str | None, str, str]] = []
+    for sector, found in groups:
+        opening = format_html('<optgroup label="{}">', sector.name)
+        parts.append((None, opening, opening))
+        parts += [_option(i.code, i.name) for i in found]
+        parts.append((None, "</optgroup>", "</optgroup>"))
+    return SelectOptions(parts)
 
 
 def indicator_options(groups, chosen: str) -> SafeString:
     """``<optgroup>`` per sector (``groups``: (sector, indicators)), the chosen indicator selected."""
-    return mark_safe("".join(
-        format_html('<optgroup label="{}">{}</optgroup>', sector.name, format_html_join(
-            "", '<option value="{}"{}>{}</option>', ((i.code, _selected(i.code, chosen), i.name) for i in found)))
-        for sector, found in groups))
+    return indicator_choices(groups).html(chosen)
 
 
 def _years_of(unit) -> str:
@@ -583,8 +606,12 @@ def _years_of(unit) -> str:
     return ""
 
 
+def trend_unit_choices(units) -> SelectOptions:
+    """The root, then its provinces marked with a dash and the years they exist."""
+    return SelectOptions([_option(u.code, "— " if index else "", u.name, _years_of(u))
+                          for index, u in enumerate(units)])
+
+
 def trend_unit_options(units, chosen: str) -> SafeString:
     """The root, then its provinces marked with a dash and the years they exist."""
-    return format_html_join("", '<option value="{}"{}>{}{}{}</option>', (
-        (u.code, _selected(u.code, chosen), "— " if index else "", u.name, _years_of(u))
-        for index, u in enumerate(units)))
+    return trend_unit_choices(units).html(chosen)

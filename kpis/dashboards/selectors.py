@@ -1078,16 +1078,36 @@ def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
 # ---------------------------------------------------------------------------
 # National view: every province of the country for an indicator and a year.
 
+NATIONAL_FIELDS = ("org_unit_id", "year", "value", "status", "children_count", "expected_children", "is_complete",
+                   "reconstructed")
+
+
+@dataclass(frozen=True)
+class NationalFigure:
+    """What the national view shows of one Aggregate row: fewer columns than a
+    ``Cell``, since the page reads the root and every province over every year
+    (about a thousand rows) and shows a few dozen of them."""
+
+    org_unit_id: int
+    year: int
+    value: Decimal
+    status: str | None
+    children_count: int
+    expected_children: int
+    is_complete: bool
+    reconstructed: bool
+
+
 @dataclass(frozen=True)
 class NationalCell:
-    cell: Cell
+    cell: NationalFigure
     reconstructed: bool
 
 
 @dataclass
 class ProvinceRow(p.ProgressText):
     unit: UnitView
-    cell: Cell | None
+    cell: NationalFigure | None
     reconstructed: bool
     rank: int | None  # 1 = best by the indicator's direction; ties share a rank
     target: TargetView | None
@@ -1145,51 +1165,97 @@ def national_indicator(code: str | None, indicators: list[IndicatorView]) -> Ind
     return next((i for i in indicators if i.is_key), indicators[0] if indicators else None)
 
 
-def _national_cells(indicator: IndicatorView, unit_ids: list[int]) -> list[NationalCell]:
-    cells = _cells(Aggregate.objects.filter(indicator_id=indicator.id, period=YEAR_PART, org_unit_id__in=unit_ids))
-    return [NationalCell(cell, cell.reconstructed) for cell in cells]
+# A figure's row of NATIONAL_FIELDS, by (unit id, year).
+FigureRows = dict[tuple[int, int], tuple]
 
 
-def _province_rows(indicator: IndicatorView, provinces: list[UnitView], year: int,
-                   cells: dict[tuple[int, int], NationalCell],
+def _national_figures(indicator: IndicatorView, unit_ids: list[int]) -> FigureRows:
+    """The indicator's figures at the units, every year, as rows: objects are
+    made only for the figures the page shows. One query."""
+    rows = (Aggregate.objects.filter(indicator_id=indicator.id, period=YEAR_PART, org_unit_id__in=unit_ids)
+            .values_list(*NATIONAL_FIELDS))
+    return {(row[0], row[1]): row for row in rows}
+
+
+def _national_cell(row: tuple | None) -> NationalCell | None:
+    if row is None:
+        return None
+    figure = NationalFigure(*row)
+    return NationalCell(figure, figure.reconstructed)
+
+
+_VALUE = NATIONAL_FIELDS.index("value")
+
+
+def _province_rows(indicator: IndicatorView, provinces: list[UnitView], year: int, cells: FigureRows,
                    targets: dict[int, list[TargetView]]) -> list[ProvinceRow]:
     valid = [u for u in provinces if u.is_active_in(year)]
-    ranks = _competition_rank([(u.id, cells[(u.id, year)].cell.value) for u in valid if (u.id, year) in cells],
+    ranks = _competition_rank([(u.id, cells[(u.id, year)][_VALUE]) for u in valid if (u.id, year) in cells],
                               indicator.higher_is_better)
     rows = []
     for u in valid:
-        found = cells.get((u.id, year))
+        found = _national_cell(cells.get((u.id, year)))
         rows.append(ProvinceRow(u, found.cell if found else None, bool(found and found.reconstructed),
                                 ranks.get(u.id), target_for(targets.get(u.id, []), year)))
     rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.unit.name))
     return rows
 
 
-def _targets_by_unit(indicator: IndicatorView, unit_ids: list[int]) -> dict[int, list[TargetView]]:
-    """The indicator's targets at each unit, earliest first. One query."""
-    found: dict[int, list[TargetView]] = defaultdict(list)
-    for target in _targets(Target.objects.filter(indicator_id=indicator.id, org_unit_id__in=unit_ids)).get(
-            indicator.id, []):
-        found[target.org_unit_id].append(target)
-    return found
+def _targets_by_unit(unit_ids: list[int]) -> dict[int, dict[int, list[TargetView]]]:
+    """Every indicator's targets at each unit (by indicator, then unit), earliest first. One query."""
+    found: dict[int, dict[int, list[TargetView]]] = defaultdict(lambda: defaultdict(list))
+    for indicator_id, targets in _targets(Target.objects.filter(org_unit_id__in=unit_ids)).items():
+        for target in targets:
+            found[indicator_id][target.org_unit_id].append(target)
+    return {indicator_id: dict(by_unit) for indicator_id, by_unit in found.items()}
 
 
-def _trend(unit: UnitView, years: list[int], cells: dict[tuple[int, int], NationalCell]) -> list[TrendPoint]:
+def _trend(unit: UnitView, years: list[int], cells: FigureRows) -> list[TrendPoint]:
     points = []
     for year in years:
-        found = cells.get((unit.id, year))
+        found = _national_cell(cells.get((unit.id, year)))
         points.append(TrendPoint(year, found.cell.value, found.reconstructed, found.cell.is_complete) if found
                       else TrendPoint(year, None, False, False))
     return points
 
 
-def _national_year(year: int | None, provinces: list[UnitView], cells: dict[tuple[int, int], NationalCell]) -> int:
+def _national_year(year: int | None, provinces: list[UnitView], cells: FigureRows) -> int:
     """The requested year, else the latest well-filled one (``_pick_year``),
     counting only the provinces of the day: a merged province's reconstructed
     past does not make an old year look fuller."""
+    if year is not None:
+        return year
     by_id = {u.id: u for u in provinces}
-    measured = [y for (unit_id, y) in cells if unit_id in by_id and by_id[unit_id].is_active_in(y)]
-    return _pick_year(year, measured, [y for (_u, y) in cells])
+    measured = [y for (unit_id, y) in cells if (unit := by_id.get(unit_id)) is not None and unit.is_active_in(y)]
+    return _pick_year(None, measured, [y for (_u, y) in cells])
+
+
+@dataclass(frozen=True)
+class NationalFrame:
+    """What every national view of the same data shares, whatever the
+    indicator, year or trend asked for: the root, its provinces (every one
+    that ever existed, by code), the sectors, the catalogue and the targets
+    set at the root and the provinces (a few per indicator and province)."""
+
+    root: UnitView
+    provinces: tuple[UnitView, ...]
+    sectors: tuple[SectorView, ...]
+    indicators: tuple[IndicatorView, ...]
+    targets: dict[int, dict[int, list[TargetView]]]  # by indicator, then unit; earliest first
+
+    @property
+    def indicator_groups(self) -> list[tuple[SectorView, list[IndicatorView]]]:
+        """The sectors that have indicators, each with its indicators in catalogue order."""
+        groups = [(s, [i for i in self.indicators if i.sector_id == s.id]) for s in self.sectors]
+        return [(s, found) for s, found in groups if found]
+
+
+def national_frame(root: OrgUnit, indicators: list[IndicatorView]) -> NationalFrame:
+    """Three queries (sectors, the provinces under ``root``, their and its targets)."""
+    sectors = tuple(SectorView.of(s) for s in Sector.objects.all())
+    provinces = tuple(UnitView.of(u) for u in OrgUnit.objects.filter(parent=root).order_by("code"))
+    targets = _targets_by_unit([root.pk, *(u.id for u in provinces)])
+    return NationalFrame(UnitView.of(root), provinces, sectors, tuple(indicators), targets)
 
 
 def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: IndicatorView, year: int | None,
@@ -1197,28 +1263,33 @@ def national_view(root: OrgUnit, indicators: list[IndicatorView], indicator: Ind
     """An indicator at every province under ``root`` valid in ``year`` (rank,
     target, status, completeness) and a trend of the root or one province.
     Four queries besides the caller's root and indicators (sectors,
-    provinces, the indicator's figures at the root and every province over
-    every year, their targets), whatever the number of provinces or years.
+    provinces, the targets at the root and the provinces, the indicator's
+    figures there over every year), whatever the number of provinces or years.
     None when ``trend_unit`` is neither the root nor one of its provinces."""
-    sectors = [SectorView.of(s) for s in Sector.objects.all()]
-    root_view = UnitView.of(root)
-    provinces = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=root).order_by("code")]
+    return national_view_in(national_frame(root, indicators), indicator, year, trend_unit)
+
+
+def national_view_in(frame: NationalFrame, indicator: IndicatorView, year: int | None,
+                     trend_unit: str | None) -> NationalView | None:
+    """``national_view`` from a frame already read (a page keeps it until the
+    data changes, kpis.dashboards.memo): one query (the indicator's figures)."""
+    root_view, provinces = frame.root, list(frame.provinces)
     units = {u.code: u for u in [root_view, *provinces]}
     chosen = units.get(trend_unit or root_view.code)
     if chosen is None:
         return None
     unit_ids = [u.id for u in units.values()]
-    cells = {(c.cell.org_unit_id, c.cell.year): c for c in _national_cells(indicator, unit_ids)}
+    cells = _national_figures(indicator, unit_ids)
     year = _national_year(year, provinces, cells)
-    targets = _targets_by_unit(indicator, unit_ids)
+    targets = frame.targets.get(indicator.id, {})
     years = sorted({y for (_unit, y) in cells})
-    groups = [(s, [i for i in indicators if i.sector_id == s.id]) for s in sectors]
     return NationalView(
-        root=root_view, indicator=indicator, sector=next(s for s in sectors if s.id == indicator.sector_id),
-        year=year, years=sorted(years, reverse=True), root_cell=cells.get((root_view.id, year)),
+        root=root_view, indicator=indicator,
+        sector=next(s for s in frame.sectors if s.id == indicator.sector_id),
+        year=year, years=sorted(years, reverse=True), root_cell=_national_cell(cells.get((root_view.id, year))),
         rows=_province_rows(indicator, provinces, year, cells, targets), trend_unit=chosen,
         trend=_trend(chosen, years, cells), trend_units=[root_view, *provinces],
-        indicator_groups=[(s, found) for s, found in groups if found])
+        indicator_groups=frame.indicator_groups)
 
 
 def indicator_views() -> list[IndicatorView]:

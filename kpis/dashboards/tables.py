@@ -5,13 +5,16 @@ plain number (939, 92.7) so that spreadsheets can compute with them, and no
 text cell that could run as a formula (``kpis.spreadsheets``)."""
 
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_tables2.columns.base import LinkTransform
 from django_tables2.export import TableExport
 from django_tables2.utils import signature
 
@@ -27,8 +30,18 @@ UTF8_BOM = "\ufeff"
 
 
 def url_with(name: str, *args, **params) -> str:
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse(name, args=args) + (f"?{query}" if query else "")
+    return url_maker(name, *args)(**params)
+
+
+def url_maker(name: str, *args):
+    """``url_with`` for many links to one page (a link per row): the page's path is reversed once."""
+    path = reverse(name, args=args)
+
+    def url(**params) -> str:
+        query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+        return path + (f"?{query}" if query else "")
+
+    return url
 
 
 def plain(value: Decimal | None, decimals: int) -> Decimal | str:
@@ -51,10 +64,12 @@ def reconstructed_mark(title: str):
     return format_html('<abbr class="reconstructed" title="{}">{}</abbr>', title, p.RECONSTRUCTED_MARK)
 
 
-def marked(html, record, name: str, title: str):
-    """``html`` with the reconstructed mark when the record's ``reconstructed`` names the column."""
+def marked(html, record, name: str, title):
+    """``html`` with the reconstructed mark when the record's ``reconstructed``
+    names the column. ``title``: the mark's explanation, or a function giving
+    it (translated only for the few cells that are marked)."""
     if name in record.get("reconstructed", ()):
-        return format_html("{}{}", html, reconstructed_mark(title))
+        return format_html("{}{}", html, reconstructed_mark(title() if callable(title) else title))
     return html
 
 
@@ -64,6 +79,12 @@ def badge_html(badge: p.Badge | None):
     return format_html('<span class="badge badge--{}">'
                        '<span class="badge__symbol" aria-hidden="true">{}</span> {}</span>',
                        badge.key, badge.symbol, badge.label)
+
+
+@lru_cache(maxsize=256)
+def _status_badge_html(badge, status: str | None, language: str | None):
+    """``badge_html`` of a status, once per language: a long table repeats a handful of statuses."""
+    return badge_html(badge(status))
 
 
 class BaseTable(tables.Table):
@@ -111,9 +132,10 @@ class PrerenderedBody:
     def _prepared(self, column) -> tuple:
         names, catch_all = signature(column.render)
         attrs = column.attrs["td"].as_html()
-        return column, names, catch_all, attrs, conditional_escape(column.header), column is self.columns[0]
+        return (column, names, catch_all, _link_of(column.link), attrs, conditional_escape(column.header),
+                column is self.columns[0])
 
-    def _cell(self, row, column, names, catch_all, attrs, header, first) -> str:
+    def _cell(self, row, column, names, catch_all, link, attrs, header, first) -> str:
         value = row.record.get(column.accessor)
         if value in column.column.empty_values:
             content = column.default
@@ -121,11 +143,40 @@ class PrerenderedBody:
             context = {"value": value, "record": row.record, "column": column.column, "bound_column": column,
                        "bound_row": row, "table": self}
             content = column.render(**(context if catch_all else {name: context[name] for name in names}))
-            if column.link:
-                content = column.link(content, **context)
+            if link:
+                content = link(content, context)
         if first:
             return f'<th scope="row" {attrs}>{conditional_escape(content)}</th>'
         return f'<td {attrs} data-label="{header}">{conditional_escape(content)}</td>'
+
+
+def _link_of(transform):
+    """A column's ``linkify`` as ``link(content, context)``. The common case, a
+    function of the record with no other attributes, is called directly: the
+    same ``<a href>`` as django-tables2's ``LinkTransform``, without inspecting
+    the function's signature for every cell."""
+    if not transform:
+        return None
+    if not (isinstance(transform, LinkTransform) and callable(transform.url) and not transform.attrs):
+        return lambda content, context: transform(content, **context)
+    names, catch_all = signature(transform.url)
+    if catch_all or any(name not in _CELL_CONTEXT for name in names):
+        return lambda content, context: transform(content, **context)
+
+    def link(content, context):
+        href = transform.url(**{name: context[name] for name in names})
+        return content if href is None else format_html('<a href="{}">{}</a>', href, content)
+
+    return link
+
+
+# What django-tables2 offers a cell's renderer and link.
+_CELL_CONTEXT = ("value", "record", "column", "bound_column", "bound_row", "table")
+
+
+# The reconstructed mark's explanations, per column kind.
+_CHANGE_ACROSS_BREAK = _("So với số liệu dựng lại của năm trước")
+_STATUS_ACROSS_BREAK = _("Tiến độ tính từ năm gốc có số liệu dựng lại")
 
 
 class FigureColumn(tables.Column):
@@ -137,7 +188,7 @@ class FigureColumn(tables.Column):
 
     def render(self, value, record, bound_column):
         return marked(p.figure(value, record["decimals"], record.get("value_type", "")), record, bound_column.name,
-                      p.reconstructed_title())
+                      p.reconstructed_title)
 
     def value(self, value, record):
         if record.get("value_type") == ValueType.YES_NO:
@@ -153,7 +204,8 @@ class ChangeColumn(FigureColumn):
         html = format_html('<span class="change"><span aria-hidden="true">{}</span> '
                            '<span class="visually-hidden">{}</span>{}</span>',
                            symbol, word, p.signed(value, record["decimals"]))
-        return marked(html, record, bound_column.name, _("So với số liệu dựng lại của năm trước"))
+        return marked(html, record, bound_column.name, _CHANGE_ACROSS_BREAK)
+
 
 
 class BadgeColumn(tables.Column):
@@ -164,8 +216,8 @@ class BadgeColumn(tables.Column):
         self.badge = badge
 
     def render(self, value, record, bound_column):
-        return marked(badge_html(self.badge(value)), record, bound_column.name,
-                      _("Tiến độ tính từ năm gốc có số liệu dựng lại"))
+        return marked(_status_badge_html(self.badge, value, get_language()), record, bound_column.name,
+                      _STATUS_ACROSS_BREAK)
 
     def value(self, value):
         badge = self.badge(value)
@@ -622,6 +674,7 @@ def _value_only(reconstructed: bool) -> frozenset[str]:
 
 def national_records(data) -> list[dict]:
     indicator = data.indicator
+    indicator_url = url_maker("kpis:indicator", indicator.code)
     records = []
     for row in data.rows:
         cell, target = row.cell, row.target
@@ -635,9 +688,14 @@ def national_records(data) -> list[dict]:
             "complete": (cell.children_count, cell.expected_children, cell.is_complete) if cell else None,
             "complete_key": (cell.children_count / cell.expected_children if cell.expected_children else 1)
             if cell else -1,
-            "link": url_with("kpis:indicator", indicator.code, unit=row.unit.code, year=data.year),
+            "link": indicator_url(unit=row.unit.code, year=data.year),
         })
     return records
+
+
+@lru_cache(maxsize=16)
+def _complete_html(language: str | None):
+    return format_html('<span aria-hidden="true">✓</span> {}', _("Đủ"))
 
 
 class CompletenessColumn(tables.Column):
@@ -650,7 +708,7 @@ class CompletenessColumn(tables.Column):
     def render(self, value):
         count, expected, complete = value
         if complete:
-            return format_html('<span aria-hidden="true">✓</span> {}', _("Đủ"))
+            return _complete_html(get_language())
         return format_html('<span aria-hidden="true">!</span> {} <span class="muted">({}/{})</span>',
                            _("Thiếu"), count, expected)
 

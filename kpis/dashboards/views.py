@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from kpis.aggregation.version import data_version
+from kpis.dashboards import memo
 from kpis.dashboards import presentation as p
 from kpis.dashboards import selectors as s
 from kpis.dashboards import tables as t
@@ -89,7 +90,10 @@ def _denied(request: HttpRequest, allowed: bool) -> HttpResponse | None:
 
 
 def _layout_context(request: HttpRequest, version) -> dict:
-    identity = cached(f"dash:identity:{version.run_id}:{get_language()}", s.site_identity)
+    # Kept in the process too: without it, every page not yet cached asks the shared cache (or, with
+    # none, the database) for the same two facts.
+    identity = memo.remembered("identity", version, lambda: cached(
+        f"dash:identity:{version.run_id}:{get_language()}", s.site_identity))
     return {
         "identity": identity, "version": version, "can_see_completeness": can_see_completeness(request.user),
     }
@@ -111,6 +115,7 @@ def _dashboard(request: HttpRequest, page: str, build, *, params: tuple[str, ...
     if denied:
         return denied
     version = data_version()
+    request.data_version = version  # for the parts of the page kept per process (kpis.dashboards.memo)
     export = request.GET.get("_export")
     if export is not None:
         if export not in t.EXPORT_FORMATS:
@@ -471,30 +476,49 @@ def national(request: HttpRequest) -> HttpResponse:
                       params=FILTER_PARAMS + ("indicator",) + table_params(paginate=False))
 
 
-def _national_data(request) -> s.NationalView | Problem:
+@dataclass(frozen=True)
+class NationalParts:
+    """What every national view of a data version shares (kept per process: kpis.dashboards.memo)."""
+
+    frame: s.NationalFrame
+    indicator_choices: p.SelectOptions
+    trend_unit_choices: p.SelectOptions
+
+
+def _national_parts() -> NationalParts | None:
+    """Five queries (root, indicators, sectors, provinces, targets). None
+    without a country (not remembered: a country added shows at once)."""
+    root = s.country_root()
+    if root is None:
+        return None
+    frame = s.national_frame(root, s.indicator_views())
+    return NationalParts(frame, p.indicator_choices(frame.indicator_groups),
+                         p.trend_unit_choices([frame.root, *frame.provinces]))
+
+
+def _national_data(request, parts: NationalParts | None) -> s.NationalView | Problem:
     filters = NationalFilter(request.GET, queryset=Aggregate.objects.none())
     if not filters.is_valid():
         return Problem(400, _("Tham số không hợp lệ"), errors_of(filters))
     year, unit_code = filters.values
-    root = s.country_root()
-    if root is None:
+    if parts is None:
         return Problem(404, _("Chưa có cấp quốc gia"), [
             _("Trang toàn quốc cần một đơn vị cấp quốc gia có các tỉnh, thành phố trực thuộc.")])
-    indicators = s.indicator_views()
-    found = s.national_indicator(filters.indicator_code, indicators)
+    found = s.national_indicator(filters.indicator_code, list(parts.frame.indicators))
     if found is None:
         return Problem(404, _("Không tìm thấy chỉ tiêu"), [
             _("Không có chỉ tiêu nào mang mã “%(code)s”.") % {"code": filters.indicator_code or ""}])
-    data = s.national_view(root, indicators, found, year, unit_code)
+    data = s.national_view_in(parts.frame, found, year, unit_code)
     if data is None:
         return Problem(404, _("Không tìm thấy đơn vị"), [
             _("“%(code)s” không phải %(root)s hay một tỉnh, thành phố của nó.") % {
-                "code": unit_code, "root": p.localized(root)}])
+                "code": unit_code, "root": parts.frame.root.name}])
     return data
 
 
 def _build_national(request, export):
-    data = _national_data(request)
+    parts = memo.remembered("national", request.data_version, _national_parts)
+    data = _national_data(request, parts)
     if isinstance(data, Problem):
         return data
     caption = _("%(indicator)s của các tỉnh, thành phố năm %(year)s") % {"indicator": data.indicator.name,
@@ -507,8 +531,8 @@ def _build_national(request, export):
     context = {"data": data, "table": table, "trend_table": trend, "bar_chart": _national_bars(data),
                "trend_chart": _national_trend(data), "year_choices": data.years or [data.year],
                "selected_year": data.year,
-               "indicator_options": p.indicator_options(data.indicator_groups, data.indicator.code),
-               "trend_unit_options": p.trend_unit_options(data.trend_units, data.trend_unit.code)}
+               "indicator_options": parts.indicator_choices.html(data.indicator.code),
+               "trend_unit_options": parts.trend_unit_choices.html(data.trend_unit.code)}
     title = _("%(indicator)s — toàn quốc năm %(year)s") % {"indicator": data.indicator.name, "year": data.year}
     return _fragment(request, "kpis/dashboards/national.html", context, title=title, nav="national",
                      charts=True)

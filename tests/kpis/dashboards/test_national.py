@@ -178,6 +178,17 @@ def test_the_page_needs_the_same_number_of_queries_with_more_provinces_and_years
     assert queries() == small
 
 
+
+def test_what_the_page_keeps_between_requests_follows_the_data(nation):
+    """The provinces and selectors kept per process (kpis.dashboards.memo) are
+    read again once the data changes: a province added and recomputed shows at once."""
+    assert "Tỉnh Mới" not in page(Client(), "/national/?year=2025")
+    newcomer = national_province("N1", "Tỉnh Mới", nation)
+    put_values([(IndicatorFactory(code="BTS"), newcomer, 2025, Decimal(7))])
+    aggregates_recompute()
+    html = page(Client(), "/national/?year=2025")
+    assert '<option value="N1">— Tỉnh Mới</option>' in html and ">Tỉnh Mới</a>" in html
+
 def trend_chart(html: str) -> dict:
     return json.loads(re.search(r'<script id="trend-data" type="application/json">(.*?)</script>', html).group(1))
 

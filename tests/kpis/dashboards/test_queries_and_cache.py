@@ -79,9 +79,13 @@ def queries_for(client: Client, url: str) -> int:
 
 
 def new_cache(settings) -> None:
+    """Start with nothing cached: a new page-cache namespace, and no page parts kept in the process."""
     import uuid
 
+    from kpis.dashboards import memo
+
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    memo.forget()
 
 
 @pytest.mark.parametrize("url", PAGES)
