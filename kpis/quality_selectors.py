@@ -86,7 +86,8 @@ def _indicators_by_report(reports: list[YearlyReport]) -> dict[int, list[Indicat
 
 
 def _jump_message(indicator: Indicator, finding, previous: Decimal) -> str:
-    ratio = formatting.number(finding.ratio, 1)
+    shown = formatting.rounded(finding.ratio, 1)
+    ratio = formatting.number(shown, formatting.significant_decimals(shown))
     if finding.score is not None:
         return _("Gấp %(ratio)s lần cùng kỳ năm trước (%(previous)s), khác xa mức thay đổi thường thấy của "
                  "đơn vị và các đơn vị cùng cấp (điểm z hiệu chỉnh %(score)s).") % {
