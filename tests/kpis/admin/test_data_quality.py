@@ -144,3 +144,9 @@ def test_data_quality_page_costs_the_same_queries_for_more_reports(world, client
         html = client.get(DATA_QUALITY_URL).content.decode()
     assert "Huyện Y0" in html and "Huyện Y3" in html
     assert len(many) == len(few)
+
+
+def test_reports_list_links_to_the_data_quality_page(world, client):
+    client.force_login(world.users.approver)
+    html = client.get(reverse("admin:kpis_yearlyreport_changelist")).content.decode()
+    assert DATA_QUALITY_URL in html
