@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from kpis import formatting
+from kpis import formatting, permissions
 from kpis.models import (
     DataValue,
     Indicator,
@@ -98,11 +98,13 @@ def _jump_message(indicator: Indicator, finding, previous: Decimal) -> str:
         "threshold": formatting.number(finding.threshold, 2 if finding.threshold % 1 else 0)}
 
 
-def reports_quality(reports: Iterable[YearlyReport]) -> dict[int, list[FigureQuality]]:
+def reports_quality(reports: Iterable[YearlyReport], *, user=None) -> dict[int, list[FigureQuality]]:
     """For each report (id), one FigureQuality per indicator it holds, in the
     page's order. Reports need ``org_unit`` loaded (select_related). Queries:
     indicators, the units' own figures, the peers' figures, the active rules,
-    the acknowledgements: five."""
+    the acknowledgements: five. With ``user``, a rule's message shows another
+    report's figure only if the user may see that report (as entry does;
+    that check adds the queries of ``report_ids_visible_to``)."""
     reports = list(reports)
     if not reports:
         return {}
@@ -113,12 +115,21 @@ def reports_quality(reports: Iterable[YearlyReport]) -> dict[int, list[FigureQua
     # The units' own figures of every sector (rules read across sectors), this year and the history.
     own_rows = DataValue.objects.filter(
         org_unit_id__in=units, period__in=periods, year__gte=min(years) - HISTORY_YEARS, year__lte=max(years),
-    ).values_list("org_unit_id", "indicator_id", "indicator__code", "year", "period", "value", "report__status")
+    ).values_list("org_unit_id", "indicator_id", "indicator__code", "year", "period", "value", "report__status",
+                  "report_id")
     own: dict[tuple[int, int, int], dict[int, tuple[Decimal, str]]] = defaultdict(dict)  # (unit, indicator, period)
     codes_of: dict[tuple[int, int, int], dict[str, Decimal]] = defaultdict(dict)  # (unit, year, period)
-    for unit_id, indicator_id, code, year, period, value, status in own_rows:
+    report_of: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)  # whose figure each code is
+    for unit_id, indicator_id, code, year, period, value, status, report_id in own_rows:
         own[(unit_id, indicator_id, period)][year] = (value, status)
         codes_of[(unit_id, year, period)][code] = value
+        report_of[(unit_id, year, period)][code] = report_id
+    visible = None
+    if user is not None:
+        shown_ids = {report.pk for report in reports}
+        others = {report_id for report in reports for report_id in
+                  report_of.get((report.org_unit_id, report.year, report.period), {}).values()} - shown_ids
+        visible = permissions.report_ids_visible_to(user, others) | shown_ids
     parents = {report.org_unit.parent_id for report in reports if report.org_unit.parent_id}
     peer_years = years | {year - 1 for year in years}
     peers: dict[tuple[int, int, int], dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
@@ -139,7 +150,9 @@ def reports_quality(reports: Iterable[YearlyReport]) -> dict[int, list[FigureQua
     for report in reports:
         year, period, unit = report.year, report.period, report.org_unit_id
         figures = codes_of.get((unit, year, period), {})
-        broken = rules_check(figures, rules=rules)
+        hidden = frozenset() if visible is None else frozenset(
+            code for code, report_id in report_of.get((unit, year, period), {}).items() if report_id not in visible)
+        broken = rules_check(figures, rules=rules, hidden_codes=hidden)
         rows = []
         for indicator in indicators[report.pk]:
             history = own.get((unit, indicator.pk, period), {})
@@ -185,9 +198,10 @@ def reports_quality(reports: Iterable[YearlyReport]) -> dict[int, list[FigureQua
     return result
 
 
-def report_quality(report: YearlyReport) -> list[FigureQuality]:
-    """The figures of one report with their changes and warnings (five queries)."""
-    return reports_quality([report])[report.pk]
+def report_quality(report: YearlyReport, *, user=None) -> list[FigureQuality]:
+    """The figures of one report with their changes and warnings (five queries,
+    plus the visibility check with ``user``)."""
+    return reports_quality([report], user=user)[report.pk]
 
 
 @dataclass
@@ -206,11 +220,11 @@ class SectorWarnings:
         return sum(len(unit.warnings) for unit in self.units)
 
 
-def open_warnings_by_sector(reports: Iterable[YearlyReport]) -> list[SectorWarnings]:
+def open_warnings_by_sector(reports: Iterable[YearlyReport], *, user=None) -> list[SectorWarnings]:
     """The open warnings of the given reports (with sector and org_unit
     loaded), grouped by sector then unit in the reports' order."""
     reports = list(reports)
-    quality = reports_quality(reports)
+    quality = reports_quality(reports, user=user)
     groups: dict[int, SectorWarnings] = {}
     for report in reports:
         warnings = [w for row in quality[report.pk] for w in row.open_warnings]

@@ -153,7 +153,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
             "title": _("Chất lượng số liệu: cảnh báo chưa xác nhận"),
             "year": year,
             "years": years,
-            "sectors": open_warnings_by_sector(reports) if year is not None else [],
+            "sectors": open_warnings_by_sector(reports, user=request.user) if year is not None else [],
         }
         return TemplateResponse(request, "admin/kpis/yearlyreport/data_quality.html", context)
 
@@ -302,7 +302,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
         can_review = permissions.can_review(user, report)
         can_return = can_review and report.status == ReportStatus.SUBMITTED
         approval_conflict = permissions.approval_conflict(user, report) if can_return else None
-        quality = {figure.indicator.pk: figure for figure in report_quality(report)}
+        quality = {figure.indicator.pk: figure for figure in report_quality(report, user=user)}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -150,3 +150,22 @@ def test_reports_list_links_to_the_data_quality_page(world, client):
     client.force_login(world.users.approver)
     html = client.get(reverse("admin:kpis_yearlyreport_changelist")).content.decode()
     assert DATA_QUALITY_URL in html
+
+
+def test_a_rule_warning_hides_another_sectors_figure_the_approver_may_not_see(world, client):
+    from kpis import roles
+    from tests.factories import ValidationRuleFactory, make_user
+
+    postal = report_create(sector=world.postal, org_unit=world.province, year=2020, user=world.users.postal_staff)
+    report_values_save(report=postal, user=world.users.postal_staff, values={"POST_OFFICES": Decimal(4321)})
+    report = submitted(world, {"BTS": Decimal(906)})
+    ValidationRuleFactory(code="BTS_POST", left="BTS", operator=">=", right="POST_OFFICES",
+                          message="Số trạm BTS không ít hơn số bưu cục")
+    telecom_approver = make_user("telecom_approver", group=roles.APPROVER,
+                                 assignments=[(world.telecom, world.province, True)])
+    client.force_login(telecom_approver)
+    html = client.get(change_url(report)).content.decode()
+    assert "Số trạm BTS không ít hơn số bưu cục" in html
+    assert "số liệu không được xem" in html and "4.321" not in html
+    client.force_login(world.users.approver)  # every sector: sees the postal draft's figure
+    assert "4.321" in client.get(change_url(report)).content.decode()
