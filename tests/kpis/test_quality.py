@@ -195,3 +195,16 @@ def test_the_selector_costs_the_same_queries_for_one_report_or_many(world):
     with CaptureQueriesContext(connection) as several:
         reports_quality(many)
     assert len(single) == len(several) == 5
+
+
+def test_a_quarterly_flow_is_compared_with_the_same_quarter_a_year_earlier(world, quarterly):
+    def quarter_report(year, value):
+        report = report_create(sector=world.telecom, org_unit=world.province, year=year, period=201,
+                               user=world.users.staff)
+        report_values_save(report=report, user=world.users.staff, values={"NEW_SUBSCRIBERS": value})
+        return report_submit(report=report, user=world.users.staff)
+
+    report_approve(report=quarter_report(2019, Decimal(1200)), user=world.users.approver)
+    report = quarter_report(2020, Decimal(1200))
+    assert warnings_of(report) == [("NEW_SUBSCRIBERS", WarningKind.FLAT)]
+    assert report_quality(report)[0].previous == 1200

@@ -169,3 +169,16 @@ def test_a_rule_warning_hides_another_sectors_figure_the_approver_may_not_see(wo
     assert "số liệu không được xem" in html and "4.321" not in html
     client.force_login(world.users.approver)  # every sector: sees the postal draft's figure
     assert "4.321" in client.get(change_url(report)).content.decode()
+
+
+def test_approval_page_costs_the_same_queries_with_more_history_and_peers(world, client, jumped):
+    client.force_login(world.users.approver)
+    client.get(change_url(jumped))
+    with CaptureQueriesContext(connection) as before:
+        client.get(change_url(jumped))
+    for year in range(2012, 2019):
+        approved(world, {"BTS": Decimal(800 + year), "COVERAGE_PCT": Decimal(40)}, year=year)
+    with CaptureQueriesContext(connection) as after:
+        html = client.get(change_url(jumped)).content.decode()
+    assert "điểm z hiệu chỉnh" in html  # now judged against seven years of its own history
+    assert len(after) == len(before)
