@@ -143,7 +143,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
             raise PermissionDenied
         reviewed = permissions.reports_visible_to(request.user).filter(
             status__in=(ReportStatus.SUBMITTED, ReportStatus.APPROVED))
-        years = sorted(set(reviewed.values_list("year", flat=True)), reverse=True)
+        years = list(reviewed.order_by("-year").values_list("year", flat=True).distinct())
         requested = request.GET.get("year", "")
         year = int(requested) if requested.isdigit() and int(requested) in years else (years[0] if years else None)
         reports = reviewed.filter(year=year).order_by("sector__position", "sector__code", "org_unit__code", "period")

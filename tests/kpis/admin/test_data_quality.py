@@ -182,3 +182,12 @@ def test_approval_page_costs_the_same_queries_with_more_history_and_peers(world,
         html = client.get(change_url(jumped)).content.decode()
     assert "điểm z hiệu chỉnh" in html  # now judged against seven years of its own history
     assert len(after) == len(before)
+
+
+def test_data_quality_page_shows_one_year_at_a_time(world, client, jumped):
+    client.force_login(world.users.approver)
+    page = client.get(DATA_QUALITY_URL)
+    assert page.context["year"] == 2020 and page.context["years"] == [2020, 2019]
+    html = client.get(DATA_QUALITY_URL, {"year": "2019"}).content.decode()
+    assert "Số trạm BTS" not in html and "Không có cảnh báo nào chưa xác nhận." in html
+    assert client.get(DATA_QUALITY_URL, {"year": "abc"}).context["year"] == 2020
