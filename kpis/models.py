@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -239,6 +239,12 @@ class Indicator(models.Model):
     is_key = models.BooleanField(_("chỉ tiêu chính"), default=False,
                                  help_text=_("Hiển thị trên trang tổng quan."))
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    max_change_ratio = models.DecimalField(
+        _("mức thay đổi tối đa (lần)"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("1.01"))],
+        help_text=_("Cảnh báo khi số liệu tăng hoặc giảm quá số lần này so với cùng kỳ năm trước, ví dụ 3. "
+                    "Để trống: dùng quy tắc chung (điểm z hiệu chỉnh so với lịch sử của đơn vị và các đơn vị "
+                    "cùng cấp), xem docs/data-quality.md."))
     history = HistoricalRecords()
 
     class Meta:
@@ -902,6 +908,7 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("Thu hồi khoá truy cập API")
     EXPORT_DOWNLOADED = "export_downloaded", _("Tải tệp xuất")
     VALUES_UPLOADED = "values_uploaded", _("Ghi số liệu từ tệp tải lên")
+    WARNING_ACKNOWLEDGED = "warning_acknowledged", _("Xác nhận cảnh báo số liệu")
 
 
 class AuditEvent(models.Model):
@@ -1200,3 +1207,46 @@ class Reminder(models.Model):
 
         return (f"{self.user} {self.sector.code} {self.org_unit.code} {Period(self.year, self.period).code} "
                 f"{self.sent_on:%d/%m/%Y}")
+
+
+# --- Data quality: warnings on figures (issue 14 §2) ---------------------------------------------
+
+
+class WarningKind(models.TextChoices):
+    """What kpis.quality finds implausible in a figure (docs/data-quality.md)."""
+
+    JUMP = "jump", _("Thay đổi bất thường so với cùng kỳ năm trước")
+    FLAT = "flat", _("Bằng đúng số liệu cùng kỳ năm trước")
+    RULE = "rule", _("Vi phạm quy tắc kiểm tra")
+
+
+class WarningAcknowledgement(models.Model):
+    """An approver saw a warning on a figure and accepts it. It covers the
+    figure's value at that moment only: a changed value opens the warning again."""
+
+    report = models.ForeignKey(YearlyReport, verbose_name=_("báo cáo"), on_delete=models.CASCADE,
+                               related_name="warning_acknowledgements")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.CASCADE,
+                                  related_name="+")
+    kind = models.CharField(_("loại cảnh báo"), max_length=8, choices=WarningKind.choices)
+    # The broken rule's code for a rule warning (one figure may break several rules); empty otherwise.
+    rule_code = models.CharField(_("mã quy tắc"), max_length=64, blank=True)
+    value = models.DecimalField(_("giá trị đã xác nhận"), max_digits=20, decimal_places=6)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người xác nhận"), null=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("xác nhận lúc"), auto_now_add=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("xác nhận cảnh báo số liệu")
+        verbose_name_plural = _("xác nhận cảnh báo số liệu")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=WarningKind.values), name="warning_ack_kind_known"),
+            models.CheckConstraint(condition=Q(kind=WarningKind.RULE) | Q(rule_code=""),
+                                   name="warning_ack_rule_code_only_for_rules"),
+        ]
+        indexes = [models.Index(fields=["report", "indicator"], name="warning_ack_report_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.indicator_id} {self.kind} {self.value}"

@@ -194,6 +194,18 @@ def can_approve(user: User, report: YearlyReport) -> bool:
             and approval_conflict(user, report) is None)
 
 
+def can_acknowledge_warnings(user: User, report: YearlyReport) -> bool:
+    """Acknowledge a data-quality warning: a reviewer of the report, once it is
+    submitted or approved (a draft's figures are still moving)."""
+    return report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED) and can_review(user, report)
+
+
+def can_see_data_quality(user: User) -> bool:
+    """The data-quality page: whoever may list reports (it shows only the
+    reports ``reports_visible_to`` gives them)."""
+    return user.is_authenticated and user.is_active and user.is_staff and can_list_reports(user)
+
+
 def can_release_lockouts(user: User) -> bool:
     """Lifting a sign-in lock-out is for system administrators only."""
     return user.is_authenticated and user.is_active and user.is_superuser

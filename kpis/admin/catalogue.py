@@ -109,7 +109,7 @@ class IndicatorAdmin(AuditedAdmin, GuardedHistoryAdmin, CatalogueWriteAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "name_en", "sector", "is_key", "position"]}),
         (_("Định nghĩa"), {"fields": ["definition", "definition_en", "unit", "unit_en", "source"]}),
-        (_("Giá trị"), {"fields": ["value_type", "decimals", "direction"]}),
+        (_("Giá trị"), {"fields": ["value_type", "decimals", "direction", "max_change_ratio"]}),
         (_("Nhập liệu hoặc công thức"), {"fields": ["aggregation", "entry_levels", "formula"]}),
     ]
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.formats import localize_input
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -29,11 +29,13 @@ from kpis.admin.forms import (
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.admin.uploads import ReportUploadMixin, UploadForm
-from kpis.models import DataValue, Indicator, ReportStatus, ValueType, YearlyReport, quantize_for
+from kpis.models import DataValue, Indicator, ReportStatus, ValueType, WarningKind, YearlyReport, quantize_for
 from kpis.periods import Period
+from kpis.quality_selectors import open_warnings_by_sector, report_quality
 from kpis.rules import report_status_symbol
 from kpis.selectors import report_entry_rows, report_timeline
 from kpis.services import reports as report_services
+from kpis.services.quality import warning_acknowledge
 
 _REVIEW_ACTIONS = {
     "approve": report_services.report_approve,
@@ -97,6 +99,63 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return permissions.reports_visible_to(request.user)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            # Before the object's own addresses, which would take "data-quality" for an id.
+            path("data-quality/", view(self.data_quality_view), name="kpis_yearlyreport_data_quality"),
+            path("<path:object_id>/acknowledge/", view(self.acknowledge_view),
+                 name="kpis_yearlyreport_acknowledge"),
+            *super().get_urls(),
+        ]
+
+    def acknowledge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One warning acknowledged, from the approval page's button; the
+        service checks the permission again."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            report_id = YearlyReport._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        report = get_object_or_404(YearlyReport.objects.select_related("sector", "org_unit"), pk=report_id)
+        if not permissions.can_acknowledge_warnings(request.user, report):
+            raise PermissionDenied
+        indicator_id, _sep, rest = request.POST.get("acknowledge", "").partition(":")
+        kind, _sep, rule_code = rest.partition(":")
+        if not indicator_id.isdigit() or kind not in WarningKind.values:
+            return HttpResponse(_("Thao tác không hợp lệ."), status=400)
+        indicator = get_object_or_404(Indicator, pk=int(indicator_id))
+        try:
+            warning_acknowledge(report=report, indicator=indicator, kind=kind, rule_code=rule_code,
+                                user=request.user, note=request.POST.get(f"note_{indicator.pk}", "")[:2000])
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, _("Đã xác nhận cảnh báo."), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:kpis_yearlyreport_change", args=[report.pk]))
+
+    def data_quality_view(self, request: HttpRequest) -> HttpResponse:
+        """Open warnings of the submitted and approved reports of a year the
+        user may see, by sector and unit."""
+        if not permissions.can_see_data_quality(request.user):
+            raise PermissionDenied
+        reviewed = permissions.reports_visible_to(request.user).filter(
+            status__in=(ReportStatus.SUBMITTED, ReportStatus.APPROVED))
+        years = list(reviewed.order_by("-year").values_list("year", flat=True).distinct())
+        requested = request.GET.get("year", "")
+        year = int(requested) if requested.isdigit() and int(requested) in years else (years[0] if years else None)
+        reports = reviewed.filter(year=year).order_by("sector__position", "sector__code", "org_unit__code", "period")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Chất lượng số liệu: cảnh báo chưa xác nhận"),
+            "year": year,
+            "years": years,
+            "sectors": open_warnings_by_sector(reports, user=request.user) if year is not None else [],
+        }
+        return TemplateResponse(request, "admin/kpis/yearlyreport/data_quality.html", context)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
@@ -243,6 +302,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
         can_review = permissions.can_review(user, report)
         can_return = can_review and report.status == ReportStatus.SUBMITTED
         approval_conflict = permissions.approval_conflict(user, report) if can_return else None
+        quality = {figure.indicator.pk: figure for figure in report_quality(report, user=user)}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -250,8 +310,10 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
             "report": report,
             "period": report.reporting_period,
             "status_badge": status_badge(report),
-            "rows": [(row, form[value_field_name(row.indicator)], form[comment_field_name(row.indicator)])
-                     for row in form.rows],
+            "rows": [(row, form[value_field_name(row.indicator)], form[comment_field_name(row.indicator)],
+                      quality.get(row.indicator.pk)) for row in form.rows],
+            "can_acknowledge": permissions.can_acknowledge_warnings(user, report),
+            "has_open_warnings": any(figure.open_warnings for figure in quality.values()),
             "form": form,
             "reason_form": reason_form or ReasonForm(),
             "can_edit": can_edit,
