@@ -57,3 +57,33 @@ def test_staff_with_a_late_report_get_a_reminder(demo_mail, smtp, settings):
     assert "nhaplieu@haugiang.example.gov.vn" in mails
     assert "năm 2021" in mails["nhaplieu@haugiang.example.gov.vn"]
     assert "hạn nộp 15/01/2022" in mails["nhaplieu@haugiang.example.gov.vn"]
+
+
+def test_an_approver_sees_a_figure_that_jumped_and_acknowledges_it(demo_mail, client):
+    """The demo's data-entry user types 9.390 BTS stations for 2021 (939 in 2020:
+    a slip of one digit); the approver sees the warning, acknowledges it, and
+    may still approve or return the report."""
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from kpis.models import Sector, WarningAcknowledgement
+    from kpis.services.reports import report_create, report_submit, report_values_save
+
+    entry = demo_mail["nhaplieu"]
+    report = report_create(sector=Sector.objects.get(code="TELECOM"), org_unit=OrgUnit.objects.get(code="HG"),
+                           year=2021, user=entry)
+    report_values_save(report=report, user=entry, values={"BTS": Decimal(9390)})
+    report_submit(report=report, user=entry)
+    approver = get_user_model().objects.get(username="pheduyet")
+    client.force_login(approver)
+    page = reverse("admin:kpis_yearlyreport_change", args=[report.pk])
+    html = client.get(page).content.decode()
+    assert "Gấp 10 lần cùng kỳ năm trước (939)" in html and 'value="approve"' in html
+    bts = report.sector.indicators.get(code="BTS")
+    response = client.post(reverse("admin:kpis_yearlyreport_acknowledge", args=[report.pk]),
+                           {"acknowledge": f"{bts.pk}:jump", f"note_{bts.pk}": "Đã gọi điện: gõ thừa chữ số 0"})
+    assert response.status_code == 302
+    acknowledgement = WarningAcknowledgement.objects.get(report=report)
+    assert (acknowledgement.user, acknowledgement.value) == (approver, 9390)
+    assert f'value="{bts.pk}:jump"' not in client.get(page).content.decode()
