@@ -102,7 +102,8 @@ def a_commune_value(*, predecessor: bool = False, quarter: bool = False) -> Data
         split = OrgUnit.objects.annotate(n=Count("successors")).filter(n__gt=1)
         whole = OrgUnit.objects.filter(predecessors__isnull=False).exclude(predecessors__in=split)
         values = values.filter(org_unit__successors__in=whole)
-    found = values.select_related("org_unit__parent__parent").order_by("id").first()
+    # The earliest year: every later year is in the edit's scope (the worst case).
+    found = values.select_related("org_unit__parent__parent").order_by("year", "id").first()
     if found is None:
         raise SystemExit("no commune figure to edit" + (" of a merged commune: generate with --reorganise"
                                                         if predecessor else "")
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="repeats of the short measurements")
     parser.add_argument("--reorganise", action="store_true",
                         help="generate with the 2025 reorganisation and edit a merged commune's past figure")
+    parser.add_argument("--edit-rounds", type=int, help="repeats of the one edit (default: --rounds)")
     parser.add_argument("--quarterly-share", type=float, default=0.0,
                         help="with --generate: this share of the indicators entered by quarter")
     parser.add_argument("--edit-quarter", action="store_true",
@@ -201,7 +203,7 @@ def main() -> None:
         print(f"  the edited figure: {value.org_unit.code} {value.year}, merged into "
               f"{', '.join(value.org_unit.successors.values_list('code', flat=True))}", flush=True)
     one_edit = []
-    for round_number in range(args.rounds):
+    for round_number in range(args.edit_rounds or args.rounds):
         edit(value, 1 if round_number % 2 == 0 else -1)
         value.refresh_from_db()
         one_edit.append(timed(stale_recompute))

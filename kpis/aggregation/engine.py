@@ -297,6 +297,13 @@ def _step_rollup(cursor, scope: Scope) -> int:
     return inserted
 
 
+def _periods_of_kind(alias: str, kind: int) -> str:
+    """The periods of one length (kpis.periods: 0 the year, 1xx half-years, 2xx quarters, 3xx months)."""
+    if kind == 0:
+        return f"{alias}.period = {YEAR_PART}"
+    return f"{alias}.period >= {kind * 100} AND {alias}.period < {kind * 100 + 100}"
+
+
 def _step_periods(cursor) -> int:
     """Longer periods from shorter ones where figures are entered, before
     the roll-up: months into quarters, quarters into half-years, half-years
@@ -312,19 +319,26 @@ def _step_periods(cursor) -> int:
            f"WHEN '{TA.AVERAGE.value}' THEN 3 END")
     ruled_where = (f"i.formula = '' AND i.frequency <> '{F.YEAR.value}' "
                    f"AND i.time_aggregation IN ('{TA.SUM.value}', '{TA.LAST.value}', '{TA.AVERAGE.value}')")
-    cursor.execute(f"SELECT DISTINCT frequency FROM kpis_indicator i WHERE {ruled_where}")
-    finest = max((kind_of(row[0]) for row in cursor.fetchall()), default=0)
+    cursor.execute(f"SELECT id, frequency FROM kpis_indicator i WHERE {ruled_where}")
+    rows = cursor.fetchall()
+    finest = max((kind_of(frequency) for _id, frequency in rows), default=0)
     if not finest:
         return 0
+    ruled_ids = ", ".join(str(int(indicator_id)) for indicator_id, _frequency in rows)
     ruled = f"(SELECT id, {how} AS how FROM kpis_indicator i WHERE {ruled_where})"
     inserted = 0
     for shorter, longer, parts in COMPOSITION:
         if shorter > finest:
             continue  # no indicator has such parts: skip a pass over every cell
         # The longer period's code from a part's: 2nd quarter → 1st half-year (101), etc.
+        # Periods of a length are ranges of codes, and the indicators a literal list: the
+        # planner then reads both from the column statistics (``period / 100 = 2`` was
+        # estimated at 1 % of its rows and planned as a nested loop and a sort).
+        parts_of, longer_ones = _periods_of_kind("v", shorter), _periods_of_kind("e", longer)
         longer_code = "0" if longer == 0 else f"{longer * 100} + (MOD(v.period, 100) - 1) / {parts} + 1"
         # An entered figure for the longer period wins: an anti-join, as agg_w has
-        # no key index during a full run's bulk inserts.
+        # no key index during a full run's bulk inserts, against only the ruled
+        # indicators' figures of that length (hashing every cell cost more than the step).
         inserted += _run(cursor, f"""
             INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT g.indicator_id, g.org_unit_id, g.year, g.period, COALESCE(g.total, g.last_part, g.mean),
@@ -338,11 +352,12 @@ def _step_periods(cursor) -> int:
                        COUNT(*) AS present, MIN(COALESCE(v.is_complete, 1)) AS complete
                 FROM agg_w v
                 JOIN {ruled} i ON i.id = v.indicator_id
-                WHERE v.period / 100 = {shorter}
+                WHERE v.indicator_id IN ({ruled_ids}) AND {parts_of}
                 GROUP BY v.indicator_id, v.org_unit_id, v.year, 4
             ) g
             WHERE g.present = {parts} AND NOT EXISTS (
-                SELECT 1 FROM agg_w e WHERE e.indicator_id = g.indicator_id AND e.org_unit_id = g.org_unit_id
+                SELECT 1 FROM agg_w e WHERE e.indicator_id IN ({ruled_ids}) AND {longer_ones}
+                    AND e.indicator_id = g.indicator_id AND e.org_unit_id = g.org_unit_id
                     AND e.year = g.year AND e.period = g.period)""")
         _analyze(cursor, "agg_w")
     return inserted
