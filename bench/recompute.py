@@ -1,7 +1,7 @@
 """Recompute benchmark: prints ratios measured side by side in one run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/5 \
-        .venv/bin/python bench/recompute.py --generate national [--reorganise]
+        .venv/bin/python bench/recompute.py --generate national [--reorganise] [--quarterly-share 0.2]
 
 Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
   floor        one hand-written SQL statement rolling every approved value up the
@@ -12,7 +12,9 @@ Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
                each of these is the median of --rounds runs;
   one edit     stale_recompute() after one approved commune figure changed (with
                --reorganise: a figure before the break of a commune merged whole into a
-               new one, so the edit also reaches the successor's reconstructed past);
+               new one, so the edit also reaches the successor's reconstructed past;
+               with --edit-quarter: a quarterly figure, so the edit also changes the
+               commune's half-year and year and everything above them);
   visible      commit of that edit → the province aggregate changed, with a real
                Celery worker on Redis (skipped without REDIS_URL).
 """
@@ -42,6 +44,7 @@ from django.db.models import Count  # noqa: E402
 
 from kpis.aggregation import aggregates_recompute, release_queue_slot, stale_mark, stale_recompute  # noqa: E402
 from kpis.models import Aggregate, DataValue, OrgUnit  # noqa: E402
+from kpis.periods import Period  # noqa: E402
 
 FLOOR_SQL = """
 CREATE TEMP TABLE bench_floor AS
@@ -51,11 +54,11 @@ WITH RECURSIVE closure(ancestor_id, descendant_id) AS (
     SELECT u.parent_id, c.descendant_id FROM closure c JOIN kpis_orgunit u ON u.id = c.ancestor_id
     WHERE u.parent_id IS NOT NULL
 )
-SELECT c.ancestor_id AS org_unit_id, dv.indicator_id, dv.year, SUM(dv.value) AS value, COUNT(*) AS n
+SELECT c.ancestor_id AS org_unit_id, dv.indicator_id, dv.year, dv.period, SUM(dv.value) AS value, COUNT(*) AS n
 FROM kpis_datavalue dv
 JOIN kpis_yearlyreport r ON r.id = dv.report_id AND r.status = 'approved'
 JOIN closure c ON c.descendant_id = dv.org_unit_id
-GROUP BY c.ancestor_id, dv.indicator_id, dv.year
+GROUP BY c.ancestor_id, dv.indicator_id, dv.year, dv.period
 """
 
 
@@ -80,8 +83,8 @@ def floor_kept() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE bench_floor_kept AS SELECT ROW_NUMBER() OVER () AS id, f.* FROM ({select}) f")
         cursor.execute("ALTER TABLE bench_floor_kept ADD PRIMARY KEY (id)")
-        cursor.execute("CREATE UNIQUE INDEX ON bench_floor_kept (indicator_id, org_unit_id, year)")
-        cursor.execute("CREATE INDEX ON bench_floor_kept (org_unit_id, year)")
+        cursor.execute("CREATE UNIQUE INDEX ON bench_floor_kept (indicator_id, org_unit_id, period, year)")
+        cursor.execute("CREATE INDEX ON bench_floor_kept (org_unit_id, period, year)")
         transaction.set_rollback(True)
 
 
@@ -90,18 +93,21 @@ def empty_aggregates() -> None:
         cursor.execute("TRUNCATE kpis_aggregate" if connection.vendor == "postgresql" else "DELETE FROM kpis_aggregate")
 
 
-def a_commune_value(*, predecessor: bool = False) -> DataValue:
+def a_commune_value(*, predecessor: bool = False, quarter: bool = False) -> DataValue:
     values = DataValue.objects.filter(org_unit__level="commune", indicator__aggregation="sum",
                                       report__status="approved")
+    values = values.filter(period__gt=0) if quarter else values.filter(period=0)
     if predecessor:
         # A successor formed by whole mergers: none of its predecessors is split among several units.
         split = OrgUnit.objects.annotate(n=Count("successors")).filter(n__gt=1)
         whole = OrgUnit.objects.filter(predecessors__isnull=False).exclude(predecessors__in=split)
         values = values.filter(org_unit__successors__in=whole)
-    found = values.select_related("org_unit__parent__parent").order_by("id").first()
+    # The earliest year: every later year is in the edit's scope (the worst case).
+    found = values.select_related("org_unit__parent__parent").order_by("year", "id").first()
     if found is None:
         raise SystemExit("no commune figure to edit" + (" of a merged commune: generate with --reorganise"
-                                                        if predecessor else ""))
+                                                        if predecessor else "")
+                         + (" for a quarter: generate with --quarterly-share" if quarter else ""))
     return found
 
 
@@ -137,11 +143,12 @@ def commit_to_visible(value: DataValue, rounds: int) -> list[float]:
     try:
         time.sleep(3)  # let the worker connect before timing
         for round_number in range(rounds):
-            before = Aggregate.objects.get(indicator_id=value.indicator_id, org_unit=province, year=value.year).value
+            before = Aggregate.objects.get(indicator_id=value.indicator_id, org_unit=province, year=value.year,
+                                           period=value.period).value
             started = time.perf_counter()
             edit(value, 1 if round_number % 2 == 0 else -1)
             while Aggregate.objects.get(indicator_id=value.indicator_id, org_unit=province,
-                                        year=value.year).value == before:
+                                        year=value.year, period=value.period).value == before:
                 if time.perf_counter() - started > 120:
                     raise RuntimeError("the worker did not recompute within 120 s")
                 time.sleep(0.02)
@@ -159,14 +166,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="repeats of the short measurements")
     parser.add_argument("--reorganise", action="store_true",
                         help="generate with the 2025 reorganisation and edit a merged commune's past figure")
+    parser.add_argument("--edit-rounds", type=int, help="repeats of the one edit (default: --rounds)")
+    parser.add_argument("--quarterly-share", type=float, default=0.0,
+                        help="with --generate: this share of the indicators entered by quarter")
+    parser.add_argument("--edit-quarter", action="store_true",
+                        help="the measured edit is a commune's quarterly figure (needs --quarterly-share data)")
     parser.add_argument("--skip-kept", action="store_true",
                         help="leave out the floor kept as a table (context only, and as slow as a cold fill)")
     args = parser.parse_args()
     if args.generate:
-        call_command("generate_scale_data", size=args.generate, replace=True, reorganise=args.reorganise)
+        call_command("generate_scale_data", size=args.generate, replace=True, reorganise=args.reorganise,
+                     quarterly_share=args.quarterly_share)
     values = DataValue.objects.count()
-    print(f"database: {connection.vendor}, values: {values:,}, org units: {OrgUnit.objects.count():,}",
-          flush=True)
+    sub_annual = DataValue.objects.exclude(period=0).count()
+    print(f"database: {connection.vendor}, values: {values:,} ({sub_annual:,} of them for quarters or months), "
+          f"org units: {OrgUnit.objects.count():,}", flush=True)
 
     floor_seconds = statistics.median(timed(floor) for _ in range(args.rounds))
     print(f"  floor measured: {floor_seconds:.3f} s", flush=True)
@@ -182,12 +196,14 @@ def main() -> None:
     cells = Aggregate.objects.count()
     warm = statistics.median(timed(aggregates_recompute) for _ in range(args.rounds))
     print(f"  warm full recompute: {warm:.3f} s", flush=True)
-    value = a_commune_value(predecessor=args.reorganise)
+    value = a_commune_value(predecessor=args.reorganise, quarter=args.edit_quarter)
+    print(f"  the edited figure: {value.indicator.code} {value.org_unit.code} "
+          f"{Period(value.year, value.period)}", flush=True)
     if args.reorganise:
         print(f"  the edited figure: {value.org_unit.code} {value.year}, merged into "
               f"{', '.join(value.org_unit.successors.values_list('code', flat=True))}", flush=True)
     one_edit = []
-    for round_number in range(args.rounds):
+    for round_number in range(args.edit_rounds or args.rounds):
         edit(value, 1 if round_number % 2 == 0 else -1)
         value.refresh_from_db()
         one_edit.append(timed(stale_recompute))

@@ -2,9 +2,11 @@
 
 Steps, each one statement over a whole level or indicator, never a Python loop
 over rows (see docs/aggregation.md):
-  1. entered: approved figures in scope;
-  2. roll-up, deepest level first: a unit without an entered figure gets its
-     children's figures combined by the indicator's aggregation;
+  1. entered: approved figures in scope; where they are for quarters or
+     months, the longer periods made of them when all parts are there;
+  2. roll-up, period by period, deepest level first: a unit without an
+     entered figure gets its children's figures combined by the indicator's
+     aggregation;
   3. reconstructed: a unit formed by a whole merger gets, for the years
      before it existed, its predecessors' figures combined (lineage.py);
   4. derived: each formula, in dependency order, on its components' values at
@@ -230,11 +232,12 @@ def _fill_links(cursor) -> None:
 
 
 def _keep_entered(cursor, scope: Scope) -> str:
-    """The clause that keeps a unit's entered figure over its roll-up.
-    Incrementally, the roll-up row conflicts on agg_w's key and is skipped.
-    Over everything, the few figures entered above the leaves are found by
-    index lookups and excluded, so that agg_w's key index can be built once
-    after the roll-ups instead of being updated for each of their rows."""
+    """The clause that keeps a unit's entered figure, or one computed from
+    its entered shorter periods, over its roll-up. Incrementally, the roll-up
+    row conflicts on agg_w's key and is skipped. Over everything, the few
+    figures entered above the leaves are found by index lookups and excluded,
+    so that agg_w's key index can be built once after the roll-ups instead of
+    being updated for each of their rows."""
     if not scope.full:
         return ON_KEY_CONFLICT
     cursor.execute("SELECT DISTINCT parent_id FROM agg_links")
@@ -243,6 +246,12 @@ def _keep_entered(cursor, scope: Scope) -> str:
         INSERT INTO agg_entered_above ({KEY})
         SELECT dv.indicator_id, dv.org_unit_id, dv.year, dv.period FROM {_APPROVED_VALUES}
         WHERE dv.org_unit_id IN ({parents})""")
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM agg_entered_above WHERE period <> {YEAR_PART})")
+    if cursor.fetchone()[0]:  # a parent's own quarters may have made its half-years and year, which win too
+        cursor.execute(f"""
+            INSERT INTO agg_entered_above ({KEY})
+            SELECT indicator_id, org_unit_id, year, period FROM agg_w
+            WHERE method = '{M.PERIODS.value}' AND org_unit_id IN ({parents})""")
     _analyze(cursor, "agg_entered_above")
     return ("AND NOT EXISTS (SELECT 1 FROM agg_entered_above e WHERE e.indicator_id = g.indicator_id "
             "AND e.org_unit_id = g.org_unit_id AND e.year = g.year AND e.period = g.period)")
@@ -288,46 +297,69 @@ def _step_rollup(cursor, scope: Scope) -> int:
     return inserted
 
 
-def _step_periods(cursor, scope: Scope) -> int:
-    """Longer periods from shorter ones at every unit, months into quarters,
-    quarters into half-years, half-years into the year, each only where all
-    its parts are there (docs/periods.md) and no figure was entered or rolled
-    up for it. Flows are summed, stocks take the last part, averages the mean.
-    One statement per step over every indicator that has such a rule."""
+def _periods_of_kind(alias: str, kind: int) -> str:
+    """The periods of one length (kpis.periods: 0 the year, 1xx half-years, 2xx quarters, 3xx months)."""
+    if kind == 0:
+        return f"{alias}.period = {YEAR_PART}"
+    return f"{alias}.period >= {kind * 100} AND {alias}.period < {kind * 100 + 100}"
+
+
+def _step_periods(cursor) -> int:
+    """Longer periods from shorter ones where figures are entered, before
+    the roll-up: months into quarters, quarters into half-years, half-years
+    into the year, each only where all its parts are there (docs/periods.md)
+    and no figure was entered for it. Flows are summed, stocks take the last
+    part, averages the mean. The roll-up then combines every period, so a
+    province's year is its communes' years, whether entered or computed from
+    their quarters (a commune that reports yearly beside others that report
+    quarterly counts), and an incremental run, which reads the stored years
+    of units outside its scope, sees exactly what a full run sees.
+    One statement per step over the entered cells; none without such indicators."""
     how = (f"CASE i.time_aggregation WHEN '{TA.SUM.value}' THEN 1 WHEN '{TA.LAST.value}' THEN 2 "
            f"WHEN '{TA.AVERAGE.value}' THEN 3 END")
-    ruled = (f"(SELECT id, {how} AS how FROM kpis_indicator i WHERE formula = '' "
-             f"AND time_aggregation IN ('{TA.SUM.value}', '{TA.LAST.value}', '{TA.AVERAGE.value}'))")
-    cursor.execute(f"SELECT DISTINCT frequency FROM kpis_indicator i WHERE frequency <> '{F.YEAR.value}' "
-                   f"AND formula = '' AND time_aggregation IN ('{TA.SUM.value}', '{TA.LAST.value}', "
-                   f"'{TA.AVERAGE.value}')")
-    finest = max((kind_of(row[0]) for row in cursor.fetchall()), default=0)
+    ruled_where = (f"i.formula = '' AND i.frequency <> '{F.YEAR.value}' "
+                   f"AND i.time_aggregation IN ('{TA.SUM.value}', '{TA.LAST.value}', '{TA.AVERAGE.value}')")
+    cursor.execute(f"SELECT id, frequency FROM kpis_indicator i WHERE {ruled_where}")
+    rows = cursor.fetchall()
+    finest = max((kind_of(frequency) for _id, frequency in rows), default=0)
+    if not finest:
+        return 0
+    ruled_ids = ", ".join(str(int(indicator_id)) for indicator_id, _frequency in rows)
+    ruled = f"(SELECT id, {how} AS how FROM kpis_indicator i WHERE {ruled_where})"
     inserted = 0
     for shorter, longer, parts in COMPOSITION:
         if shorter > finest:
             continue  # no indicator has such parts: skip a pass over every cell
         # The longer period's code from a part's: 2nd quarter → 1st half-year (101), etc.
+        # Periods of a length are ranges of codes, and the indicators a literal list: the
+        # planner then reads both from the column statistics (``period / 100 = 2`` was
+        # estimated at 1 % of its rows and planned as a nested loop and a sort).
+        parts_of, longer_ones = _periods_of_kind("v", shorter), _periods_of_kind("e", longer)
         longer_code = "0" if longer == 0 else f"{longer * 100} + (MOD(v.period, 100) - 1) / {parts} + 1"
+        # An entered figure for the longer period wins: an anti-join, as agg_w has
+        # no key index during a full run's bulk inserts, against only the ruled
+        # indicators' figures of that length (hashing every cell cost more than the step).
         inserted += _run(cursor, f"""
-            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS}, reconstructed)
+            INSERT INTO agg_w ({KEY}, {VALUE_COLUMNS})
             SELECT g.indicator_id, g.org_unit_id, g.year, g.period, COALESCE(g.total, g.last_part, g.mean),
-                   '{M.PERIODS.value}', 0, 0, g.complete, g.reconstructed
+                   '{M.PERIODS.value}', 0, 0, g.complete
             FROM (
                 SELECT v.indicator_id, v.org_unit_id, v.year, {longer_code} AS period,
                        SUM(v.value) FILTER (WHERE i.how = 1) AS total,
                        MAX(v.value) FILTER (WHERE i.how = 2 AND MOD(MOD(v.period, 100) - 1, {parts}) = {parts - 1})
                            AS last_part,
                        ROUND(AVG(v.value) FILTER (WHERE i.how = 3), 8) AS mean,
-                       COUNT(*) AS present, MIN(COALESCE(v.is_complete, 1)) AS complete,
-                       MAX(COALESCE(v.reconstructed, 0)) AS reconstructed
+                       COUNT(*) AS present, MIN(COALESCE(v.is_complete, 1)) AS complete
                 FROM agg_w v
                 JOIN {ruled} i ON i.id = v.indicator_id
-                WHERE v.period / 100 = {shorter}
+                WHERE v.indicator_id IN ({ruled_ids}) AND {parts_of}
                 GROUP BY v.indicator_id, v.org_unit_id, v.year, 4
             ) g
-            WHERE g.present = {parts}
-            {ON_KEY_CONFLICT}""")
-    _analyze(cursor, "agg_w")
+            WHERE g.present = {parts} AND NOT EXISTS (
+                SELECT 1 FROM agg_w e WHERE e.indicator_id IN ({ruled_ids}) AND {longer_ones}
+                    AND e.indicator_id = g.indicator_id AND e.org_unit_id = g.org_unit_id
+                    AND e.year = g.year AND e.period = g.period)""")
+        _analyze(cursor, "agg_w")
     return inserted
 
 
@@ -542,8 +574,8 @@ def compute(cursor, scope: Scope) -> int:
         _analyze(cursor, "agg_stored")
     cells = _step_entered(cursor, scope)
     _analyze(cursor, "agg_w")
+    cells += _step_periods(cursor)
     cells += _step_rollup(cursor, scope)
-    cells += _step_periods(cursor, scope)
     cells += lineage.step_reconstruct(cursor, source=_values_source(scope), beginning_years=beginnings,
                                       scope_full=scope.full)
     cells += _step_derived(cursor, scope, derived)

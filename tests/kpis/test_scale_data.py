@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from kpis.aggregation import aggregates_check, aggregates_recompute
 from kpis.management.commands.generate_scale_data import commune_groups, province_groups
@@ -85,3 +85,25 @@ def test_the_reorganisation_groups_have_the_shape_of_2025():
     groups = commune_groups(176)
     assert len(groups) == 58 and sorted({i for g in groups for i in g}) == list(range(176))
     assert sum(len(g) for g in groups) == 176 + 6  # six old communes split between two new ones
+
+
+@pytest.mark.django_db
+def test_a_quarterly_share_enters_a_fifth_of_the_indicators_by_quarter():
+    call_command("generate_scale_data", size="small", indicators=20, years=2, quarterly_share=0.2)
+    entered = Indicator.objects.filter(code__startswith="SYN_I")
+    quarterly = entered.filter(frequency="quarter")
+    assert quarterly.count() == 18 // 5 and not quarterly.filter(time_aggregation="").exists()
+    assert {i.time_aggregation for i in quarterly} >= {"sum", "last"}
+    # four quarterly figures instead of one yearly, each in an approved report of its own quarter
+    assert not DataValue.objects.filter(indicator__in=quarterly, period=0).exists()
+    assert set(DataValue.objects.filter(indicator__in=quarterly).values_list("period", flat=True)) == {
+        201, 202, 203, 204}
+    assert not DataValue.objects.exclude(report__period=F("period")).exists()
+    yearly = entered.filter(frequency="year", entry_levels__contains=["commune"]).first()
+    assert DataValue.objects.filter(indicator=quarterly.first()).count() == 4 * yearly.values.count()
+    aggregates_recompute()
+    assert aggregates_check()[0] == 0
+    flow = quarterly.filter(time_aggregation="sum").first()
+    total = Aggregate.objects.get(org_unit__code="SYN", indicator=flow, year=2016, period=0)
+    assert total.is_complete and total.value == DataValue.objects.filter(
+        indicator=flow, year=2016).aggregate(s=Sum("value"))["s"]

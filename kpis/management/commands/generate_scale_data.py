@@ -13,7 +13,13 @@ provinces, each formed from about three old ones (whole mergers, and at every
 tenth new commune one old commune split between two new ones). The years then
 run up to the break and one or more years past it, whose figures are entered on
 the new units only. Convention (docs/boundaries.md): a year belongs to the tree
-valid at its end."""
+valid at its end.
+
+``--quarterly-share 0.2`` makes that share of the entered indicators quarterly
+(time aggregation: flows summed, some stocks taking the last quarter, some
+averaged): their figures are entered for the four quarters in quarterly
+reports, so the values grow by 3 × the share (+60 % at 0.2) and the recompute
+also computes their half-years and years (docs/periods.md)."""
 
 import time
 
@@ -33,6 +39,7 @@ from kpis.models import (
     Sector,
     ValueType,
 )
+from kpis.periods import YEAR_PART, Frequency, Period, TimeAggregation
 
 SIZES = {
     # provinces, districts per province, communes per district, indicators, years
@@ -66,11 +73,13 @@ class Command(BaseCommand):
         parser.add_argument("--reorganise", action="store_true",
                             help=_("áp dụng sắp xếp đơn vị hành chính năm 2025 (63 → 34 tỉnh, bỏ cấp huyện, "
                                    "khoảng 3 xã thành 1) từ năm %(year)s") % {"year": BREAK_YEAR})
+        parser.add_argument("--quarterly-share", type=float, default=0.0,
+                            help=_("tỷ lệ chỉ tiêu nhập theo quý (0 đến 1; ví dụ 0.2: một phần năm)"))
         parser.add_argument("--replace", action="store_true", help=_("xoá dữ liệu giả lập đã sinh trước đó"))
         parser.add_argument("--force", action="store_true",
                             help=_("sinh cả khi cơ sở dữ liệu đã có dữ liệu thật (không nên)"))
 
-    def handle(self, *args, size, replace, force, reorganise=False, **options):
+    def handle(self, *args, size, replace, force, reorganise=False, quarterly_share=0.0, **options):
         provinces, districts, communes, indicators, years = SIZES[size]
         provinces = options["provinces"] or provinces
         districts = options["districts"] or districts
@@ -79,6 +88,8 @@ class Command(BaseCommand):
         years = options["years"] or years
         if min(provinces, districts, communes, indicators, years) < 1:
             raise CommandError("every size must be at least 1")
+        if not 0 <= quarterly_share <= 1:
+            raise CommandError("--quarterly-share must be between 0 and 1")
         real = real_data_counts()
         if any(real.values()) and not force:
             raise CommandError(_(
@@ -92,7 +103,8 @@ class Command(BaseCommand):
             scale_data_delete()
         started = time.monotonic()
         counts = scale_data_generate(provinces=provinces, districts=districts, communes=communes,
-                                     indicators=indicators, years=years, reorganise=reorganise)
+                                     indicators=indicators, years=years, reorganise=reorganise,
+                                     quarterly_share=quarterly_share)
         seconds = time.monotonic() - started
         self.stdout.write(", ".join(f"{name}: {count:,}" for name, count in counts.items())
                           + f" in {seconds:.0f} s (synthetic)")
@@ -220,7 +232,17 @@ def _communes_of(group: list[OrgUnit], provinces: list[OrgUnit], communes: list[
             yield [olds[i] for i in run]
 
 
-def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
+# Time aggregations of the quarterly indicators, in turn: mostly flows.
+_QUARTERLY_RULES = [TimeAggregation.SUM, TimeAggregation.SUM, TimeAggregation.LAST, TimeAggregation.AVERAGE]
+
+
+def is_quarterly(n: int, share: float) -> bool:
+    """Spreads the quarterly indicators evenly: the n-th entered one is
+    quarterly when it crosses the next multiple of the share."""
+    return int((n + 1) * share + 1e-9) > int(n * share + 1e-9)
+
+
+def _catalogue(count: int, quarterly_share: float = 0.0) -> tuple[list[Indicator], list[Indicator]]:
     sectors = Sector.objects.bulk_create(
         Sector(code=f"SYN_S{s:02d}", name=f"Lĩnh vực giả lập {s:02d}", position=100 + s) for s in range(1, 11))
     derived_count, province_only = count // 10, max(count // 20, 0)
@@ -230,7 +252,8 @@ def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
         Indicator(code=f"SYN_I{n:03d}", name=f"Chỉ tiêu giả lập {n:03d}", sector=sectors[n % len(sectors)],
                   unit="đơn vị", value_type=ValueType.INTEGER, source=SOURCE,
                   aggregation=Aggregation.NONE if n < province_only else aggregations[n % len(aggregations)],
-                  entry_levels=[OrgUnitLevel.PROVINCE.value] if n < province_only else [OrgUnitLevel.COMMUNE.value])
+                  entry_levels=[OrgUnitLevel.PROVINCE.value] if n < province_only else [OrgUnitLevel.COMMUNE.value],
+                  **_frequency(n, quarterly_share))
         for n in range(entered_count))
     rolling = [i for i in entered if i.aggregation == Aggregation.SUM]
     derived = Indicator.objects.bulk_create(
@@ -239,6 +262,13 @@ def _catalogue(count: int) -> tuple[list[Indicator], list[Indicator]]:
                   formula=f"{rolling[n % len(rolling)].code} / {rolling[(n + 1) % len(rolling)].code} * 100")
         for n in range(derived_count)) if len(rolling) >= 2 else []
     return entered, derived
+
+
+def _frequency(n: int, share: float) -> dict:
+    if not is_quarterly(n, share):
+        return {}
+    rule = _QUARTERLY_RULES[sum(is_quarterly(m, share) for m in range(n)) % len(_QUARTERLY_RULES)]
+    return {"frequency": Frequency.QUARTER, "time_aggregation": rule}
 
 
 def first_year(years: int, *, reorganise: bool) -> int:
@@ -251,17 +281,22 @@ _VALID_IN_YEAR = active("u", "y.year")
 
 
 def scale_data_generate(*, provinces: int, districts: int, communes: int, indicators: int,
-                        years: int, reorganise: bool = False) -> dict[str, int]:
+                        years: int, reorganise: bool = False, quarterly_share: float = 0.0) -> dict[str, int]:
     with transaction.atomic():
         root, province_rows, commune_rows = _tree(provinces, districts, communes)
         if reorganise:
             province_rows = _reorganise(root, province_rows, commune_rows)
-        entered, derived = _catalogue(indicators)
+        entered, derived = _catalogue(indicators, quarterly_share)
     start = first_year(years, reorganise=reorganise)
     postgres = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE syn_years (year integer PRIMARY KEY)")
         cursor.executemany("INSERT INTO syn_years VALUES (%s)", [(start + y,) for y in range(years)])
+        # The periods each frequency is entered for: a yearly indicator's year, a quarterly one's four quarters.
+        cursor.execute("CREATE TEMP TABLE syn_parts (frequency varchar(10), period integer)")
+        cursor.executemany("INSERT INTO syn_parts VALUES (%s, %s)",
+                           [(Frequency.YEAR.value, YEAR_PART)]
+                           + [(Frequency.QUARTER.value, p.part) for p in Period.all_of(Frequency.QUARTER, 2000)])
         if postgres:
             # Rows are consistent by construction: skip the per-row integrity and
             # foreign-key triggers, which would queue forty million checks. Checks
@@ -270,27 +305,30 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
             cursor.execute("ALTER TABLE kpis_datavalue DISABLE TRIGGER ALL")
             cursor.execute("ALTER TABLE kpis_yearlyreport DISABLE TRIGGER ALL")
         cursor.execute("""
-            INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, status, created_at, submitted_at,
+            INSERT INTO kpis_yearlyreport (sector_id, org_unit_id, year, period, status, created_at, submitted_at,
                                            approved_at, return_reason)
-            SELECT DISTINCT i.sector_id, u.id, y.year, %s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
+            SELECT DISTINCT i.sector_id, u.id, y.year, pp.period, %s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
                    CURRENT_TIMESTAMP, ''
             FROM kpis_indicator i
+            JOIN syn_parts pp ON pp.frequency = i.frequency
             JOIN kpis_orgunit u ON u.code LIKE 'SYN-%%'
                  AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
             WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!' AND """ + _VALID_IN_YEAR, [ReportStatus.APPROVED.value])
         cursor.execute("""
-            INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, value, comment, source,
+            INSERT INTO kpis_datavalue (report_id, indicator_id, org_unit_id, year, period, value, comment, source,
                                         updated_at)
-            SELECT r.id, i.id, u.id, y.year, 1 + (u.id * 7919 + i.id * 104729 + y.year * 31) %% 1000, '', '',
-                   CURRENT_TIMESTAMP
+            SELECT r.id, i.id, u.id, y.year, pp.period,
+                   1 + (u.id * 7919 + i.id * 104729 + y.year * 31 + pp.period * 13) %% 1000, '', '', CURRENT_TIMESTAMP
             FROM kpis_indicator i
+            JOIN syn_parts pp ON pp.frequency = i.frequency
             JOIN kpis_orgunit u ON u.code LIKE 'SYN-%%'
                  AND ((CAST(i.entry_levels AS TEXT) LIKE '%%commune%%' AND u.level = 'commune')
                       OR (CAST(i.entry_levels AS TEXT) LIKE '%%province%%' AND u.level = 'province'))
             CROSS JOIN syn_years y
             JOIN kpis_yearlyreport r ON r.sector_id = i.sector_id AND r.org_unit_id = u.id AND r.year = y.year
+                 AND r.period = pp.period
             WHERE i.code LIKE 'SYN!_I%%' ESCAPE '!'""", [])  # the reports already follow the tree of the year
         values = cursor.rowcount
         if postgres:
@@ -305,6 +343,7 @@ def scale_data_generate(*, provinces: int, districts: int, communes: int, indica
               SOURCE)
              for indicator in entered[:10] if indicator.aggregation == Aggregation.SUM for province in province_rows])
         cursor.execute("DROP TABLE syn_years")
+        cursor.execute("DROP TABLE syn_parts")
         if postgres:  # fresh statistics, or every plan over these tables guesses wrong
             for table in ("kpis_orgunit", "kpis_indicator", "kpis_yearlyreport", "kpis_datavalue", "kpis_target"):
                 cursor.execute(f"ANALYZE {table}")
