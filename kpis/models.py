@@ -909,6 +909,9 @@ class AuditAction(models.TextChoices):
     EXPORT_DOWNLOADED = "export_downloaded", _("Tải tệp xuất")
     VALUES_UPLOADED = "values_uploaded", _("Ghi số liệu từ tệp tải lên")
     WARNING_ACKNOWLEDGED = "warning_acknowledged", _("Xác nhận cảnh báo số liệu")
+    # Who gets official figures by mail, and who stopped (issue 14).
+    SUMMARY_SUBSCRIBED = "summary_subscribed", _("Đăng ký nhận báo cáo tổng hợp qua thư")
+    SUMMARY_UNSUBSCRIBED = "summary_unsubscribed", _("Huỷ đăng ký nhận báo cáo tổng hợp")
 
 
 class AuditEvent(models.Model):

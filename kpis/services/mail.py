@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kpis.export.selectors import unit_full_name
 from kpis.export.services import summary_document, summary_export_validate
 from kpis.models import (
+    AuditAction,
     ExportFormat,
     MailStatus,
     OrgUnit,
@@ -35,6 +36,7 @@ from kpis.models import (
 )
 from kpis.periods import YEAR_PART, Period
 from kpis.permissions import can_subscribe_summary
+from kpis.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,10 @@ def subscription_create(*, user, org_unit: OrgUnit, period_kind: str = PeriodKin
     existing = SummarySubscription.objects.filter(user=user, org_unit=org_unit, period_kind=period_kind).first()
     if existing is not None:
         raise ValidationError({"org_unit": _("Bạn đã đăng ký nhận báo cáo của %(unit)s.") % {"unit": org_unit.name}})
-    return SummarySubscription.objects.create(user=user, org_unit=org_unit, period_kind=period_kind)
+    subscription = SummarySubscription.objects.create(user=user, org_unit=org_unit, period_kind=period_kind)
+    audit_record(action=AuditAction.SUMMARY_SUBSCRIBED, user=user, target=subscription,
+                 detail=f"{org_unit.code} {period_kind} → {user.email}")
+    return subscription
 
 
 @transaction.atomic
@@ -65,7 +70,7 @@ def subscription_delete(*, user, subscription: SummarySubscription) -> None:
     """A user removes their own subscription (its sendings stay recorded)."""
     if subscription.user_id != user.pk:
         raise PermissionDenied(_("Đây không phải đăng ký của bạn."))
-    subscription.delete()
+    _audited_delete(subscription, user=user, how="page")
 
 
 def unsubscribe_token(subscription: SummarySubscription) -> str:
@@ -94,8 +99,14 @@ def subscription_unsubscribe(*, token: str) -> bool:
     if not genuine:
         return False
     if subscription is not None:
-        subscription.delete()
+        _audited_delete(subscription, user=subscription.user, how="link")
     return True
+
+
+def _audited_delete(subscription: SummarySubscription, *, user, how: str) -> None:
+    audit_record(action=AuditAction.SUMMARY_UNSUBSCRIBED, user=user, target=subscription,
+                 detail=f"{subscription.org_unit.code} {subscription.period_kind} ({how})")
+    subscription.delete()
 
 
 # --- the message ----------------------------------------------------------------------------

@@ -88,3 +88,24 @@ def test_the_admin_links_to_the_page_for_those_who_may_subscribe(world, client):
     assert link in client.get(reverse("admin:index")).content.decode()
     client.force_login(world.users.viewer)
     assert link not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_subscribing_and_unsubscribing_are_in_the_audit_log(world, leader, client):
+    """Official figures leave by mail: who asked for them, and who stopped, is recorded."""
+    from kpis.models import AuditEvent
+
+    client.force_login(leader)
+    client.post(PAGE, {"org_unit": "P-D1"})
+    subscription = SummarySubscription.objects.get()
+    client.post(reverse("summary_mail:delete", args=[subscription.pk]))
+    subscription = subscription_create(user=leader, org_unit=world.d2)
+    client.logout()
+    client.post(reverse("summary_mail:unsubscribe", args=[unsubscribe_token(subscription)]))
+    events = [(e.action, e.username, e.detail) for e in AuditEvent.objects.filter(
+        action__in=["summary_subscribed", "summary_unsubscribed"]).order_by("id")]
+    assert events == [
+        ("summary_subscribed", "leader", "P-D1 year → lanhdao@example.gov.vn"),
+        ("summary_unsubscribed", "leader", "P-D1 year (page)"),
+        ("summary_subscribed", "leader", "P-D2 year → lanhdao@example.gov.vn"),
+        ("summary_unsubscribed", "leader", "P-D2 year (link)"),
+    ]
