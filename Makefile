@@ -62,8 +62,11 @@ run: demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	DEBUG=true PORTAL_HOME_UNIT=$${PORTAL_HOME_UNIT:-HG} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Tests that migrate the schema backwards run in a process of their own: moving
+# the schema under a running suite leaves Django's content types out of step.
 test: system-test install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not schema_migration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m schema_migration $(PYTEST_ARGS)
 
 # ruff with the rules in ruff.toml (pyflakes, pycodestyle, isort, bugbear, Django, pyupgrade).
 lint: install-test

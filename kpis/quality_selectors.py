@@ -98,6 +98,99 @@ def _jump_message(indicator: Indicator, finding, previous: Decimal) -> str:
         "threshold": formatting.number(finding.threshold, 2 if finding.threshold % 1 else 0)}
 
 
+def _own_figures(reports: list[YearlyReport], units: set[int], periods: set[int], years: set[int]):
+    """The units' own figures of every sector (rules read across sectors), this
+    year and the history: by (unit, indicator, period) → year; by (unit, year,
+    period) → code → value; and whose report each code's figure is. One query."""
+    own_rows = DataValue.objects.filter(
+        org_unit_id__in=units, period__in=periods, year__gte=min(years) - HISTORY_YEARS, year__lte=max(years),
+    ).values_list("org_unit_id", "indicator_id", "indicator__code", "year", "period", "value", "report__status",
+                  "report_id")
+    own: dict[tuple[int, int, int], dict[int, tuple[Decimal, str]]] = defaultdict(dict)
+    codes_of: dict[tuple[int, int, int], dict[str, Decimal]] = defaultdict(dict)
+    report_of: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)
+    for unit_id, indicator_id, code, year, period, value, status, report_id in own_rows:
+        own[(unit_id, indicator_id, period)][year] = (value, status)
+        codes_of[(unit_id, year, period)][code] = value
+        report_of[(unit_id, year, period)][code] = report_id
+    return own, codes_of, report_of
+
+
+def _visible_reports(user, reports: list[YearlyReport], report_of) -> set[int] | None:
+    if user is None:
+        return None
+    shown_ids = {report.pk for report in reports}
+    others = {report_id for report in reports for report_id in
+              report_of.get((report.org_unit_id, report.year, report.period), {}).values()} - shown_ids
+    return permissions.report_ids_visible_to(user, others) | shown_ids
+
+
+def _peer_figures(reports: list[YearlyReport], indicators, years: set[int], periods: set[int]):
+    """The figures of the units beside each report's unit (same parent), this
+    year and last: (parent, indicator, period) → unit → year. One query."""
+    parents = {report.org_unit.parent_id for report in reports if report.org_unit.parent_id}
+    peers: dict[tuple[int, int, int], dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    if not parents:
+        return peers
+    for parent_id, unit_id, indicator_id, year, period, value, status in DataValue.objects.filter(
+            org_unit__parent_id__in=parents, year__in=years | {year - 1 for year in years}, period__in=periods,
+            indicator_id__in={i.pk for group in indicators.values() for i in group},
+            report__status__in=_CURRENT_STATUSES,
+    ).values_list("org_unit__parent_id", "org_unit_id", "indicator_id", "year", "period", "value", "report__status"):
+        peers[(parent_id, indicator_id, period)][unit_id][year] = (value, status)
+    return peers
+
+
+def _acknowledgements(reports: list[YearlyReport]) -> dict[tuple, list[WarningAcknowledgement]]:
+    found: dict[tuple, list[WarningAcknowledgement]] = defaultdict(list)
+    for ack in WarningAcknowledgement.objects.filter(report_id__in=[r.pk for r in reports]).select_related("user"):
+        found[(ack.report_id, ack.indicator_id, ack.kind, ack.rule_code)].append(ack)
+    return found
+
+
+def _peer_ratios(peers, report: YearlyReport, indicator: Indicator) -> list[Decimal]:
+    ratios = []
+    year = report.year
+    for peer_id, by_year in peers.get((report.org_unit.parent_id, indicator.pk, report.period), {}).items():
+        this, last = by_year.get(year), by_year.get(year - 1)
+        if peer_id == report.org_unit_id or this is None or last is None or last[1] != ReportStatus.APPROVED:
+            continue
+        if (ratio := change_ratio(this[0], last[0])) is not None:
+            ratios.append(ratio)
+    return ratios
+
+
+def _findings(report, indicator, current, previous, approved, peers, broken) -> list[tuple[str, str, str]]:
+    """The figure's warnings as (kind, rule code, message)."""
+    found: list[tuple[str, str, str]] = []
+    year = report.year
+    if indicator.value_type != ValueType.YES_NO:
+        own_ratios = [ratio for y in sorted(approved) if y < year - 1
+                      and (ratio := change_ratio(approved.get(y + 1), approved[y])) is not None]
+        finding = jump_check(ratio=change_ratio(current, previous), own_ratios=own_ratios,
+                             peer_ratios=_peer_ratios(peers, report, indicator),
+                             max_change_ratio=indicator.max_change_ratio)
+        if finding is not None:
+            found.append((WarningKind.JUMP, "", _jump_message(indicator, finding, previous)))
+    if flat_check(indicator=indicator, current=current, previous=previous):
+        found.append((WarningKind.FLAT, "", _("Bằng đúng số liệu cùng kỳ năm trước (%(previous)s) dù là "
+                                              "chỉ tiêu cộng dồn theo kỳ: có thể đã chép số cũ.") % {
+            "previous": formatting.figure(previous, indicator.decimals)}))
+    for violation in broken:
+        if indicator.code in violation.codes:
+            found.append((WarningKind.RULE, violation.rule.code, violation.message))
+    return found
+
+
+def _warning(report, indicator, current, kind, rule_code, message, acknowledgements) -> FigureWarning:
+    ack = next((a for a in acknowledgements.get((report.pk, indicator.pk, kind, rule_code), [])
+                if a.value == current), None)
+    return FigureWarning(
+        report_id=report.pk, indicator=indicator, kind=kind, value=current, message=message, rule_code=rule_code,
+        acknowledged_by=(ack.user.get_username() if ack and ack.user else ""),
+        acknowledged_at=ack.at if ack else None, acknowledged_note=ack.note if ack else "")
+
+
 def reports_quality(reports: Iterable[YearlyReport], *, user=None) -> dict[int, list[FigureQuality]]:
     """For each report (id), one FigureQuality per indicator it holds, in the
     page's order. Reports need ``org_unit`` loaded (select_related). Queries:
@@ -109,91 +202,31 @@ def reports_quality(reports: Iterable[YearlyReport], *, user=None) -> dict[int, 
     if not reports:
         return {}
     indicators = _indicators_by_report(reports)
-    units = {report.org_unit_id for report in reports}
-    periods = {report.period for report in reports}
-    years = {report.year for report in reports}
-    # The units' own figures of every sector (rules read across sectors), this year and the history.
-    own_rows = DataValue.objects.filter(
-        org_unit_id__in=units, period__in=periods, year__gte=min(years) - HISTORY_YEARS, year__lte=max(years),
-    ).values_list("org_unit_id", "indicator_id", "indicator__code", "year", "period", "value", "report__status",
-                  "report_id")
-    own: dict[tuple[int, int, int], dict[int, tuple[Decimal, str]]] = defaultdict(dict)  # (unit, indicator, period)
-    codes_of: dict[tuple[int, int, int], dict[str, Decimal]] = defaultdict(dict)  # (unit, year, period)
-    report_of: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)  # whose figure each code is
-    for unit_id, indicator_id, code, year, period, value, status, report_id in own_rows:
-        own[(unit_id, indicator_id, period)][year] = (value, status)
-        codes_of[(unit_id, year, period)][code] = value
-        report_of[(unit_id, year, period)][code] = report_id
-    visible = None
-    if user is not None:
-        shown_ids = {report.pk for report in reports}
-        others = {report_id for report in reports for report_id in
-                  report_of.get((report.org_unit_id, report.year, report.period), {}).values()} - shown_ids
-        visible = permissions.report_ids_visible_to(user, others) | shown_ids
-    parents = {report.org_unit.parent_id for report in reports if report.org_unit.parent_id}
-    peer_years = years | {year - 1 for year in years}
-    peers: dict[tuple[int, int, int], dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    if parents:
-        for parent_id, unit_id, indicator_id, year, period, value, status in DataValue.objects.filter(
-                org_unit__parent_id__in=parents, year__in=peer_years, period__in=periods,
-                indicator_id__in={i.pk for group in indicators.values() for i in group},
-            report__status__in=_CURRENT_STATUSES,
-        ).values_list(
-                "org_unit__parent_id", "org_unit_id", "indicator_id", "year", "period", "value", "report__status"):
-            peers[(parent_id, indicator_id, period)][unit_id][year] = (value, status)
+    periods, years = {report.period for report in reports}, {report.year for report in reports}
+    own, codes_of, report_of = _own_figures(reports, {report.org_unit_id for report in reports}, periods, years)
+    visible = _visible_reports(user, reports, report_of)
+    peers = _peer_figures(reports, indicators, years, periods)
     rules = rules_active()
-    acknowledgements: dict[tuple, list[WarningAcknowledgement]] = defaultdict(list)
-    for ack in WarningAcknowledgement.objects.filter(report_id__in=[r.pk for r in reports]).select_related("user"):
-        acknowledgements[(ack.report_id, ack.indicator_id, ack.kind, ack.rule_code)].append(ack)
-
+    acknowledgements = _acknowledgements(reports)
     result = {}
     for report in reports:
-        year, period, unit = report.year, report.period, report.org_unit_id
-        figures = codes_of.get((unit, year, period), {})
+        key = (report.org_unit_id, report.year, report.period)
         hidden = frozenset() if visible is None else frozenset(
-            code for code, report_id in report_of.get((unit, year, period), {}).items() if report_id not in visible)
-        broken = rules_check(figures, rules=rules, hidden_codes=hidden)
+            code for code, report_id in report_of.get(key, {}).items() if report_id not in visible)
+        broken = rules_check(codes_of.get(key, {}), rules=rules, hidden_codes=hidden)
         rows = []
         for indicator in indicators[report.pk]:
-            history = own.get((unit, indicator.pk, period), {})
-            current = history.get(year, (None, None))[0]
+            history = own.get((report.org_unit_id, indicator.pk, report.period), {})
+            current = history.get(report.year, (None, None))[0]
             approved = {y: value for y, (value, status) in history.items()
-                        if y < year and status == ReportStatus.APPROVED}
-            previous = approved.get(year - 1)
+                        if y < report.year and status == ReportStatus.APPROVED}
+            previous = approved.get(report.year - 1)
             row = FigureQuality(indicator=indicator, value=current, previous=previous)
             rows.append(row)
-            if current is None:
-                continue
-            found: list[tuple[str, str, str]] = []  # kind, rule code, message
-            if indicator.value_type != ValueType.YES_NO:
-                own_ratios = [ratio for y in sorted(approved) if y < year - 1
-                              and (ratio := change_ratio(approved.get(y + 1), approved[y])) is not None]
-                peer_ratios = []
-                for peer_id, by_year in peers.get((report.org_unit.parent_id, indicator.pk, period), {}).items():
-                    this, last = by_year.get(year), by_year.get(year - 1)
-                    if peer_id == unit or this is None or last is None or last[1] != ReportStatus.APPROVED:
-                        continue
-                    if (ratio := change_ratio(this[0], last[0])) is not None:
-                        peer_ratios.append(ratio)
-                finding = jump_check(ratio=change_ratio(current, previous), own_ratios=own_ratios,
-                                     peer_ratios=peer_ratios, max_change_ratio=indicator.max_change_ratio)
-                if finding is not None:
-                    found.append((WarningKind.JUMP, "", _jump_message(indicator, finding, previous)))
-            if flat_check(indicator=indicator, current=current, previous=previous):
-                found.append((WarningKind.FLAT, "", _("Bằng đúng số liệu cùng kỳ năm trước (%(previous)s) dù là "
-                                                      "chỉ tiêu cộng dồn theo kỳ: có thể đã chép số cũ.") % {
-                    "previous": formatting.figure(previous, indicator.decimals)}))
-            for violation in broken:
-                if indicator.code in violation.codes:
-                    found.append((WarningKind.RULE, violation.rule.code, violation.message))
-            for kind, rule_code, message in found:
-                ack = next((a for a in acknowledgements.get((report.pk, indicator.pk, kind, rule_code), [])
-                            if a.value == current), None)
-                row.warnings.append(FigureWarning(
-                    report_id=report.pk, indicator=indicator, kind=kind, value=current, message=message,
-                    rule_code=rule_code,
-                    acknowledged_by=(ack.user.get_username() if ack and ack.user else ""),
-                    acknowledged_at=ack.at if ack else None, acknowledged_note=ack.note if ack else ""))
+            if current is not None:
+                row.warnings += [_warning(report, indicator, current, kind, rule_code, message, acknowledgements)
+                                 for kind, rule_code, message in
+                                 _findings(report, indicator, current, previous, approved, peers, broken)]
         result[report.pk] = rows
     return result
 

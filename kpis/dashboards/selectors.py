@@ -544,6 +544,38 @@ def indicator_by_code(code: str) -> Indicator | None:
     return Indicator.objects.select_related("sector").filter(code=code).first()
 
 
+def _matrix_rows(indicator: Indicator, unit: OrgUnit, unit_view: UnitView
+                 ) -> tuple[list[MatrixRow], dict[Period, Cell]]:
+    """The unit and every unit ever below it (the year is picked from their
+    figures, then the tree of that year kept) with their yearly figures, and
+    the unit's own figures of periods shorter than a year. One query for the
+    units, one for the figures."""
+    below = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
+    rows = [MatrixRow(unit_view, True, {})] + [MatrixRow(child, False, {}) for child in below]
+    by_unit = {row.unit.id: row for row in rows}
+    shorter: dict[Period, Cell] = {}
+    for cell in _cells(Aggregate.objects.filter(indicator=indicator, org_unit_id__in=list(by_unit))
+                       .filter(Q(period=YEAR_PART) | Q(org_unit=unit))):
+        if cell.period == YEAR_PART:
+            by_unit[cell.org_unit_id].cells[cell.year] = cell
+        else:
+            shorter[Period(cell.year, cell.period)] = cell
+    return rows, shorter
+
+
+def _formula_components(indicator: Indicator) -> list[tuple[str, str]]:
+    """A derived indicator's components as (code, name); one query."""
+    if not indicator.formula:
+        return []
+    from kpis.formulas import parse_formula, referenced_codes
+
+    try:
+        codes = referenced_codes(parse_formula(indicator.formula))
+    except ValueError:
+        codes = frozenset()
+    return sorted({i.code: p.localized(i) for i in Indicator.objects.filter(code__in=codes)}.items())
+
+
 def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None,
                    period: Period | None = None) -> IndicatorPage:
     """An indicator at a unit and the units directly below it in the tree of
@@ -554,19 +586,8 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None,
     definition changes, the components' names for a formula, the sector's
     name of the year)."""
     view = IndicatorView.of(indicator)
-    # Every unit ever below: the year is picked from their figures, then the tree of that year kept.
-    below = [UnitView.of(u) for u in OrgUnit.objects.filter(parent=unit).order_by("code")]
     unit_view = UnitView.of(unit)
-    rows = [MatrixRow(unit_view, True, {})] + [MatrixRow(child, False, {}) for child in below]
-    by_unit = {row.unit.id: row for row in rows}
-    shorter: dict[Period, Cell] = {}  # the unit's own figures of periods shorter than a year
-    # The yearly figures of every unit and the unit's own shorter ones, in the same one query.
-    for cell in _cells(Aggregate.objects.filter(indicator=indicator, org_unit_id__in=list(by_unit))
-                       .filter(Q(period=YEAR_PART) | Q(org_unit=unit))):
-        if cell.period == YEAR_PART:
-            by_unit[cell.org_unit_id].cells[cell.year] = cell
-        else:
-            shorter[Period(cell.year, cell.period)] = cell
+    rows, shorter = _matrix_rows(indicator, unit, unit_view)
     own = rows[0].cells
     # A year under way counts by its quarters or months, so the page opens on it.
     year = _pick_year(period.year if period else year, [*own, *{found.year for found in shorter} - set(own)],
@@ -577,16 +598,7 @@ def indicator_page(indicator: Indicator, unit: OrgUnit, year: int | None,
     targets = _targets(Target.objects.filter(indicator=indicator, org_unit=unit)).get(indicator.pk, [])
     changes = [DefinitionChangeView(c.year, p.localized(c, "description"), c.source)
                for c in DefinitionChange.objects.filter(indicator=indicator).order_by("year")]
-    components: list[tuple[str, str]] = []
-    if indicator.formula:
-        from kpis.formulas import parse_formula, referenced_codes
-
-        try:
-            codes = referenced_codes(parse_formula(indicator.formula))
-        except ValueError:
-            codes = frozenset()
-        names = {i.code: p.localized(i) for i in Indicator.objects.filter(code__in=codes)}
-        components = sorted(names.items())
+    components = _formula_components(indicator)
     bars = sorted(
         (Bar(row.unit, row.cells[year].value, row.cells[year].partial) for row in rows[1:] if year in row.cells),
         key=lambda bar: (-bar.value if view.higher_is_better else bar.value, bar.unit.name),
@@ -1023,6 +1035,18 @@ def _period_choices(entry: dict[tuple[str, str], set[int]], year: int) -> list[P
     return choices
 
 
+def _completeness_sectors(period: Period, entry: dict[tuple[str, str], set[int]], today: date) -> list[SectorView]:
+    """The sectors named as in the period's year; for a period shorter than a
+    year, only those that report that often (two queries)."""
+    names = sector_names_on(on=sector_name_day(year=period.year, today=today))
+    sectors = [SectorView.of(s, names) for s in Sector.objects.all()]
+    if period.is_year:
+        return sectors
+    reporting = {sector for (frequency, _level), found in entry.items() if frequency == period.frequency
+                 for sector in found}
+    return [sector for sector in sectors if sector.id in reporting]
+
+
 def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
                  today: date | None = None) -> Completeness:
     """For a period (the year by default, or a half-year, quarter or month of
@@ -1034,15 +1058,10 @@ def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
     years = sorted(set(YearlyReport.objects.filter(Q(org_unit=unit) | Q(org_unit__parent=unit))
                        .filter(period=YEAR_PART).values_list("year", flat=True).distinct()), reverse=True)
     year = _pick_year(year, years)
-    names = sector_names_on(on=sector_name_day(year=year, today=today))
-    sectors = [SectorView.of(s, names) for s in Sector.objects.all()]
     entry = _entry_sectors()
     unit_view = UnitView.of(unit)
     period = Period(year, part)
-    if not period.is_year:  # only the sectors that report that often have a column
-        reporting = {sector for (frequency, _level), found in entry.items() if frequency == period.frequency
-                     for sector in found}
-        sectors = [sector for sector in sectors if sector.id in reporting]
+    sectors = _completeness_sectors(period, entry, today)
     below = list(children_in(unit, year).annotate(has_children=Exists(children_in(OuterRef("pk"), year)))
                  .order_by("code"))
     children = [UnitView.of(u) for u in below]

@@ -247,20 +247,7 @@ def report_values_save(
         if conflicts:
             raise ReportChangedError(conflicts, report_values_version(report))
     comments = comments or {}
-    errors: dict[str, list[str]] = {}
-    outside = [code for code in set(values) | set(comments) if code not in indicators]
-    # An indicator of the sector entered for another period: the period rule says why it is not here.
-    of_sector = {indicator.code: indicator for indicator in Indicator.objects.filter(
-        sector=report.sector, formula="", code__in=outside)} if outside else {}
-    for code in outside:
-        try:
-            if code in of_sector:
-                period_check(indicator=of_sector[code], period=report.reporting_period)
-        except ValidationError as error:
-            errors.setdefault(code, []).extend(error.messages)
-        else:
-            errors.setdefault(code, []).append(
-                _("Chỉ tiêu %(code)s không thuộc báo cáo này.") % {"code": code})
+    errors = _outside_errors(report, [code for code in set(values) | set(comments) if code not in indicators])
     for code, value in values.items():
         if code in indicators and value is not None:
             try:
@@ -278,6 +265,24 @@ def report_values_save(
                                   change_reason=change_reason)
         counts[outcome] += 1
     return counts
+
+
+def _outside_errors(report: YearlyReport, outside: list[str]) -> dict[str, list[str]]:
+    """Why each code sent is not a figure of this report. An indicator of the
+    sector entered for another period: the period rule says why it is not here."""
+    errors: dict[str, list[str]] = {}
+    of_sector = {indicator.code: indicator for indicator in Indicator.objects.filter(
+        sector=report.sector, formula="", code__in=outside)} if outside else {}
+    for code in outside:
+        try:
+            if code in of_sector:
+                period_check(indicator=of_sector[code], period=report.reporting_period)
+        except ValidationError as error:
+            errors.setdefault(code, []).extend(error.messages)
+        else:
+            errors.setdefault(code, []).append(
+                _("Chỉ tiêu %(code)s không thuộc báo cáo này.") % {"code": code})
+    return errors
 
 
 @transaction.atomic
