@@ -74,27 +74,35 @@ def _merge(paths: list[Path], target: Path) -> None:
     os.replace(partial, target)  # atomic: concurrent workers never read half a file
 
 
-@lru_cache(maxsize=1)
-def font_files() -> dict[tuple[int, str], Path]:
-    """(weight, style) → a complete TrueType file, built at first use."""
-    missing = [path for weight, style in STYLES for path in _sources(weight, style) if not path.exists()]
+def _truetype_files(sources: dict[tuple[int, str], list[Path]], name: str, package: str) -> dict[tuple[int, str], Path]:
+    """(weight, style) → one TrueType file joined from its source files, built
+    at first use in a folder named by a hash of the sources (so new npm files
+    make new files)."""
+    missing = [path for paths in sources.values() for path in paths if not path.exists()]
     if missing:
         raise ImproperlyConfigured(
-            f"The report font is missing ({missing[0]}): run `npm ci` (make install) to install "
-            "@fontsource/tinos from package.json.")
+            f"A report font is missing ({missing[0]}): run `npm ci` (make install) to install "
+            f"{package} from package.json.")
     digest = hashlib.sha256(_MERGE_VERSION.encode())
-    for weight, style in STYLES:
-        for path in _sources(weight, style):
+    for paths in sources.values():
+        for path in paths:
             digest.update(path.read_bytes())
     uid = os.getuid() if hasattr(os, "getuid") else 0
     folder = Path(tempfile.gettempdir()) / f"kpi-portal-fonts-{uid}" / digest.hexdigest()[:16]
     files = {}
-    for weight, style in STYLES:
-        target = folder / f"{FAMILY}-{weight}-{style}.ttf"
+    for (weight, style), paths in sources.items():
+        target = folder / f"{name}-{weight}-{style}.ttf"
         if not target.exists():
-            _merge(_sources(weight, style), target)
+            _merge(paths, target)
         files[(weight, style)] = target
     return files
+
+
+@lru_cache(maxsize=1)
+def font_files() -> dict[tuple[int, str], Path]:
+    """(weight, style) → a complete Tinos TrueType file, built at first use."""
+    return _truetype_files({(weight, style): _sources(weight, style) for weight, style in STYLES},
+                           FAMILY, "@fontsource/tinos")
 
 
 @lru_cache(maxsize=1)
@@ -102,25 +110,8 @@ def fallback_files() -> dict[tuple[int, str], Path]:
     """(weight, style) → the fallback font, for the few characters Tinos lacks
     (Fontsource's Tinos has no ≥ or ≤): DejaVu Serif's latin subset, from the
     pinned npm package ``@fontsource/dejavu-serif``, as TrueType."""
-    sources = {(weight, style): fallback_source_dir() / f"dejavu-serif-latin-{weight}-{style}.woff2"
-               for weight, style in STYLES}
-    missing = [path for path in sources.values() if not path.exists()]
-    if missing:
-        raise ImproperlyConfigured(
-            f"The report's fallback font is missing ({missing[0]}): run `npm ci` (make install) to install "
-            "@fontsource/dejavu-serif from package.json.")
-    digest = hashlib.sha256(_MERGE_VERSION.encode())
-    for path in sources.values():
-        digest.update(path.read_bytes())
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    folder = Path(tempfile.gettempdir()) / f"kpi-portal-fonts-{uid}" / digest.hexdigest()[:16]
-    files = {}
-    for (weight, style), source in sources.items():
-        target = folder / f"DejaVuSerif-{weight}-{style}.ttf"
-        if not target.exists():
-            _merge([source], target)
-        files[(weight, style)] = target
-    return files
+    return _truetype_files({(weight, style): [fallback_source_dir() / f"dejavu-serif-latin-{weight}-{style}.woff2"]
+                            for weight, style in STYLES}, "DejaVuSerif", "@fontsource/dejavu-serif")
 
 
 def fallback_source_dir() -> Path:
