@@ -1172,8 +1172,10 @@ def country_root() -> OrgUnit | None:
     above the provinces (data decides, never a code). One query."""
     # A union rather than an OR: each part reads an index, where an OR scans every unit.
     provinces_parents = OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE).values("parent_id")
-    countries = OrgUnit.objects.filter(level=OrgUnitLevel.COUNTRY, parent__isnull=True).annotate(rank=_LEVEL_RANK)
-    parents = OrgUnit.objects.filter(pk__in=provinces_parents).annotate(rank=_LEVEL_RANK)
+    # The parts unordered (OrgUnit's default ordering): SQLite refuses an ORDER BY inside a UNION.
+    countries = (OrgUnit.objects.filter(level=OrgUnitLevel.COUNTRY, parent__isnull=True)
+                 .annotate(rank=_LEVEL_RANK).order_by())
+    parents = OrgUnit.objects.filter(pk__in=provinces_parents).annotate(rank=_LEVEL_RANK).order_by()
     return countries.union(parents).order_by("rank", "code").first()
 
 
