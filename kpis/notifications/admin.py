@@ -86,10 +86,14 @@ class ReportingCutoffAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin)
     """When periodic reports cut their figures off (kpis/cutoffs.py): the dates a period covers and
     its due date follow; its identity and the aggregation do not."""
 
-    list_display = ("valid_from", "sector", "cutoff_day", "legal_basis")
+    list_display = ("valid_from", "sector", "cutoff_column", "legal_basis")
     list_filter = ("sector",)
     list_select_related = ("sector",)
     search_fields = ("legal_basis",)
+
+    @admin.display(description=_("Ngày chốt số liệu"), ordering="cutoff_day")
+    def cutoff_column(self, cutoff: ReportingCutoff) -> str:
+        return str(cutoff.cutoff_day) if cutoff.cutoff_day else _("Theo lịch")
 
 
 @admin.register(SummarySending)
