@@ -6,7 +6,9 @@ For a sector's reports of a period, the first that exists of:
 1. an explicit date for that sector and that period (ReportDueDate);
 2. an explicit date for that period for every sector (no sector);
 3. the sector's rule for the period's frequency (ReportDueRule): the period's
-   last day plus so many days;
+   last day plus so many days, the last day being the sector's cut-off day when
+   a data cut-off applies (kpis/cutoffs.py: a quarter due 5 days after it ends
+   is due on 19/09 when its figures are cut off on 14/09, on 05/10 without);
 4. the rule of that frequency for every sector.
 
 Without any of them the report has no due date: it is never late and nobody
@@ -16,11 +18,12 @@ explicit dates of period 0, so they keep working unchanged."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
 
+from kpis.cutoffs import Cutoffs
 from kpis.models import ReportDueDate, ReportDueRule
 from kpis.periods import Period
 
@@ -29,15 +32,17 @@ from kpis.periods import Period
 class DueDates:
     dates: dict[tuple[int | None, int, int], date]  # (sector or None, year, period) → due date
     rules: dict[tuple[int | None, str], int]  # (sector or None, frequency) → days after the period's end
+    cutoffs: Cutoffs = field(default_factory=Cutoffs)  # where a period ends (none: the calendar)
 
     @classmethod
     def load(cls) -> DueDates:
-        """Two queries (both tables are a few rows an administrator keeps)."""
+        """Three queries (the tables are a few rows an administrator keeps)."""
         return cls(
             {(sector, year, part): due_on for sector, year, part, due_on in
              ReportDueDate.objects.values_list("sector_id", "year", "period", "due_on")},
             {(sector, frequency): days for sector, frequency, days in
              ReportDueRule.objects.values_list("sector_id", "frequency", "days_after_end")},
+            Cutoffs.load(),
         )
 
     def due_on(self, sector_id: int, period: Period) -> date | None:
@@ -46,7 +51,7 @@ class DueDates:
                 return self.dates[key]
         for key in ((sector_id, period.frequency), (None, period.frequency)):
             if key in self.rules:
-                return period.last_day + timedelta(days=self.rules[key])
+                return self.cutoffs.last_day(sector_id, period) + timedelta(days=self.rules[key])
         return None
 
     def periods_due_between(self, sector_id: int, frequency: str, first: date, last: date) -> list[tuple[Period, date]]:
@@ -63,10 +68,10 @@ class DueDates:
         return found
 
 
-# Part of the completeness page's cache key (its late reports depend on the due dates). Kept in the
-# cache, not read from the tables, so that a cached page still costs one query: the admin, where
-# alone due dates are edited, moves it (due_dates_changed). A cache that lost it gets a new one,
-# which only makes pages again.
+# Part of the completeness page's cache key (its late reports depend on the due dates, its dates on
+# the cut-offs). Kept in the cache, not read from the tables, so that a cached page still costs one
+# query: the admin, where alone due dates and cut-offs are edited, moves it (due_dates_changed). A
+# cache that lost it gets a new one, which only makes pages again.
 _VERSION_KEY = "kpis:due-dates-version"
 
 

@@ -1171,6 +1171,69 @@ class ReportDueRule(models.Model):
             "frequency": self.get_frequency_display(), "sector": sector, "days": self.days_after_end}
 
 
+CUTOFF_DAY_MAX = 28  # a day every month has
+
+
+class ReportingCutoff(models.Model):
+    """When a periodic report's figures are cut off ("thời gian chốt số liệu"):
+    a period counts the figures up to ``cutoff_day`` of its last month, from
+    the day after the previous period's cut-off (Decree 09/2019/NĐ-CP: 14, so
+    a quarter runs from the 15th of the month before it to the 14th of its last
+    month). No cut-off day: calendar periods. For one sector, or (no sector)
+    for every sector without a rule of its own; the rule valid on a period's
+    calendar last day applies (kpis/cutoffs.py, docs/periods.md). It moves a
+    period's dates and due date, never its identity or its aggregation."""
+
+    sector = models.ForeignKey(Sector, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+", help_text=_("Để trống: mọi lĩnh vực không có quy định riêng."))
+    cutoff_day = models.PositiveSmallIntegerField(
+        _("ngày chốt số liệu"), null=True, blank=True,
+        help_text=_("Ngày cuối cùng được tính vào kỳ, trong tháng cuối của kỳ (1–28): với 14, quý 3 tính từ ngày "
+                    "15/6 đến ngày 14/9. Để trống: kỳ theo lịch (quý 3 từ ngày 1/7 đến ngày 30/9), để chấm dứt "
+                    "một quy định chốt số liệu từ ngày áp dụng."))
+    valid_from = models.DateField(
+        _("áp dụng từ ngày"),
+        help_text=_("Áp dụng cho các kỳ kết thúc (theo lịch) từ ngày này; quy định mới hơn thay thế quy định cũ."))
+    legal_basis = models.CharField(
+        _("căn cứ"), max_length=255,
+        help_text=_("Văn bản quy định thời gian chốt số liệu, ví dụ: Nghị định 09/2019/NĐ-CP, Điều 12."))
+
+    class Meta:
+        verbose_name = _("thời gian chốt số liệu")
+        verbose_name_plural = _("thời gian chốt số liệu")
+        ordering = ["-valid_from", "sector__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sector", "valid_from"], name="cutoff_unique", condition=Q(sector__isnull=False),
+                violation_error_message=_("Lĩnh vực này đã có một quy định chốt số liệu áp dụng từ ngày này.")),
+            models.UniqueConstraint(
+                fields=["valid_from"], name="cutoff_unique_all_sectors", condition=Q(sector__isnull=True),
+                violation_error_message=_("Đã có một quy định chốt số liệu cho mọi lĩnh vực áp dụng từ ngày này.")),
+            models.CheckConstraint(condition=Q(cutoff_day__isnull=True) | Q(cutoff_day__gte=1,
+                                                                             cutoff_day__lte=CUTOFF_DAY_MAX),
+                                   name="cutoff_day_range"),
+            models.CheckConstraint(condition=~Q(legal_basis=""), name="cutoff_has_legal_basis"),
+        ]
+
+    def __str__(self) -> str:
+        sector = self.sector.name if self.sector_id else _("mọi lĩnh vực")
+        rule = (_("chốt số liệu ngày %(day)s") % {"day": self.cutoff_day} if self.cutoff_day
+                else _("kỳ theo lịch"))
+        return _("%(sector)s, từ %(date)s: %(rule)s") % {
+            "sector": sector, "date": f"{self.valid_from:%d/%m/%Y}", "rule": rule}
+
+    def clean(self) -> None:
+        errors = {}
+        if self.cutoff_day is not None and not 1 <= self.cutoff_day <= CUTOFF_DAY_MAX:
+            errors["cutoff_day"] = _("Ngày chốt số liệu phải từ 1 đến 28 (ngày mà tháng nào cũng có); để trống nếu "
+                                     "kỳ tính theo lịch.")
+        if not (self.legal_basis or "").strip():
+            errors["legal_basis"] = _("Hãy ghi văn bản quy định thời gian chốt số liệu, ví dụ: Nghị định "
+                                      "09/2019/NĐ-CP, Điều 12.")
+        if errors:
+            raise ValidationError(errors)
+
+
 class ReminderKind(models.TextChoices):
     TO_SUBMIT = "to_submit", _("Nhắc nộp báo cáo")
     TO_APPROVE = "to_approve", _("Báo cáo chờ duyệt")

@@ -1,10 +1,12 @@
 """Factories for the domain; workflows are driven through the real services."""
 
+from datetime import date
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from kpis.models import Assignment, Indicator, OrgUnit, Sector, ValidationRule
+from kpis.models import Assignment, Indicator, OrgUnit, ReportingCutoff, Sector, ValidationRule
 
 
 class OrgUnitFactory(factory.django.DjangoModelFactory):
@@ -47,6 +49,18 @@ class ValidationRuleFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"RULE{n}")
     operator = "<="
     message = "Quy tắc bị vi phạm"
+
+
+class ReportingCutoffFactory(factory.django.DjangoModelFactory):
+    """Decree 09/2019/NĐ-CP's cut-off for every sector: figures up to the 14th of a period's last month."""
+
+    class Meta:
+        model = ReportingCutoff
+
+    sector = None
+    cutoff_day = 14
+    valid_from = factory.LazyFunction(lambda: date(2019, 1, 1))
+    legal_basis = "Nghị định 09/2019/NĐ-CP, Điều 12"
 
 
 def make_user(username: str, *, group: str | None = None, superuser: bool = False, assignments=()):

@@ -29,6 +29,7 @@ from kpis.admin.forms import (
 from kpis.admin.history import GuardedHistoryAdmin
 from kpis.admin.readonly import ReadOnlyAdminMixin
 from kpis.admin.uploads import ReportUploadMixin, UploadForm
+from kpis.cutoffs import cutoff_bounds
 from kpis.models import DataValue, Indicator, ReportStatus, ValueType, WarningKind, YearlyReport, quantize_for
 from kpis.periods import Period
 from kpis.quality_selectors import open_warnings_by_sector, report_quality
@@ -309,6 +310,7 @@ class YearlyReportAdmin(ReportUploadMixin, GuardedHistoryAdmin):
             "title": str(report),
             "report": report,
             "period": report.reporting_period,
+            "data_bounds": cutoff_bounds(sector_id=report.sector_id, period=report.reporting_period),
             "status_badge": status_badge(report),
             "rows": [(row, form[value_field_name(row.indicator)], form[comment_field_name(row.indicator)],
                       quality.get(row.indicator.pk)) for row in form.rows],

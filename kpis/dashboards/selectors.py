@@ -19,6 +19,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.utils import timezone
 
 from kpis import milestones as milestone_rules
+from kpis.cutoffs import grouped_span
 from kpis.dashboards import presentation as p
 from kpis.due_dates import DueDates
 from kpis.models import (
@@ -961,6 +962,9 @@ class Completeness(InTreeOfYear):
     period: Period | None = None  # the year itself, or a half-year, quarter or month of it
     period_choices: list[PeriodChoice] = field(default_factory=list)  # the year and the parts some sector reports
     late: list[Late] = field(default_factory=list)  # past the due date and not approved, longest late first
+    # The days the period's figures cover, when a data cut-off moves them (kpis.cutoffs): "từ ngày
+    # 15/06/2025 đến ngày 14/09/2025", sectors with other days named after; "" for calendar periods.
+    data_span: str = ""
 
     @property
     def period_code(self) -> str:
@@ -1051,9 +1055,9 @@ def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
                  today: date | None = None) -> Completeness:
     """For a period (the year by default, or a half-year, quarter or month of
     it), each sector's report at ``unit`` and at each unit directly below it in
-    the tree of the period's year, and the reports past their due date. Eight
-    queries (years, sectors, their names as in that year, indicators, units
-    below, reports, due dates and rules)."""
+    the tree of the period's year, the reports past their due date and the
+    days the period covers. Nine queries (years, sectors, their names as in that
+    year, indicators, units below, reports, due dates, rules and cut-offs)."""
     today = today or timezone.localdate()
     years = sorted(set(YearlyReport.objects.filter(Q(org_unit=unit) | Q(org_unit__parent=unit))
                        .filter(period=YEAR_PART).values_list("year", flat=True).distinct()), reverse=True)
@@ -1086,8 +1090,10 @@ def completeness(unit: OrgUnit, year: int | None, part: int = YEAR_PART, *,
         rows.append(CompletenessRow(u, u.id == unit.pk, u.id in grandchildren_parents, cells, rate))
     if year not in years:
         years = sorted({*years, year}, reverse=True)
+    data_span = grouped_span(due_dates.cutoffs.grouped(period, sectors, lambda sector: sector.id),
+                             lambda sector: sector.name)
     return Completeness(
-        unit=unit_view, year=year, years=years, sectors=sectors, rows=rows,
+        unit=unit_view, year=year, years=years, sectors=sectors, rows=rows, data_span=data_span,
         by_sector=[(s, per_sector[s.id]) for s in sectors if per_sector[s.id].expected], total=total,
         to_submit=to_submit, to_approve=to_approve, period=period, period_choices=_period_choices(entry, year),
         late=sorted(late, key=lambda item: (-item.days_late, item.unit.code, item.sector.position)),

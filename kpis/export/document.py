@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from kpis.cutoffs import grouped_span
 from kpis.export import formatting as fmt
 from kpis.export.selectors import (
     IndicatorRow,
@@ -196,6 +197,9 @@ def _data_note(data: ReportData) -> str:
     note = _yearly_data_note(data)
     if data.is_yearly:
         return note
+    if data.data_bounds:
+        note = " ".join([note, _("Số liệu tính %(span)s (thời gian chốt số liệu của báo cáo định kỳ).") % {
+            "span": grouped_span(data.data_bounds, data.sector_name)}])
     return " ".join([note, _(
         "Báo cáo 6 tháng gồm các chỉ tiêu theo dõi theo kỳ ngắn hơn năm (6 tháng, quý, tháng); các chỉ tiêu "
         "chỉ theo dõi theo năm có trong báo cáo năm. Cột “Lũy kế từ đầu năm” là số từ đầu năm đến hết kỳ "

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kpis.aggregation.version import data_version as _data_version
+from kpis.cutoffs import Cutoffs, DataBounds
 from kpis.formatting import unit_name_on
 from kpis.models import (
     Aggregate,
@@ -182,6 +183,9 @@ class ReportData:
     sector_names: dict[int, SectorName] = field(default_factory=dict)
     issuer: OrgUnit | None = None  # the top of the tree whose agency issues it (IssuingSettings)
     part: int = YEAR_PART  # the year's report (0) or a half-year's (101, 102): kpis.periods
+    # A half-year's report under a data cut-off (kpis.cutoffs): the days its figures cover and the
+    # sectors they are those of, the most sectors first; empty for calendar periods.
+    data_bounds: list[tuple[DataBounds, list[Sector]]] = field(default_factory=list)
 
     @property
     def period(self) -> Period:
@@ -580,8 +584,9 @@ def _annex(catalogue: _Catalogue, children: list[OrgUnit], figures: _Figures, ye
 def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, districts: bool = False,
                 issued_on: date, part: int = YEAR_PART) -> ReportData:
     """All the report shows, for the year or (``part`` 101, 102) a half-year of it.
-    Thirteen queries (fourteen for a second half-year), whatever the number of
-    units, indicators or years."""
+    Thirteen queries (a half-year one more, its data cut-offs; a second
+    half-year another, its year-to-date), whatever the number of units,
+    indicators or years."""
     period = Period(year, part)
     issuing = document_settings_for(org_unit=org_unit, on=issued_on)                  # 1-3
     unit, root, children = _unit_tree(org_unit, year)                                  # 4
@@ -590,8 +595,10 @@ def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, d
     milestones = _milestones(unit, root, sector, year)                                 # 11
     last_recompute = _data_version().finished_at                                      # 12
     sector_names = sector_names_on(on=sector_name_day(year=year, today=issued_on))    # 13
+    data_bounds = []
     if not period.is_year:
         catalogue = _sub_annual(catalogue, figures.cells, period)
+        data_bounds = Cutoffs.load().grouped(period, catalogue.sectors, lambda s: s.pk)  # 14 (15)
 
     sections = _sections(catalogue.sectors, catalogue.by_sector, figures.cells, year, figures.targets,
                          figures.notes, keep_empty_with_target=True)
@@ -610,5 +617,5 @@ def report_data(*, year: int, org_unit: OrgUnit, sector: Sector | None = None, d
         comparisons=_comparisons(rows, children, figures.child_cells, year), children=children,
         unit_gaps=_unit_gaps(rows, children, figures.child_cells, year), milestones=milestones,
         annex=_annex(catalogue, children, figures, year) if districts else [], last_recompute=last_recompute,
-        sector_names=sector_names, issuer=issuing.issuer, part=part,
+        sector_names=sector_names, issuer=issuing.issuer, part=part, data_bounds=data_bounds,
     )

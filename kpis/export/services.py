@@ -29,7 +29,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kpis.export.selectors import data_version, report_data
-from kpis.models import MAX_YEAR, MIN_YEAR, DocumentSettings, ExportFormat, ExportJob, ExportStatus, OrgUnit, Sector
+from kpis.models import (
+    MAX_YEAR,
+    MIN_YEAR,
+    DocumentSettings,
+    ExportFormat,
+    ExportJob,
+    ExportStatus,
+    OrgUnit,
+    ReportingCutoff,
+    Sector,
+)
 from kpis.periods import YEAR_PART, Period
 from kpis.permissions import can_export_summary
 
@@ -96,6 +106,11 @@ def _settings_version() -> str:
     return f"{stamp['latest'].isoformat()}/{stamp['rows']}" if stamp["latest"] else "-"
 
 
+def _cutoffs_version() -> str:
+    """The data cut-offs a half-year's report reads (kpis.cutoffs): a few rows, all in the key."""
+    return repr(list(ReportingCutoff.objects.order_by("pk").values_list("sector_id", "valid_from", "cutoff_day")))
+
+
 def export_key(*, year: int, org_unit: OrgUnit, sector: Sector | None, fmt: str, districts: bool,
                issued_on: date, version: str, part: int = YEAR_PART) -> str:
     parts = {
@@ -105,6 +120,7 @@ def export_key(*, year: int, org_unit: OrgUnit, sector: Sector | None, fmt: str,
     }
     if part != YEAR_PART:  # a yearly report keeps the key it always had (its stored file is reused)
         parts["period"] = part
+        parts["cutoffs"] = _cutoffs_version()  # its data note states the days its figures cover
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

@@ -1,6 +1,6 @@
 """Admin for mail: who subscribes to which summary, the dates an
-administrator sets (summaries, report due dates and due-date rules), and the read-only records
-of every sending and reminder."""
+administrator sets (summaries, report due dates, due-date rules and data cut-offs), and the
+read-only records of every sending and reminder."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from kpis.models import (
     Reminder,
     ReportDueDate,
     ReportDueRule,
+    ReportingCutoff,
     SummarySchedule,
     SummarySending,
     SummarySubscription,
@@ -47,7 +48,7 @@ class SummaryScheduleAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 class DueDatesChangedMixin:
-    """Every edit of a due date or rule shows at once on the completeness page (its cache key)."""
+    """Every edit of a due date, rule or cut-off shows at once on the completeness page (its cache key)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -78,6 +79,21 @@ class ReportDueDateAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin):
     list_display = ("year", "period", "sector", "due_on")
     list_filter = ("year", "period")
     list_select_related = ("sector",)
+
+
+@admin.register(ReportingCutoff)
+class ReportingCutoffAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin):
+    """When periodic reports cut their figures off (kpis/cutoffs.py): the dates a period covers and
+    its due date follow; its identity and the aggregation do not."""
+
+    list_display = ("valid_from", "sector", "cutoff_column", "legal_basis")
+    list_filter = ("sector",)
+    list_select_related = ("sector",)
+    search_fields = ("legal_basis",)
+
+    @admin.display(description=_("Ngày chốt số liệu"), ordering="cutoff_day")
+    def cutoff_column(self, cutoff: ReportingCutoff) -> str:
+        return str(cutoff.cutoff_day) if cutoff.cutoff_day else _("Theo lịch")
 
 
 @admin.register(SummarySending)

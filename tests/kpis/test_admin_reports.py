@@ -9,7 +9,7 @@ from django.urls import reverse
 from kpis import roles
 from kpis.models import DataValue, ReportStatus, YearlyReport
 from kpis.services.reports import report_approve, report_create, report_submit, report_values_save
-from tests.factories import ValidationRuleFactory, make_user
+from tests.factories import ReportingCutoffFactory, ValidationRuleFactory, make_user
 
 
 def change_url(report):
@@ -378,6 +378,18 @@ def test_a_quarterly_report_is_created_entered_submitted_and_approved_like_a_yea
     figures = client.get(reverse("admin:kpis_datavalue_changelist") + "?period=201")
     assert sorted(value.value for value in figures.context["cl"].result_list) == [777, 1250]
     assert "Quý 1/2025" in figures.content.decode()
+
+
+def test_a_reports_page_says_which_days_its_figures_cover_under_a_cutoff(world, client, quarterly):
+    report = report_create(sector=world.telecom, org_unit=world.province, year=2025, period=203,
+                           user=world.users.staff)
+    client.force_login(world.users.staff)
+    assert "Số liệu từ ngày" not in client.get(change_url(report)).content.decode()  # calendar: as before
+    ReportingCutoffFactory()  # Decree 09/2019/NĐ-CP: up to the 14th of the quarter's last month
+    html = client.get(change_url(report)).content.decode()
+    assert "Số liệu từ ngày 15/06/2025 đến ngày 14/09/2025" in html
+    yearly = report_create(sector=world.telecom, org_unit=world.province, year=2025, user=world.users.staff)
+    assert "Số liệu từ ngày 15/12/2024 đến ngày 14/12/2025" in client.get(change_url(yearly)).content.decode()
 
 
 def test_a_quarter_of_a_sector_without_quarterly_indicators_is_refused_on_the_form(world, client, quarterly):

@@ -205,6 +205,12 @@ def _due_rule(w):
     return ReportDueRule.objects.create(sector=w.telecom, frequency="quarter", days_after_end=15)
 
 
+def _cutoff(w):
+    from tests.factories import ReportingCutoffFactory
+
+    return ReportingCutoffFactory(sector=w.telecom, valid_from=date(2020, 1, 1))
+
+
 def _summary_sending(w):
     from kpis.models import MailStatus, SendingTrigger, SummarySending
 
@@ -250,6 +256,7 @@ SAMPLES: dict[str, Sample] = {
     "kpis.summaryschedule": Sample(_summary_schedule, change={"send_on": "2021-02-01"}, add={"year": "2021"}),
     "kpis.reportduedate": Sample(_due_date, change={"due_on": "2021-02-01"}, add={"year": "2021"}),
     "kpis.reportduerule": Sample(_due_rule, change={"days_after_end": "20"}, add={"frequency": "month"}),
+    "kpis.reportingcutoff": Sample(_cutoff, change={"cutoff_day": "20"}, add={"valid_from": "2021-01-01"}),
     "kpis.summarysending": Sample(_summary_sending),
     "kpis.reminder": Sample(_reminder),
     "axes.accessattempt": Sample(_access_attempt),

@@ -1,6 +1,7 @@
 """The completeness page by period: a quarter's expected reports are those of
 the sectors that report quarterly, and the reports past their due date and not
-approved are listed with who was reminded when."""
+approved are listed with who was reminded when; under a data cut-off the page
+says which days the period covers, and its late list counts from the cut-off."""
 
 import html
 import re
@@ -10,9 +11,10 @@ import pytest
 from django.test import Client
 
 from kpis.dashboards import selectors as s
+from kpis.due_dates import due_dates_changed
 from kpis.models import ReportDueDate, ReportDueRule, ReportStatus
 from kpis.services.reminders import reminders_send
-from tests.factories import IndicatorFactory, put_values
+from tests.factories import IndicatorFactory, ReportingCutoffFactory, put_values
 from tests.kpis.notifications.conftest import mail_settings, smtp  # noqa: F401 (the mail tests' fixtures)
 
 
@@ -87,3 +89,22 @@ def test_a_period_that_is_not_one_is_refused(quarterly, settings):
     settings.PORTAL_PUBLIC = True
     response = Client(HTTP_ACCEPT_LANGUAGE="vi").get("/completeness/?unit=P&year=2025&period=Q5")
     assert response.status_code == 400 and "Kỳ báo cáo" in response.content.decode()
+
+
+def test_under_a_cutoff_the_page_states_the_periods_days_and_counts_late_from_them(quarterly, settings):
+    settings.PORTAL_PUBLIC = True
+    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    page = _text(client.get("/completeness/?unit=P&year=2025&period=Q3"))
+    assert "Số liệu từ ngày" not in page  # calendar periods: nothing to say, as before
+    ReportingCutoffFactory()
+    ReportingCutoffFactory(sector=quarterly.postal, cutoff_day=None, legal_basis="Thông tư 03/2015/TT-BTTTT")
+    due_dates_changed()  # as the admin does on every edit (the page's cache key)
+    data = s.completeness(quarterly.province, 2025, 203, today=date(2025, 10, 1))
+    assert {(late.unit.code, late.due_on, late.days_late) for late in data.late} == {
+        ("P-D1", date(2025, 9, 29), 2), ("P-D2", date(2025, 9, 29), 2)}  # 14/09 + 15 days
+    page = _text(client.get("/completeness/?unit=P&year=2025&period=Q3"))
+    assert "Tiến độ báo cáo Quý 3/2025 — Tỉnh Mẫu Số liệu từ ngày 15/06/2025 đến ngày 14/09/2025 " in page
+    # The year's page names the sector that keeps calendar periods.
+    yearly = _text(client.get("/completeness/?unit=P&year=2025"))
+    assert ("Số liệu từ ngày 15/12/2024 đến ngày 14/12/2025; Bưu chính: từ ngày 01/01/2025 đến ngày "
+            "31/12/2025 (thời gian chốt số liệu của báo cáo định kỳ).") in yearly

@@ -1,7 +1,8 @@
 """The summary for a half-year ("báo cáo 6 tháng"): the figures of the half
 beside the same half a year earlier, the year's target beside the figure from
 the year's start (labelled), for the indicators followed more often than
-yearly; yearly indicators are left to the yearly report."""
+yearly; yearly indicators are left to the yearly report. Under a data cut-off the
+data note says which days the half-year's figures cover."""
 
 import io
 import re
@@ -12,11 +13,12 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from docx import Document as WordDocument
 
 from kpis.aggregation import aggregates_recompute
-from kpis.export.services import summary_document
+from kpis.export.services import export_key, summary_document
 from kpis.models import ExportFormat, ExportJob, Target
-from tests.factories import IndicatorFactory, put_values
+from tests.factories import IndicatorFactory, ReportingCutoffFactory, put_values
 from tests.kpis.export.conftest import pdf_text, pdf_tool
 
 ISSUED = date(2025, 7, 10)
@@ -129,3 +131,23 @@ def test_the_export_page_and_the_command_take_the_half_year(halves, client, tmp_
     with pytest.raises(CommandError, match="--period"):
         call_command("export_summary", "--year", "2025", "--period", "Q3", "--org-unit", "P",
                      "--out", str(tmp_path / "x.pdf"))
+
+
+def test_under_a_cutoff_the_data_note_says_which_days_the_half_year_covers(halves, tmp_path):
+    text = _flat(pdf_text(_pdf(tmp_path, 101, "calendar.pdf")))
+    assert "Số liệu tính từ ngày" not in text  # calendar periods: the note as before
+    key = {"year": 2025, "org_unit": _province(), "sector": None, "fmt": "pdf", "districts": False,
+           "issued_on": ISSUED, "version": "1"}
+    keys = export_key(**key, part=101), export_key(**key)
+    ReportingCutoffFactory()  # Decree 09/2019/NĐ-CP: H1 from 15/12 of the year before to 14/06
+    assert export_key(**key, part=101) != keys[0]  # a stored half-year file is not reused with old dates
+    assert export_key(**key) == keys[1]  # the yearly report keeps its key (and its text)
+    text = _flat(pdf_text(_pdf(tmp_path, 101, "h1.pdf")))
+    assert ("Số liệu tính từ ngày 15/12/2024 đến ngày 14/06/2025 (thời gian chốt số liệu của báo cáo "
+            "định kỳ).") in text
+    docx = tmp_path / "h2.docx"
+    docx.write_bytes(summary_document(year=2025, org_unit=_province(), fmt=ExportFormat.DOCX, issued_on=ISSUED,
+                                      part=102))
+    paragraphs = " ".join(paragraph.text for paragraph in WordDocument(str(docx)).paragraphs)
+    assert "Số liệu tính từ ngày 15/06/2025 đến ngày 14/12/2025" in paragraphs
+    assert "Số liệu tính từ ngày" not in _flat(pdf_text(_pdf(tmp_path, 0, "year.pdf")))

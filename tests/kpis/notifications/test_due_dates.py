@@ -1,7 +1,7 @@
 """Due dates per sector and frequency (kpis/due_dates.py): explicit dates for a
 period win over the rules "due N days after the period ends"; yearly dates
-entered before periods keep working; the reminders follow the same rule for
-quarterly reports."""
+entered before periods keep working; a data cut-off moves the end the rules
+count from; the reminders follow the same rule for quarterly reports."""
 
 from datetime import date
 
@@ -11,7 +11,7 @@ from kpis.due_dates import DueDates
 from kpis.models import MailStatus, Reminder, ReminderKind, ReportDueDate, ReportDueRule, ReportStatus
 from kpis.periods import Period
 from kpis.services.reminders import reminders_send
-from tests.factories import IndicatorFactory, put_values
+from tests.factories import IndicatorFactory, ReportingCutoffFactory, put_values
 from tests.smtp import body
 
 
@@ -44,6 +44,25 @@ def test_explicit_dates_win_over_rules_and_a_sectors_own_over_every_sectors(worl
     due = DueDates.load()
     assert due.due_on(world.telecom.pk, Period.parse("2025-Q3")) == date(2025, 11, 5)
     assert due.due_on(world.postal.pk, Period.parse("2025-Q3")) == date(2025, 10, 20)
+
+
+def test_a_rule_counts_from_the_cutoff_when_one_applies(world):
+    """Decree 09/2019/NĐ-CP: Q3's figures end on 14/09, so "5 days after the period" is 19/09, not 05/10."""
+    ReportDueRule.objects.create(frequency="quarter", days_after_end=5)
+    ReportDueRule.objects.create(frequency="year", days_after_end=5)
+    ReportDueDate.objects.create(year=2025, period=202, due_on=date(2025, 7, 10))
+    assert DueDates.load().due_on(world.telecom.pk, Period.parse("2025-Q3")) == date(2025, 10, 5)  # calendar
+    ReportingCutoffFactory()
+    due = DueDates.load()
+    assert due.due_on(world.telecom.pk, Period.parse("2025-Q3")) == date(2025, 9, 19)
+    assert due.due_on(world.telecom.pk, Period.parse("2025-Q4")) == date(2025, 12, 19)  # no longer in January
+    assert due.due_on(world.telecom.pk, Period(2025)) == date(2025, 12, 19)
+    assert due.due_on(world.telecom.pk, Period.parse("2025-Q2")) == date(2025, 7, 10)  # an explicit date stays
+    # A sector keeping calendar periods keeps its calendar due dates.
+    ReportingCutoffFactory(sector=world.postal, cutoff_day=None, legal_basis="Thông tư 03/2015/TT-BTTTT")
+    due = DueDates.load()
+    assert due.due_on(world.postal.pk, Period.parse("2025-Q3")) == date(2025, 10, 5)
+    assert due.due_on(world.telecom.pk, Period.parse("2025-Q3")) == date(2025, 9, 19)
 
 
 @pytest.fixture
@@ -90,3 +109,14 @@ def test_a_yearly_and_a_quarterly_report_due_the_same_day_are_told_apart(quarter
     assert "Viễn thông — Huyện Một — Quý 4/2024 (chưa tạo): hạn nộp 15/01/2025, còn 7 ngày" in staff
     assert sorted(Reminder.objects.filter(user=quarterly.users.district_staff).values_list("year", "period")) == [
         (2024, 0), (2024, 204)]
+
+
+def test_reminders_follow_the_cutoff(quarterly, smtp, settings):
+    """Due 15 days after a quarter cut off on 14/09: 29/09/2025, so three days late on 02/10."""
+    settings.REMINDER_DAYS_BEFORE, settings.REMINDER_DAYS_AFTER = [], [3]
+    ReportingCutoffFactory()
+    assert reminders_send(today=date(2025, 10, 18)) == 0  # the calendar date is no reminder day any more
+    reminders_send(today=date(2025, 10, 2))
+    staff = {message["To"]: body(message) for message in smtp.messages}["staff@example.gov.vn"]
+    assert "Viễn thông — Huyện Một — Quý 3/2025 (chưa tạo): hạn nộp 29/09/2025, đã quá hạn 3 ngày" in staff
+    assert set(Reminder.objects.values_list("period", "due_on")) == {(203, date(2025, 9, 29))}
