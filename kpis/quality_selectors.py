@@ -85,9 +85,16 @@ def _indicators_by_report(reports: list[YearlyReport]) -> dict[int, list[Indicat
             for report in reports}
 
 
+def _ratio_text(ratio: Decimal) -> str:
+    """One decimal (10; 1,8; 0,2), two significant digits below a tenth (0,0041):
+    a fall to a tiny share never reads "0 times"."""
+    decimals = 1 if ratio >= Decimal("0.1") else 1 - ratio.adjusted()
+    shown = formatting.rounded(ratio, decimals)
+    return formatting.number(shown, formatting.significant_decimals(shown))
+
+
 def _jump_message(indicator: Indicator, finding, previous: Decimal) -> str:
-    shown = formatting.rounded(finding.ratio, 1)
-    ratio = formatting.number(shown, formatting.significant_decimals(shown))
+    ratio = _ratio_text(finding.ratio)
     if finding.score is not None:
         return _("Gấp %(ratio)s lần cùng kỳ năm trước (%(previous)s), khác xa mức thay đổi thường thấy của "
                  "đơn vị và các đơn vị cùng cấp (điểm z hiệu chỉnh %(score)s).") % {

@@ -3,6 +3,7 @@ journey, charts drawn in the page's language, accessibility (axe-core), the
 Content-Security-Policy, phones and print."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,33 @@ def test_the_admin_and_the_report_entry_page_work_under_the_csp(telecom_report, 
     csp = [p for p in page.problems if "Content Security Policy" in p]
     assert csp == [], "\n".join(csp)
     assert {path: found for path, found in violations.items() if found} == {}
+
+
+def test_a_warning_under_a_figure_is_a_plain_band_without_the_admins_square_bullet(demo, page, settings):
+    """The approver's report page (docs/data-quality.md): the warning's list item once showed the admin's
+    square bullet outside the table."""
+    from django.contrib.auth import get_user_model
+
+    from kpis.models import OrgUnit, Sector
+    from kpis.services.reports import report_create, report_submit, report_values_save
+
+    settings.DEBUG = True  # the demo's approver then needs no second factor, as in `make run`
+    clerk = get_user_model().objects.get(username="nhaplieu")
+    report = report_create(sector=Sector.objects.get(code="TELECOM"), org_unit=OrgUnit.objects.get(code="HG"),
+                           year=2021, user=clerk)
+    report_values_save(report=report, user=clerk, values={"BTS": Decimal(9390)})  # 939 in 2020: a zero too many
+    report_submit(report=report, user=clerk)
+    approver = get_user_model().objects.get(username="pheduyet")  # the demo's, with a password drawn at random
+    approver.set_password("a-long-test-password")
+    approver.save()
+    page.goto(page.base + "/admin/login/")
+    page.fill("#id_username", "pheduyet")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    page.goto(page.base + f"/admin/kpis/yearlyreport/{report.pk}/change/")
+    warning = page.locator("li.quality-warning")
+    assert "Gấp 10 lần cùng kỳ năm trước (939)" in warning.inner_text()
+    assert warning.evaluate("li => getComputedStyle(li).listStyleType") == "none"
 
 
 def test_screenshot_helper_lists_every_page():

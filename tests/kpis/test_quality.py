@@ -81,6 +81,15 @@ def test_a_figure_that_jumped_tenfold_warns_and_a_normal_one_does_not(world):
     assert "Gấp 10 lần" in row.warnings[0].message
 
 
+def test_a_fall_to_a_tiny_share_reads_as_that_share_never_as_zero_times(world):
+    approved(world, {"BTS": Decimal(973)})
+    report = submitted(world, {"BTS": Decimal(4)})
+    message = report_quality(report)[0].warnings[0].message
+    assert message.startswith("Gấp 0,0041 lần cùng kỳ năm trước (973)"), message
+    approved(world, {"BTS": Decimal(400)}, year=2021)
+    assert "Gấp 0,2 lần" in report_quality(submitted(world, {"BTS": Decimal(80)}, year=2022))[0].warnings[0].message
+
+
 def test_a_per_indicator_ratio_is_stricter_than_the_default(world):
     world.coverage.max_change_ratio = Decimal("1.05")
     world.coverage.save()
