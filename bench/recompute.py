@@ -167,6 +167,8 @@ def main() -> None:
     parser.add_argument("--reorganise", action="store_true",
                         help="generate with the 2025 reorganisation and edit a merged commune's past figure")
     parser.add_argument("--edit-rounds", type=int, help="repeats of the one edit (default: --rounds)")
+    parser.add_argument("--cold-rounds", type=int,
+                        help="repeats of the cold full recompute (default: --rounds; minutes each at national scale)")
     parser.add_argument("--quarterly-share", type=float, default=0.0,
                         help="with --generate: this share of the indicators entered by quarter")
     parser.add_argument("--edit-quarter", action="store_true",
@@ -188,7 +190,7 @@ def main() -> None:
     if kept_seconds is not None:
         print(f"  floor kept as a table: {kept_seconds:.3f} s", flush=True)
     cold_samples = []
-    for _ in range(args.rounds):
+    for _ in range(args.cold_rounds or args.rounds):
         empty_aggregates()
         cold_samples.append(timed(aggregates_recompute))
     cold = statistics.median(cold_samples)
