@@ -1003,9 +1003,16 @@ class ApiToken(models.Model):
 
 
 class PeriodKind(models.TextChoices):
-    """The periods a summary is mailed for. Half-years come with issue 13's periods."""
+    """The periods a summary is mailed for. Each value is the frequency
+    (kpis.periods.Frequency) of the periods it covers: every year, or every half-year."""
 
     YEAR = "year", _("Năm")
+    HALF_YEAR = "half_year", _("6 tháng")
+
+
+# The periods a summary is made of (and an administrator dates): the year and its two halves.
+SUMMARY_PERIOD_PARTS = [YEAR_PART, 101, 102]
+SUMMARY_PERIOD_CHOICES = PERIOD_CHOICES[:3]
 
 
 class SummarySubscription(models.Model):
@@ -1015,7 +1022,7 @@ class SummarySubscription(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE,
                              related_name="summary_subscriptions")
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
-    period_kind = models.CharField(_("kỳ"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    period_kind = models.CharField(_("kỳ"), max_length=16, choices=PeriodKind.choices, default=PeriodKind.YEAR)
     created_at = models.DateTimeField(_("đăng ký lúc"), auto_now_add=True)
 
     class Meta:
@@ -1030,27 +1037,37 @@ class SummarySubscription(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.org_unit.code} ({self.get_period_kind_display()})"
 
+    @property
+    def is_half_year(self) -> bool:
+        return self.period_kind == PeriodKind.HALF_YEAR
+
 
 class SummarySchedule(models.Model):
-    """A date set by an administrator on which every subscriber of the unit
-    gets the year's summary, whether or not all its reports are approved."""
+    """A date set by an administrator on which every subscriber of the unit to
+    that kind of period gets the period's summary (the year's, or a half-year's),
+    whether or not all its reports are approved."""
 
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.PositiveSmallIntegerField(
+        _("kỳ"), default=YEAR_PART, choices=SUMMARY_PERIOD_CHOICES,
+        help_text=_("Cả năm (gửi cho người đăng ký báo cáo năm) hoặc 6 tháng đầu/cuối năm (gửi cho người đăng ký "
+                    "báo cáo 6 tháng)."))
     send_on = models.DateField(_("ngày gửi"))
 
     class Meta:
         verbose_name = _("lịch gửi báo cáo")
         verbose_name_plural = _("lịch gửi báo cáo")
-        ordering = ["-year", "org_unit__code"]
+        ordering = ["-year", "period", "org_unit__code"]
         constraints = [
-            models.UniqueConstraint(fields=["org_unit", "year"], name="summary_schedule_unique"),
+            models.UniqueConstraint(fields=["org_unit", "year", "period"], name="summary_schedule_unique"),
             models.CheckConstraint(condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR),
                                    name="summary_schedule_year_range"),
+            models.CheckConstraint(condition=Q(period__in=SUMMARY_PERIOD_PARTS), name="summary_schedule_period_known"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.org_unit.code} {self.year}: {self.send_on:%d/%m/%Y}"
+        return f"{self.org_unit.code} {Period(self.year, self.period).code}: {self.send_on:%d/%m/%Y}"
 
 
 class MailStatus(models.TextChoices):
@@ -1075,10 +1092,10 @@ class SummarySending(models.Model):
                              on_delete=models.SET_NULL, related_name="+")
     email = models.CharField(_("địa chỉ thư"), max_length=254)
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
-    period_kind = models.CharField(_("kỳ"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    period_kind = models.CharField(_("kỳ"), max_length=16, choices=PeriodKind.choices, default=PeriodKind.YEAR)
     year = models.PositiveSmallIntegerField(_("năm"))
-    # The year's summary (0) or a half-year's (101, 102), for now sent by the send_summary command only.
-    period = models.PositiveSmallIntegerField(_("kỳ báo cáo"), default=YEAR_PART, choices=PERIOD_CHOICES)
+    # The year's summary (0, period_kind "year") or a half-year's (101, 102, period_kind "half_year").
+    period = models.PositiveSmallIntegerField(_("kỳ báo cáo"), default=YEAR_PART, choices=SUMMARY_PERIOD_CHOICES)
     trigger = models.CharField(_("lý do gửi"), max_length=16, choices=SendingTrigger.choices)
     status = models.CharField(_("trạng thái"), max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
@@ -1092,15 +1109,23 @@ class SummarySending(models.Model):
         verbose_name_plural = _("lượt gửi báo cáo")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "period_kind", "year"], name="sending_once_per_period",
+            models.UniqueConstraint(fields=["subscription", "year", "period"], name="sending_once_per_period",
                                     condition=Q(subscription__isnull=False)),
+            models.CheckConstraint(condition=Q(period_kind=PeriodKind.YEAR, period=YEAR_PART)
+                                   | Q(period_kind=PeriodKind.HALF_YEAR, period__in=SUMMARY_PERIOD_PARTS[1:]),
+                                   name="sending_period_of_its_kind"),
             models.CheckConstraint(condition=Q(status__in=MailStatus.values), name="sending_status_known"),
             models.CheckConstraint(condition=~Q(status=MailStatus.DELIVERED) | Q(delivered_at__isnull=False),
                                    name="sending_delivered_has_time"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} – {self.org_unit.code} {self.year} ({self.get_status_display()})"
+        return f"{self.email} – {self.org_unit.code} {self.period_label} ({self.get_status_display()})"
+
+    @property
+    def period_label(self) -> str:
+        """"2025", "6 tháng đầu năm 2025"."""
+        return Period(self.year, self.period).label
 
 
 class ReportDueDate(models.Model):

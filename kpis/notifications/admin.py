@@ -42,8 +42,8 @@ class SummarySubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(SummarySchedule)
 class SummaryScheduleAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ("org_unit", "year", "send_on")
-    list_filter = ("year",)
+    list_display = ("org_unit", "year", "period", "send_on")
+    list_filter = ("year", "period")
     list_select_related = ("org_unit",)
 
 
@@ -98,8 +98,9 @@ class ReportingCutoffAdmin(DueDatesChangedMixin, AuditedAdmin, admin.ModelAdmin)
 
 @admin.register(SummarySending)
 class SummarySendingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "email", "org_unit", "year", "trigger", "status", "attempts", "delivered_at")
-    list_filter = ("status", "trigger", "year")
+    list_display = ("created_at", "email", "org_unit", "year", "period", "trigger", "status", "attempts",
+                    "delivered_at")
+    list_filter = ("status", "trigger", "year", "period_kind")
     list_select_related = ("org_unit",)
     search_fields = ("email", "org_unit__code")
     readonly_fields = [field.name for field in SummarySending._meta.fields]

@@ -1,4 +1,4 @@
-"""Reads for the mails: which unit-years are complete, which reports (of any
+"""Reads for the mails: which unit-years and half-years are complete, which reports (of any
 period) to remind of and who to remind. Each a fixed number of queries, whatever the tree's size."""
 
 from dataclasses import dataclass, field
@@ -8,6 +8,7 @@ from django.db.models import Max
 
 from kpis.due_dates import DueDates
 from kpis.models import (
+    MIN_YEAR,
     Assignment,
     Indicator,
     MailStatus,
@@ -77,24 +78,58 @@ class Tree:
                     pairs.add((unit_id, sector_id))
         return pairs
 
+    def expected_in(self, unit_ids, period: Period) -> set[tuple[int, int, int]]:
+        """(unit, sector, part) of every report a summary of the period waits for
+        (``summary_reports``), each expected as on the completeness page for its own period."""
+        return {(unit_id, sector_id, part.part)
+                for frequency, parts in summary_reports(period) for part in parts
+                for unit_id, sector_id in self.expected(unit_ids, part.year, frequency=frequency)}
 
-def completed_years(org_unit: OrgUnit, tree: Tree | None = None) -> dict[int, datetime]:
-    """The years in which every yearly report due in the unit's tree (the unit
-    and all below it) is approved, each with the moment the last of them was
-    approved. Three queries (two with a tree given once for many units: one)."""
+
+# The reports a summary of a period waits for, by the period's frequency: the year's summary,
+# its yearly reports (it reads only yearly figures); a half-year's, the reports of the half-year,
+# half-yearly, quarterly and monthly (it reads the indicators followed more often than yearly).
+_SUMMARY_FREQUENCIES = {
+    Frequency.YEAR: (Frequency.YEAR,),
+    Frequency.HALF_YEAR: (Frequency.HALF_YEAR, Frequency.QUARTER, Frequency.MONTH),
+}
+
+
+def summary_reports(period: Period) -> list[tuple[str, list[Period]]]:
+    """(frequency, its periods within ``period``) of the reports its summary
+    waits for: for 2025-H1, the half-year itself, Q1 and Q2, months 1 to 6."""
+    return [(frequency, period.parts(frequency)) for frequency in _SUMMARY_FREQUENCIES[period.frequency]]
+
+
+def completed_periods(org_unit: OrgUnit, frequency: str = Frequency.YEAR,
+                      tree: Tree | None = None) -> dict[Period, datetime | None]:
+    """The periods of the frequency (the year, or the half-year: a subscription's
+    ``period_kind``) in which every report the summary waits for in the unit's
+    tree (the unit and all below it) is approved, each with the moment the last
+    of them was approved. A period without any expected report is never
+    complete. Three queries (two with a tree given once for many units: one)."""
     tree = tree or Tree.load()
     unit_ids = tree.below(org_unit.pk)
-    by_year: dict[int, dict[tuple[int, int], tuple[str, datetime | None]]] = {}
-    for unit_id, sector_id, year, status, approved_at in YearlyReport.objects.filter(
-            org_unit_id__in=unit_ids, period=YEAR_PART).values_list(
-            "org_unit_id", "sector_id", "year", "status", "approved_at"):
-        by_year.setdefault(year, {})[(unit_id, sector_id)] = (status, approved_at)
+    parts = {part.part for period in Period.all_of(frequency, MIN_YEAR)
+             for _frequency, found in summary_reports(period) for part in found}
+    by_year: dict[int, dict[tuple[int, int, int], tuple[str, datetime | None]]] = {}
+    for unit_id, sector_id, year, part, status, approved_at in YearlyReport.objects.filter(
+            org_unit_id__in=unit_ids, period__in=parts).values_list(
+            "org_unit_id", "sector_id", "year", "period", "status", "approved_at"):
+        by_year.setdefault(year, {})[(unit_id, sector_id, part)] = (status, approved_at)
     complete = {}
     for year, reports in by_year.items():
-        expected = tree.expected(unit_ids, year)
-        if expected and all(reports.get(pair, ("",))[0] == ReportStatus.APPROVED for pair in expected):
-            complete[year] = max(reports[pair][1] for pair in expected)
+        for period in Period.all_of(frequency, year):
+            expected = tree.expected_in(unit_ids, period)
+            if expected and all(reports.get(key, ("",))[0] == ReportStatus.APPROVED for key in expected):
+                complete[period] = max((reports[key][1] for key in expected if reports[key][1]), default=None)
     return complete
+
+
+def completed_years(org_unit: OrgUnit, tree: Tree | None = None) -> dict[int, datetime | None]:
+    """The years in which every yearly report due in the unit's tree is approved
+    (``completed_periods`` of the year)."""
+    return {period.year: at for period, at in completed_periods(org_unit, Frequency.YEAR, tree).items()}
 
 
 def year_is_complete(org_unit: OrgUnit, year: int) -> bool:

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kpis.models import OrgUnit, SummarySending, SummarySubscription
+from kpis.models import OrgUnit, PeriodKind, SummarySending, SummarySubscription
 from kpis.permissions import can_subscribe_summary
 from kpis.services.mail import (
     subscription_create,
@@ -26,6 +26,24 @@ from kpis.services.mail import (
 class SubscriptionForm(forms.Form):
     org_unit = forms.ModelChoiceField(label=gettext_lazy("Đơn vị"), queryset=OrgUnit.objects.order_by("code"),
                                       to_field_name="code")
+    period_kind = forms.ChoiceField(
+        label=gettext_lazy("Kỳ"), choices=PeriodKind.choices, initial=PeriodKind.YEAR, required=False,
+        help_text=gettext_lazy("Năm: báo cáo của cả năm. 6 tháng: báo cáo 6 tháng đầu năm và 6 tháng cuối năm."),
+        error_messages={"invalid_choice": gettext_lazy("Kỳ “%(value)s” không có: hãy chọn Năm hoặc 6 tháng.")})
+
+    def clean_period_kind(self) -> str:
+        """A post without a kind (a page from before the choice existed) is yearly, as it was."""
+        return self.cleaned_data["period_kind"] or PeriodKind.YEAR
+
+
+SUBSCRIBED = {
+    PeriodKind.YEAR: gettext_lazy("Đã đăng ký nhận báo cáo tổng hợp của %(unit)s."),
+    PeriodKind.HALF_YEAR: gettext_lazy("Đã đăng ký nhận báo cáo tổng hợp 6 tháng của %(unit)s."),
+}
+UNSUBSCRIBED = {
+    PeriodKind.YEAR: gettext_lazy("Đã huỷ đăng ký nhận báo cáo của %(unit)s."),
+    PeriodKind.HALF_YEAR: gettext_lazy("Đã huỷ đăng ký nhận báo cáo 6 tháng của %(unit)s."),
+}
 
 
 def _require_permission(request: HttpRequest) -> None:
@@ -39,13 +57,13 @@ def _subscription_list(request: HttpRequest) -> HttpResponse:
     _require_permission(request)
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        unit = form.cleaned_data["org_unit"]
+        unit, kind = form.cleaned_data["org_unit"], form.cleaned_data["period_kind"]
         try:
-            subscription_create(user=request.user, org_unit=unit)
+            subscription_create(user=request.user, org_unit=unit, period_kind=kind)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _("Đã đăng ký nhận báo cáo tổng hợp của %(unit)s.") % {"unit": unit.name})
+            messages.success(request, SUBSCRIBED[kind] % {"unit": unit.name})
             return HttpResponseRedirect(reverse("summary_mail:list"))
     subscriptions = SummarySubscription.objects.filter(user=request.user).select_related("org_unit")
     sendings = SummarySending.objects.filter(user=request.user).select_related("org_unit")[:20]
@@ -60,7 +78,7 @@ def _subscription_delete(request: HttpRequest, subscription_id: int) -> HttpResp
     subscription = get_object_or_404(SummarySubscription.objects.select_related("org_unit"), pk=subscription_id,
                                      user=request.user)
     subscription_delete(user=request.user, subscription=subscription)
-    messages.success(request, _("Đã huỷ đăng ký nhận báo cáo của %(unit)s.") % {"unit": subscription.org_unit.name})
+    messages.success(request, UNSUBSCRIBED[subscription.period_kind] % {"unit": subscription.org_unit.name})
     return HttpResponseRedirect(reverse("summary_mail:list"))
 
 

@@ -52,7 +52,7 @@ def subscription_create(*, user, org_unit: OrgUnit, period_kind: str = PeriodKin
         raise PermissionDenied(_("Bạn không có quyền nhận báo cáo tổng hợp."))
     if period_kind not in PeriodKind.values:
         raise ValidationError({"period_kind": _("Kỳ phải là một trong: %(kinds)s.") % {
-            "kinds": ", ".join(PeriodKind.values)}})
+            "kinds": ", ".join(str(label) for label in PeriodKind.labels)}})
     if not user.email:
         raise ValidationError(_("Tài khoản của bạn chưa có địa chỉ thư. Hãy nhờ quản trị hệ thống thêm địa chỉ "
                                 "thư rồi đăng ký lại."))
@@ -242,8 +242,10 @@ def summary_send_now(*, year: int, org_unit: OrgUnit, addresses: list[str],
     site_url("/")  # a missing PORTAL_BASE_URL stops before anything is recorded
     pdf = summary_pdf(org_unit=org_unit, year=year, part=part)
     with transaction.atomic():
+        kind = PeriodKind.YEAR if part == YEAR_PART else PeriodKind.HALF_YEAR
         sendings = [SummarySending.objects.create(email=address, org_unit=org_unit, year=year, period=part,
-                                                  trigger=SendingTrigger.COMMAND) for address in addresses]
+                                                  period_kind=kind, trigger=SendingTrigger.COMMAND)
+                    for address in addresses]
     for sending in sendings:
         summary_mail_send(sending_id=sending.pk, pdf=pdf)
         sending.refresh_from_db()
@@ -253,26 +255,31 @@ def summary_send_now(*, year: int, org_unit: OrgUnit, addresses: list[str],
 # --- what beat sends ------------------------------------------------------------------------
 
 
-def _due_periods(subscriptions, now: datetime) -> list[tuple[SummarySubscription, int, str]]:
-    """(subscription, year, why) for every period due: a year whose figures
-    became complete after the user subscribed, or one an administrator dated."""
-    from kpis.notifications.selectors import Tree, completed_years
+def _due_periods(subscriptions, now: datetime) -> list[tuple[SummarySubscription, Period, str]]:
+    """(subscription, period, why) for every period of the subscription's kind
+    due: one whose figures became complete after the user subscribed, or one an
+    administrator dated. A period in which the unit's tree expects no report
+    (a half-year where every indicator is yearly) is never due."""
+    from kpis.notifications.selectors import Tree, completed_periods
 
     tree = Tree.load()
     today = timezone.localdate(now)
-    dated: dict[int, list[int]] = {}
-    for unit_id, year in SummarySchedule.objects.filter(send_on__lte=today).values_list("org_unit_id", "year"):
-        dated.setdefault(unit_id, []).append(year)
-    complete_by_unit = {}
+    dated: dict[int, list[Period]] = {}
+    for unit_id, year, part in SummarySchedule.objects.filter(send_on__lte=today).values_list(
+            "org_unit_id", "year", "period"):
+        dated.setdefault(unit_id, []).append(Period(year, part))
+    complete: dict[tuple[int, str], dict[Period, datetime | None]] = {}
     due = []
     for subscription in subscriptions:
-        unit = subscription.org_unit
-        if unit.pk not in complete_by_unit:
-            complete_by_unit[unit.pk] = completed_years(unit, tree)
-        for year, approved_at in complete_by_unit[unit.pk].items():
+        unit, kind = subscription.org_unit, subscription.period_kind  # a kind is a frequency (PeriodKind)
+        if (unit.pk, kind) not in complete:
+            complete[unit.pk, kind] = completed_periods(unit, kind, tree)
+        for period, approved_at in complete[unit.pk, kind].items():
             if approved_at and approved_at >= subscription.created_at:
-                due.append((subscription, year, SendingTrigger.APPROVED))
-        due += [(subscription, year, SendingTrigger.SCHEDULED) for year in dated.get(unit.pk, [])]
+                due.append((subscription, period, SendingTrigger.APPROVED))
+        unit_ids = tree.below(unit.pk)
+        due += [(subscription, period, SendingTrigger.SCHEDULED) for period in dated.get(unit.pk, [])
+                if period.frequency == kind and (period.is_year or tree.expected_in(unit_ids, period))]
     return due
 
 
@@ -303,15 +310,15 @@ def summary_mails_due(*, now: datetime | None = None) -> list[int]:
     subscriptions = list(SummarySubscription.objects.select_related("org_unit", "user")
                          .filter(user__is_active=True))
     created = []
-    for subscription, year, trigger in _due_periods(subscriptions, now):
-        if SummarySending.objects.filter(subscription=subscription, period_kind=subscription.period_kind,
-                                         year=year).exists():
+    for subscription, period, trigger in _due_periods(subscriptions, now):
+        if SummarySending.objects.filter(subscription=subscription, year=period.year, period=period.part).exists():
             continue
         try:
             with transaction.atomic():
                 sending = SummarySending.objects.create(
                     subscription=subscription, user=subscription.user, email=subscription.user.email,
-                    org_unit=subscription.org_unit, period_kind=subscription.period_kind, year=year, trigger=trigger)
+                    org_unit=subscription.org_unit, period_kind=subscription.period_kind, year=period.year,
+                    period=period.part, trigger=trigger)
         except IntegrityError:  # another sweep recorded it meanwhile
             continue
         created.append(sending.pk)

@@ -93,6 +93,7 @@ def test_a_half_years_summary_is_mailed_with_its_title(world, smtp, tmp_path):
     assert name == "bao-cao-P-2025-H1.pdf"
     (tmp_path / name).write_bytes(pdf)
     assert "Kết quả 6 tháng đầu năm 2025" in pdf_text(tmp_path / name)
-    assert SummarySending.objects.get().period == 101
+    sending = SummarySending.objects.get()
+    assert (sending.period, sending.period_kind) == (101, "half_year")
     with pytest.raises(CommandError, match="--period"):
         send("--year", "2025", "--period", "2025-Q1", "--org-unit", "P", "--to", "lanhdao@example.gov.vn")
