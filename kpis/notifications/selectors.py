@@ -110,7 +110,7 @@ def completed_periods(org_unit: OrgUnit, frequency: str = Frequency.YEAR,
     complete. Three queries (two with a tree given once for many units: one)."""
     tree = tree or Tree.load()
     unit_ids = tree.below(org_unit.pk)
-    parts = {part.part for period in Period.all_of(frequency, MIN_YEAR)
+    parts = {part.part for period in Period.all_of(frequency, MIN_YEAR)  # the same parts every year
              for _frequency, found in summary_reports(period) for part in found}
     by_year: dict[int, dict[tuple[int, int, int], tuple[str, datetime | None]]] = {}
     for unit_id, sector_id, year, part, status, approved_at in YearlyReport.objects.filter(
