@@ -7,6 +7,10 @@ Measures, on the data in DATABASE_URL (synthetic, from generate_scale_data):
   floor        one hand-written SQL statement rolling every approved value up the
                tree (sum) into a scratch table: the least any recompute must do
                (and, for context, the same result kept as a logged, indexed table);
+               with quarters or months in the data, also the same statement making
+               every half-year and year from them (summed, each value counted in its
+               period and in every longer period containing it): the cells the
+               recompute must make besides the rolled-up periods;
   full (cold)  aggregates_recompute() into an empty aggregate table (the first fill);
   full (warm)  the same again with nothing changed (the nightly run);
                each of these is the median of --rounds runs;
@@ -62,6 +66,26 @@ GROUP BY c.ancestor_id, dv.indicator_id, dv.year, dv.period
 """
 
 
+def _within(part: int) -> list[int]:
+    """A period's part and the parts of the longer periods containing it (kpis/periods.py's codes)."""
+    if part >= 300:
+        month = part - 300
+        return [part, 200 + (month + 2) // 3, 100 + (month + 5) // 6, 0]
+    if part >= 200:
+        return [part, 100 + (part - 199) // 2, 0]
+    return [part, 0] if part >= 100 else [0]
+
+
+_PARTS = [0, 101, 102, *range(201, 205), *range(301, 313)]
+# The floor, also making every half-year and year from the quarters and months
+# (summed): the cells the recompute must make besides the rolled-up periods.
+FLOOR_PERIODS_SQL = FLOOR_SQL.replace("bench_floor", "bench_floor_periods").replace(
+    "dv.year, dv.period, SUM", "dv.year, p.within AS period, SUM").replace(
+    "JOIN closure c", "JOIN (VALUES {}) AS p(part, within) ON p.part = dv.period\nJOIN closure c".format(
+        ", ".join(f"({part}, {within})" for part in _PARTS for within in _within(part)))).replace(
+    "dv.year, dv.period\n", "dv.year, p.within\n")
+
+
 def timed(function) -> float:
     started = time.perf_counter()
     function()
@@ -73,6 +97,12 @@ def floor() -> None:
         cursor.execute("DROP TABLE IF EXISTS bench_floor")
         cursor.execute(FLOOR_SQL)
         cursor.execute("DROP TABLE bench_floor")
+
+
+def floor_periods() -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FLOOR_PERIODS_SQL)
+        cursor.execute("DROP TABLE bench_floor_periods")
 
 
 def floor_kept() -> None:
@@ -169,6 +199,9 @@ def main() -> None:
     parser.add_argument("--edit-rounds", type=int, help="repeats of the one edit (default: --rounds)")
     parser.add_argument("--cold-rounds", type=int,
                         help="repeats of the cold full recompute (default: --rounds; minutes each at national scale)")
+    parser.add_argument("--skip-cold", action="store_true",
+                        help="leave out the cold full recompute: the aggregate table as it is (filled) "
+                             "is the warm start")
     parser.add_argument("--quarterly-share", type=float, default=0.0,
                         help="with --generate: this share of the indicators entered by quarter")
     parser.add_argument("--edit-quarter", action="store_true",
@@ -186,15 +219,21 @@ def main() -> None:
 
     floor_seconds = statistics.median(timed(floor) for _ in range(args.rounds))
     print(f"  floor measured: {floor_seconds:.3f} s", flush=True)
+    periods_floor = statistics.median(timed(floor_periods) for _ in range(args.rounds)) if sub_annual else None
+    if periods_floor is not None:
+        print(f"  floor with the longer periods measured: {periods_floor:.3f} s", flush=True)
     kept_seconds = timed(floor_kept) if connection.vendor == "postgresql" and not args.skip_kept else None
     if kept_seconds is not None:
         print(f"  floor kept as a table: {kept_seconds:.3f} s", flush=True)
     cold_samples = []
-    for _ in range(args.cold_rounds or args.rounds):
+    for _ in range(0 if args.skip_cold else args.cold_rounds or args.rounds):
         empty_aggregates()
         cold_samples.append(timed(aggregates_recompute))
-    cold = statistics.median(cold_samples)
-    print(f"  cold full recompute: {cold:.3f} s", flush=True)
+    if args.skip_cold and not Aggregate.objects.exists():
+        raise SystemExit("--skip-cold needs a filled aggregate table: run once without it")
+    cold = statistics.median(cold_samples) if cold_samples else None
+    if cold is not None:
+        print(f"  cold full recompute: {cold:.3f} s", flush=True)
     cells = Aggregate.objects.count()
     warm = statistics.median(timed(aggregates_recompute) for _ in range(args.rounds))
     print(f"  warm full recompute: {warm:.3f} s", flush=True)
@@ -218,8 +257,14 @@ def main() -> None:
     if kept_seconds is not None:
         print(f"{'floor kept as a table':<28}{kept_seconds:>10.3f}{kept_seconds / floor_seconds:>12.2f}"
               "  (context: logged, indexed)")
-    print(f"{'full recompute, cold':<28}{cold:>10.3f}{cold / floor_seconds:>12.2f}  ≤ 2 × floor")
-    print(f"{'full recompute, warm':<28}{warm:>10.3f}{warm / floor_seconds:>12.2f}  ≤ 2 × floor")
+    if periods_floor is not None:
+        print(f"{'floor with longer periods':<28}{periods_floor:>10.3f}{periods_floor / floor_seconds:>12.2f}"
+              "  (the same statement, also summing quarters and months into half-years and years)")
+    for label, seconds in (("full recompute, cold", cold), ("full recompute, warm", warm)):
+        if seconds is not None:
+            against_periods = (f"; {seconds / periods_floor:.2f} × the floor with longer periods"
+                               if periods_floor else "")
+            print(f"{label:<28}{seconds:>10.3f}{seconds / floor_seconds:>12.2f}  ≤ 2 × floor{against_periods}")
     edit_label = "one edit of a predecessor" if args.reorganise else "one edit, incremental"
     print(f"{edit_label:<28}{incremental:>10.4f}{incremental / warm:>12.5f}  ≤ 0.001 × full (warm)")
     if visible:
