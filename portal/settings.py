@@ -285,6 +285,9 @@ CACHES = {
 # Memory one full recompute may use per hash table or sort (PostgreSQL work_mem):
 # at national scale (ten million cells) 1 GB keeps every join in memory.
 AGGREGATION_WORK_MEM_MB = env_int("AGGREGATION_WORK_MEM_MB", 1024, minimum=4)
+# Memory a recompute's connection may give its temporary work tables (PostgreSQL
+# temp_buffers), taken only as they grow: a national run with quarters fills 2–3 GB.
+AGGREGATION_TEMP_BUFFERS_MB = env_int("AGGREGATION_TEMP_BUFFERS_MB", 4096, minimum=1)
 # The largest catalogue file load_catalogue reads (a province's is well under 1 MB).
 CATALOGUE_MAX_MB = env_int("CATALOGUE_MAX_MB", 20, minimum=1)
 
