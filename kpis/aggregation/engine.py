@@ -25,7 +25,7 @@ Timings at national scale and why each step has its shape: docs/performance.md.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
 from kpis.aggregation import lineage
 from kpis.aggregation.lineage import active as _active
@@ -109,27 +109,12 @@ def _prepare_work_tables(cursor) -> None:
         return
     cursor.execute("SELECT to_regclass('pg_temp.agg_w') IS NOT NULL")
     if not cursor.fetchone()[0]:  # created together, so all or none exist
-        _size_temp_buffers(cursor)
         for table, columns in _WORK_TABLES.items():
             cursor.execute(f"CREATE TEMP TABLE {table} ({columns}) ON COMMIT DELETE ROWS")
         cursor.execute(_WORK_KEY_INDEX)
         return
     for table in _WORK_TABLES:  # empty unless an earlier run in this transaction filled them
         cursor.execute(f"DELETE FROM {table}")
-
-
-def _size_temp_buffers(cursor) -> None:
-    """Give this connection's temporary tables room in memory. PostgreSQL's
-    default (8 MB) sent a national run's reads of its work tables, read in key
-    order, to the kernel 8,6 million times: 225 s → 180 s with room
-    (docs/performance.md). Memory is taken only as the tables grow; the setting
-    can change only before the connection's first temporary table, so a
-    connection that used one already (a file import) keeps what it has."""
-    try:
-        with transaction.atomic():
-            cursor.execute(f"SET temp_buffers = '{int(settings.AGGREGATION_TEMP_BUFFERS_MB)}MB'")
-    except DatabaseError:
-        pass
 
 
 def _release_work_tables(cursor) -> None:
