@@ -301,8 +301,6 @@ def _step_rollup(cursor, scope: Scope) -> int:
             ) g
             WHERE TRUE {keep_entered}""", [depth])
         _analyze(cursor, "agg_w")
-    if scope.full:
-        cursor.execute(_WORK_KEY_INDEX)
     return inserted
 
 
@@ -587,6 +585,8 @@ def compute(cursor, scope: Scope) -> int:
     cells += _step_rollup(cursor, scope)
     cells += lineage.step_reconstruct(cursor, source=_values_source(scope), beginning_years=beginnings,
                                       scope_full=scope.full)
+    if scope.full:  # after every bulk insert: one sort instead of an index updated row by row
+        cursor.execute(_WORK_KEY_INDEX)
     cells += _step_derived(cursor, scope, derived)
     _analyze(cursor, "agg_w")
     _step_targets(cursor, scope)
