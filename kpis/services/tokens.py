@@ -27,6 +27,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _new_secret() -> str:
+    """A secret that never starts with "-": pasted after an option on a command
+    line (``--token "$TOKEN"``), one of 64 would be read as an option."""
+    while True:
+        secret = secrets.token_urlsafe(32)
+        if not secret.startswith("-"):
+            return secret
+
+
 @transaction.atomic
 def api_token_create(*, user, name: str, request: HttpRequest | None = None) -> tuple[ApiToken, str]:
     """Make a token for ``user``; returns it and the secret, which is never stored
@@ -38,7 +47,7 @@ def api_token_create(*, user, name: str, request: HttpRequest | None = None) -> 
         raise ValidationError(_("Tài khoản %(user)s đã bị khoá.") % {"user": user.get_username()})
     if ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
         raise ValidationError({"name": _("Đã có khoá còn hiệu lực tên “%(name)s”.") % {"name": name}})
-    secret = secrets.token_urlsafe(32)
+    secret = _new_secret()
     token = ApiToken.objects.create(user=user, name=name, prefix=secret[:PREFIX_LENGTH], digest=_digest(secret))
     audit_record(action=AuditAction.TOKEN_CREATED, request=request, target=token,
                  detail=_("Khoá “%(name)s” của %(user)s") % {"name": name, "user": user.get_username()})

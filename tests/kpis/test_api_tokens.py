@@ -122,3 +122,11 @@ def test_the_admin_links_each_signed_in_user_to_their_keys(world, client):
     client.force_login(world.users.staff)
     page = client.get("/admin/").content.decode()
     assert 'href="/admin/api-tokens/"' in page
+
+
+def test_a_secret_never_starts_like_a_command_line_option(world, monkeypatch):
+    # The docs pass it as `--token "$TOKEN"`: a secret starting with "-" would be read as an option.
+    drawn = iter(["-starts-like-an-option", "a-usable-secret"])
+    monkeypatch.setattr("kpis.services.tokens.secrets.token_urlsafe", lambda n: next(drawn))
+    _token, secret = api_token_create(user=world.users.viewer, name="dòng lệnh")
+    assert secret == "a-usable-secret"
