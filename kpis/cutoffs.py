@@ -124,5 +124,5 @@ def grouped_span(groups: list[tuple[DataBounds, list]], name: Callable[[object],
 def cutoff_bounds(*, sector_id: int | None, period: Period) -> DataBounds | None:
     """The days a sector's period covers when a cut-off moves them, else None
     (calendar period: nothing to say). One query, for a page about one report."""
-    cutoffs = Cutoffs.load()
-    return cutoffs.bounds(sector_id, period) if cutoffs.applies(sector_id, period) else None
+    bounds = Cutoffs.load().bounds(sector_id, period)
+    return None if bounds == calendar_bounds(period) else bounds

@@ -1011,8 +1011,8 @@ class PeriodKind(models.TextChoices):
 
 
 # The periods a summary is made of (and an administrator dates): the year and its two halves.
-SUMMARY_PERIOD_PARTS = [YEAR_PART, 101, 102]
 SUMMARY_PERIOD_CHOICES = PERIOD_CHOICES[:3]
+SUMMARY_PERIOD_PARTS = [part for part, _label in SUMMARY_PERIOD_CHOICES]
 
 
 class SummarySubscription(models.Model):
