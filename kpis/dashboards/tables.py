@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode as http_urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -112,14 +113,49 @@ class BaseTable(tables.Table):
 
 
 class PrerenderedBody:
-    """A table whose body is rendered in one pass (``_table_prerendered.html``):
-    each column's renderer, header and cell attributes looked up once, not per
-    cell as django-tables2 does (it inspects the renderer's signature and
-    recomputes the attributes for every cell: most of the national page's
-    time). The same HTML; only for tables whose cell attributes do not depend
-    on the record, and whose records are dicts."""
+    """A table whose body is rendered in one pass: each column's renderer,
+    header and cell attributes looked up once, not per cell as django-tables2
+    does (it inspects the renderer's signature and recomputes the attributes
+    for every cell: most of the national page's time). Unpaginated, the whole
+    table is written here (``html``, through ``{% table_html %}``) rather than
+    by ``_table.html``, whose template and context processors cost more than
+    the cells. The same HTML as the template; only for tables whose cell
+    attributes do not depend on the record, and whose records are dicts."""
 
     prerendered = True
+
+    def html(self, request) -> str:
+        """What ``_table.html`` renders for this unpaginated table."""
+        caption = conditional_escape(self.caption)
+        label = caption or conditional_escape(_("Bảng số liệu"))
+        parts = [f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">',
+                 f"<table {self.attrs.as_html()}>"]
+        if caption:
+            parts.append(f"<caption>{caption}</caption>")
+        if self.show_header:
+            query = dict(request.GET) if request is not None else {}
+            parts += ["<thead><tr>", *(self._head_cell(column, query) for column in self.columns), "</tr></thead>"]
+        body = self.body_html()
+        if not body and self.empty_text:
+            body = f'<tr><td colspan="{len(self.columns)}">{conditional_escape(self.empty_text)}</td></tr>'
+        parts += ["<tbody>", body, "</tbody></table></div>"]
+        note = self.reconstructed_note()
+        if note:
+            parts.append(f'<p class="muted table-note table-note--reconstructed">{conditional_escape(note)}</p>')
+        return mark_safe("".join(parts))
+
+    def _head_cell(self, column, query: dict) -> str:
+        header = conditional_escape(column.header)
+        ordered = column.is_ordered
+        descending = ordered and column.order_by_alias.is_descending
+        sort = (f' aria-sort="{"descending" if descending else "ascending"}"') if ordered else ""
+        if column.orderable:
+            href = escape("?" + http_urlencode({**query, self.prefixed_order_by_field: column.order_by_alias.next},
+                                               doseq=True))
+            mark = (" ▼" if descending else " ▲") if ordered else " ↕"
+            header = (f'<a href="{href}" title="{conditional_escape(_("Sắp xếp theo cột này"))}">{header}'
+                      f'<span class="sort-mark" aria-hidden="true">{mark}</span></a>')
+        return f'<th scope="col" {column.attrs["th"].as_html()}{sort}>{header}</th>'
 
     def body_html(self) -> str:
         columns = [self._prepared(column) for column in self.columns]

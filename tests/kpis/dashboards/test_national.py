@@ -238,3 +238,49 @@ def test_the_ranking_body_is_what_django_tables2_would_render(nation, sort, rf):
     assert len(fast) == len(own) == 5
     for cells, html in zip(own, fast, strict=True):
         assert [re.sub(r"<t[hd][^>]*>|</t[hd]>", "\x00", html).strip("\x00").split("\x00\x00")] == [cells]
+
+
+def _rendered_by_template(table, request) -> str:
+    from django.template.loader import get_template
+
+    table.before_render(request)
+    return get_template(table.template_name).render({"table": table}, request=request)
+
+
+@pytest.mark.parametrize("sort", ["", "-value", "complete", "unit_name"])
+def test_the_whole_ranking_table_is_what_its_template_would_render(nation, sort, rf):
+    """``{% table_html %}`` writes the unpaginated national tables in Python
+    (``PrerenderedBody.html``): the same caption, sort links (keeping the
+    page's other parameters), marks, body and note as ``_table.html``."""
+    from django.test.html import parse_html
+    from django_tables2 import RequestConfig
+
+    from kpis.dashboards import tables as t
+
+    request = rf.get("/national/", {"indicator": "BTS", "unit": "AB", **({"sort": sort} if sort else {})})
+    data = view(nation, year=2025, unit="AB")
+    ranking = t.NationalTable(t.national_records(data), ranked=data.ranked, caption="Xếp hạng <2025>")
+    trend = t.NationalTrendTable(t.national_trend_records(data), caption="Xu hướng")
+    empty = t.NationalTrendTable([], caption="")
+    for table in (ranking, trend, empty):
+        RequestConfig(request, paginate=False).configure(table)
+        assert parse_html(table.html(request)) == parse_html(_rendered_by_template(table, request))
+    html = ranking.html(request)
+    assert "Xếp hạng &lt;2025&gt;" in html and "sort=" in html and "indicator=BTS" in html
+    assert "dựng lại" in trend.html(request)  # the reconstructed note under the trend (2024 of AB)
+    assert "Không có dữ liệu." in empty.html(request)
+
+
+def test_a_paginated_table_is_still_rendered_by_its_template(nation, rf):
+    from django.template import Context, Template
+    from django_tables2 import RequestConfig
+
+    from kpis.dashboards import tables as t
+
+    data = view(nation, year=2024)
+    table = t.NationalTable(t.national_records(data), ranked=data.ranked)
+    request = rf.get("/national/")
+    RequestConfig(request, paginate={"per_page": 2}).configure(table)
+    html = Template("{% load kpis_tables %}{% table_html table %}").render(Context({"table": table,
+                                                                                 "request": request}))
+    assert 'class="pagination"' in html and html.count("<tr>") == 2 + 1  # two rows and the header
