@@ -31,7 +31,10 @@ is doing):
   national   ``--national-path`` on the large database only (skipped when empty):
              the national view (every province for an indicator and a year,
              kpis/dashboards/views.py ``national``), cached as above and, in the
-             cold phases, uncached (``national-cold``).
+             cold phases, uncached (``national-cold``). ``--demo-national-path``
+             requests the demo's national view in the same phases, so that both
+             servers serve the same mix of pages (with one more URL on one of
+             them, its queue is longer and every latency there grows).
 Targets (issue 4): overview at 10 M within 1.2× of itself at demo size, and
 within 3× of the trivial view. Issue 12 (national data with the 2025
 reorganisation, ``generate_scale_data --size national --reorganise``): the
@@ -41,6 +44,7 @@ national view within 1.2× of the demo's cached overview, and uncached within
 
 import argparse
 import os
+import random
 import shutil
 import signal
 import socket
@@ -120,12 +124,16 @@ def fetch(url: str) -> float:
 
 
 def load(urls: dict[str, str], *, requests: int, concurrency: int, warmup: int) -> dict[str, list[float]]:
-    """Latencies (seconds) per name. The names' requests are interleaved, so every
-    URL is measured under the same conditions (other load on the machine included)."""
+    """Latencies (seconds) per name. The names' requests are interleaved in a
+    shuffled order, so every URL is measured under the same conditions (other
+    load on the machine included)."""
     for url in urls.values():
         for _ in range(warmup):
             fetch(url)
     plan = [name for _ in range(requests) for name in urls]
+    # Shuffled (the same order every run): with several clients, a fixed rotation would always send
+    # one URL right behind the same neighbour, and its latency would measure that neighbour's queue.
+    random.Random(0).shuffle(plan)
     results: dict[str, list[float]] = {name: [] for name in urls}
     lock = threading.Lock()
 
@@ -184,6 +192,9 @@ def main() -> None:
     parser.add_argument("--national-path", default="",
                         help="the national view on the large database, e.g. /national/?indicator=SYN_I010 "
                              "(needs a country-level unit there); empty to skip")
+    parser.add_argument("--demo-national-path", default="",
+                        help="the national view on the demo database (e.g. /national/), requested beside "
+                             "--national-path so that both servers carry the same load; empty to skip")
     options = parser.parse_args()
 
     if options.mark_key:
@@ -202,6 +213,8 @@ def main() -> None:
     # Phase 1, as in production: both sizes' servers at once, overview and trivial view interleaved.
     # Phases 2 and 3: the page cache off (each its own phase: requests queue per server).
     national = {"10M": options.national_path} if options.national_path else {}
+    if national and options.demo_national_path:
+        national["demo"] = options.demo_national_path
     phases = [("cached", "bench_settings", {"overview": "/", "trivial": "/healthz"}, {"national": national}),
               ("cold", "bench_nocache_settings", {"cold": "/"}, {"national-cold": national})]
     if options.same_path:
@@ -245,6 +258,7 @@ def main() -> None:
             ("national 10M / overview demo", ("10M", "national"), ("demo", "overview"), 1.2),
             ("national-cold 10M / trivial 10M", ("10M", "national-cold"), ("10M", "trivial"), 3.0),
             ("national 10M / trivial 10M", ("10M", "national"), ("10M", "trivial"), 3.0),
+            ("national 10M / national demo", ("10M", "national"), ("demo", "national"), None),
         ]
     for label, a, b, target in checks:
         if a not in rows or b not in rows:
