@@ -59,6 +59,8 @@ _WORK_TABLES = {
     "agg_stored": "indicator_id bigint, org_unit_id bigint, year integer, period integer, value numeric, "
                   "is_complete integer, children_count integer, expected_children integer, reconstructed integer, "
                   "PRIMARY KEY (indicator_id, org_unit_id, period, year)",
+    "agg_merges": "successor_id bigint, predecessor_id bigint, valid_from integer, "
+                  "PRIMARY KEY (successor_id, predecessor_id)",
     "agg_merge_links": "predecessor_id bigint, year integer, successor_id bigint, expected integer, "
                        "PRIMARY KEY (predecessor_id, year, successor_id)",
     "agg_target_for": "indicator_id bigint, org_unit_id bigint, year integer, period integer, target_year integer, "
@@ -96,31 +98,50 @@ def _run(cursor, sql: str, params=()) -> int:
     return cursor.rowcount
 
 
+# Work tables above this size (after a full run, or grown by many small ones) are
+# truncated rather than emptied row by row.
+_WORK_TABLES_KEPT_BYTES = 64 * 1024 * 1024
+
+
 def _prepare_work_tables(cursor) -> None:
     """Empty temporary work tables for this run. On PostgreSQL they live as
-    long as the connection and empty themselves at every commit (ON COMMIT
-    DELETE ROWS): creating and dropping ten tables each time cost a third of
-    a one-edit recompute. SQLite, for development, creates them each time."""
+    long as the connection (creating and dropping ten tables each time cost
+    a third of a one-edit recompute) and are emptied here, not at commit:
+    ON COMMIT DELETE ROWS truncates every one of them at each commit, and a
+    truncation walks all of the connection's temporary buffers (gigabytes
+    for a national recompute: 70–100 ms a commit, half of a one-edit
+    recompute). SQLite, for development, creates them each time."""
     if connection.vendor != "postgresql":
         _drop_work_tables(cursor)
         for table, columns in _WORK_TABLES.items():
             cursor.execute(f"CREATE TEMP TABLE {table} ({columns})")
         cursor.execute(_WORK_KEY_INDEX)
         return
-    cursor.execute("SELECT to_regclass('pg_temp.agg_w') IS NOT NULL")
-    if not cursor.fetchone()[0]:  # created together, so all or none exist
+    cursor.execute("SELECT to_regclass('pg_temp.agg_w') IS NOT NULL, to_regclass('pg_temp.agg_merges') IS NOT NULL")
+    if not all(cursor.fetchone()):  # created together, so all or none exist (but for a newer one)
         for table, columns in _WORK_TABLES.items():
-            cursor.execute(f"CREATE TEMP TABLE {table} ({columns}) ON COMMIT DELETE ROWS")
-        cursor.execute(_WORK_KEY_INDEX)
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
+        cursor.execute(_WORK_KEY_INDEX.replace("INDEX", "INDEX IF NOT EXISTS"))
+    cursor.execute("SELECT COALESCE(SUM(pg_total_relation_size(oid)), 0) FROM pg_class "
+                   "WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r'")
+    if cursor.fetchone()[0] > _WORK_TABLES_KEPT_BYTES:
+        _truncate_work_tables(cursor)
         return
-    for table in _WORK_TABLES:  # empty unless an earlier run in this transaction filled them
+    for table in _WORK_TABLES:  # what the last small run left: a few rows
         cursor.execute(f"DELETE FROM {table}")
 
 
-def _release_work_tables(cursor) -> None:
-    """PostgreSQL empties them at commit; SQLite drops them."""
+def _truncate_work_tables(cursor) -> None:
+    cursor.execute(f"TRUNCATE {', '.join(_WORK_TABLES)}")
+
+
+def _release_work_tables(cursor, scope: Scope) -> None:
+    """SQLite drops them; PostgreSQL gives back a full run's millions of rows
+    at once (a small run's few rows go at the start of the next run)."""
     if connection.vendor != "postgresql":
         _drop_work_tables(cursor)
+    elif scope.full:
+        _truncate_work_tables(cursor)
 
 
 def _drop_work_tables(cursor) -> None:
@@ -149,9 +170,18 @@ def _fill_scope(cursor, scope: Scope) -> None:
                 FROM years WHERE years.year IS NOT NULL
             ) SELECT year FROM years WHERE year IS NOT NULL""")
         return
-    cursor.executemany("INSERT INTO agg_scope_indicators VALUES (%s)", [(i,) for i in scope.indicator_ids])
-    cursor.executemany("INSERT INTO agg_scope_units VALUES (%s, %s)", list(scope.unit_depths))
-    cursor.executemany("INSERT INTO agg_scope_years VALUES (%s)", [(y,) for y in scope.years])
+    _insert_rows(cursor, "agg_scope_indicators", [(i,) for i in sorted(scope.indicator_ids)])
+    _insert_rows(cursor, "agg_scope_units", list(scope.unit_depths))
+    _insert_rows(cursor, "agg_scope_years", [(y,) for y in scope.years])
+
+
+def _insert_rows(cursor, table: str, rows: list[tuple], per_statement: int = 1000) -> None:
+    """Rows in a few multi-row statements: executemany costs a round trip per row."""
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        row = "(" + ", ".join(["%s"] * len(chunk[0])) + ")"
+        cursor.execute(f"INSERT INTO {table} VALUES {', '.join([row] * len(chunk))}",
+                       [value for values in chunk for value in values])
 
 
 def _analyze(cursor, *tables: str) -> None:
@@ -569,8 +599,8 @@ def compute(cursor, scope: Scope) -> int:
     _fill_scope(cursor, scope)
     _analyze(cursor, "agg_scope_indicators", "agg_scope_units", "agg_scope_years")
     derived = derived_in_order(cursor)
-    beginnings = lineage.beginnings(cursor)
-    lineage.fill_merge_links(cursor, beginnings, scope_full=scope.full)
+    beginnings = lineage.fill_merges(cursor, unit_ids=None if scope.full else [u for u, _ in scope.unit_depths])
+    lineage.fill_merge_links(cursor, beginnings)
     _analyze(cursor, "agg_merge_links")
     if scope.full:
         tune_session(cursor)
@@ -647,7 +677,7 @@ def apply(cursor, scope: Scope, cells: int) -> Outcome:
                            "WHERE kpis_aggregate.id = c.aggregate_id AND c.indicator_id IS NOT NULL")
     inserted = _run(cursor, f"INSERT INTO kpis_aggregate ({KEY}, {_STORED}) "
                             f"SELECT {KEY}, {_STORED} FROM agg_changes WHERE aggregate_id IS NULL")
-    _release_work_tables(cursor)
+    _release_work_tables(cursor, scope)
     if scope.full and inserted + deleted > cells // 10:
         _analyze(cursor, "kpis_aggregate")  # the table changed size: plans need to know
     return Outcome(cells=cells, inserted=inserted, updated=updated, deleted=deleted)
@@ -664,7 +694,7 @@ def _apply_to_empty(cursor, scope: Scope) -> Outcome:
                             f"SELECT {KEY}, {_STORED} FROM ({final_cells(scope)}) f")
     if rebuild:
         _create_indexes(cursor, primary_key)
-    _release_work_tables(cursor)
+    _release_work_tables(cursor, scope)
     _analyze(cursor, "kpis_aggregate")
     return Outcome(cells=inserted, inserted=inserted, updated=0, deleted=0)
 
@@ -712,5 +742,5 @@ def differences(cursor, limit: int = 50) -> tuple[int, list[tuple]]:
         FROM agg_changes c LEFT JOIN kpis_aggregate a ON a.id = c.aggregate_id
         ORDER BY 1, 2, 3, 4 LIMIT {int(limit)}""")
     rows = cursor.fetchall()
-    _release_work_tables(cursor)
+    _release_work_tables(cursor, FULL)
     return count, rows

@@ -13,25 +13,16 @@ from kpis.models import Aggregation as A
 
 THROUGH = "kpis_orgunit_successors"  # from_orgunit_id: the old unit; to_orgunit_id: its successor
 
-# Each (successor, predecessor) link of a whole merger, with the year the successor begins.
-MERGES = f"""(SELECT s.to_orgunit_id AS successor_id, s.from_orgunit_id AS predecessor_id, u.valid_from
-    FROM {THROUGH} s JOIN kpis_orgunit u ON u.id = s.to_orgunit_id
-    WHERE u.valid_from IS NOT NULL AND NOT EXISTS (
+# A unit formed by whole mergers: none of its predecessors has another successor.
+_WHOLE = f"""NOT EXISTS (
         SELECT 1 FROM {THROUGH} mine JOIN {THROUGH} other
              ON other.from_orgunit_id = mine.from_orgunit_id AND other.to_orgunit_id <> mine.to_orgunit_id
-        WHERE mine.to_orgunit_id = s.to_orgunit_id))"""
+        WHERE mine.to_orgunit_id = s.to_orgunit_id)"""
 
 
 def active(alias: str, year: str) -> str:
     return (f"({alias}.valid_from IS NULL OR {alias}.valid_from <= {year}) "
             f"AND ({alias}.valid_to IS NULL OR {year} <= {alias}.valid_to)")
-
-
-def beginnings(cursor) -> list[int]:
-    """The years in which merged units begin, in order: a unit merged from
-    units that were themselves merged earlier is reconstructed after them."""
-    cursor.execute(f"SELECT DISTINCT valid_from FROM {MERGES} m ORDER BY valid_from")
-    return [row[0] for row in cursor.fetchall()]
 
 
 # The scope's units and every unit before them in a chain of successions.
@@ -40,25 +31,72 @@ _SCOPE_AND_EARLIER = f"""(WITH RECURSIVE earlier(id) AS (
         UNION
         SELECT s.from_orgunit_id FROM {THROUGH} s JOIN earlier ON s.to_orgunit_id = earlier.id
     ) SELECT id FROM earlier)"""
+# Up to this many units, an incremental run names its chains' units in its statements.
+_NAMED_UNITS = 500
 
 
-def fill_merge_links(cursor, beginning_years: list[int], *, scope_full: bool) -> None:
-    """For every merged unit and scope year before it began, the predecessors
-    that existed that year, either in the tree or through a reconstructed
-    past of their own (a chain of mergers), with how many there were: the
-    figures a complete reconstruction needs. Incrementally, the scope's
-    merged units and those earlier in their chains, whose links a later
-    merger's completeness depends on, not the whole country's."""
-    in_scope = "" if scope_full else f"AND m.successor_id IN {_SCOPE_AND_EARLIER}"
+def _earlier_units(cursor, unit_ids: list[int]) -> list[int] | None:
+    """The units and every unit before them in a chain of successions,
+    walked one link at a time by index lookups; None past ``_NAMED_UNITS``.
+    (As one recursive query, PostgreSQL plans for thousands of units and
+    reads every link of the country: most of a one-edit recompute.)"""
+    found, frontier = set(unit_ids), set(unit_ids)
+    while frontier and len(found) <= _NAMED_UNITS:
+        marks = ", ".join(["%s"] * len(frontier))
+        cursor.execute(f"SELECT DISTINCT from_orgunit_id FROM {THROUGH} WHERE to_orgunit_id IN ({marks})",
+                       sorted(frontier))
+        frontier = {row[0] for row in cursor.fetchall()} - found
+        found |= frontier
+    return sorted(found) if len(found) <= _NAMED_UNITS else None
+
+
+def _successors_in_scope(cursor, unit_ids: list[int] | None) -> tuple[str, list[int]]:
+    """The condition on the successor (``s.to_orgunit_id``, ``u.id``) limiting
+    the merges to the scope's chains, with its parameters."""
+    if unit_ids is None:
+        return "", []
+    named = _earlier_units(cursor, unit_ids) if len(unit_ids) <= _NAMED_UNITS else None
+    if named is None:
+        return f"AND s.to_orgunit_id IN {_SCOPE_AND_EARLIER}", []
+    if not named:
+        return "AND 1 = 0", []  # a scope without units has no merged units
+    marks = ", ".join(["%s"] * len(named))
+    # Named on both sides of the join, so both are index lookups.
+    return f"AND s.to_orgunit_id IN ({marks}) AND u.id IN ({marks})", named * 2
+
+
+def fill_merges(cursor, *, unit_ids: list[int] | None) -> list[int]:
+    """Each (successor, predecessor) link of a whole merger the run needs,
+    with the year the successor begins (agg_merges), and those years in
+    order: a unit merged from units that were themselves merged earlier is
+    reconstructed after them. ``unit_ids``: an incremental run's units (None
+    for a full run); only their merged units and those earlier in their
+    chains (whose links a later merger's completeness depends on) are read,
+    never the whole country's links."""
+    in_scope, params = _successors_in_scope(cursor, unit_ids)
+    cursor.execute(f"""
+        INSERT INTO agg_merges (successor_id, predecessor_id, valid_from)
+        SELECT s.to_orgunit_id, s.from_orgunit_id, u.valid_from
+        FROM {THROUGH} s JOIN kpis_orgunit u ON u.id = s.to_orgunit_id
+        WHERE u.valid_from IS NOT NULL {in_scope} AND {_WHOLE}""", params)
+    cursor.execute("SELECT DISTINCT valid_from FROM agg_merges ORDER BY valid_from")
+    return [row[0] for row in cursor.fetchall()]
+
+
+def fill_merge_links(cursor, beginning_years: list[int]) -> None:
+    """For every merged unit of agg_merges and scope year before it began,
+    the predecessors that existed that year, either in the tree or through
+    a reconstructed past of their own (a chain of mergers), with how many
+    there were: the figures a complete reconstruction needs."""
     for beginning in beginning_years:
         cursor.execute(f"""
             INSERT INTO agg_merge_links (predecessor_id, year, successor_id, expected)
             SELECT m.predecessor_id, sy.year, m.successor_id,
                    COUNT(*) OVER (PARTITION BY m.successor_id, sy.year)
-            FROM {MERGES} m
+            FROM agg_merges m
             JOIN kpis_orgunit p ON p.id = m.predecessor_id
             JOIN agg_scope_years sy ON sy.year < m.valid_from
-            WHERE m.valid_from = %s {in_scope}
+            WHERE m.valid_from = %s
               AND ({active('p', 'sy.year')}
                    OR EXISTS (SELECT 1 FROM agg_merge_links x WHERE x.successor_id = p.id AND x.year = sy.year))""",
             [beginning])

@@ -86,7 +86,8 @@ def affected_units(unit_ids: Iterable[int]) -> set[int]:
     """The units, their ancestors, and every unit that succeeds any of these,
     with its ancestors, and so on: a commune's figure rolls up into its
     district, which may be merged into a new district, in one recursive
-    query. Splits are followed too: it costs a few cells and keeps the rule
+    query that only looks up the units it reaches (each step: a unit's parent
+    and its successors), never the whole tree. Splits are followed too: it costs a few cells and keeps the rule
     simple."""
     ids = sorted(set(unit_ids))
     if not ids:
@@ -95,14 +96,14 @@ def affected_units(unit_ids: Iterable[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH RECURSIVE later(from_id, to_id) AS (
-                SELECT id, parent_id FROM kpis_orgunit WHERE parent_id IS NOT NULL
-                UNION ALL
-                SELECT from_orgunit_id, to_orgunit_id FROM kpis_orgunit_successors
-            ), affected(id) AS (
+            WITH RECURSIVE affected(id) AS (
                 SELECT id FROM kpis_orgunit WHERE id IN ({placeholders})
                 UNION
-                SELECT later.to_id FROM later JOIN affected ON later.from_id = affected.id
+                SELECT CASE WHEN step.up = 1 THEN u.parent_id ELSE s.to_orgunit_id END
+                FROM affected a JOIN kpis_orgunit u ON u.id = a.id
+                LEFT JOIN kpis_orgunit_successors s ON s.from_orgunit_id = a.id
+                JOIN (SELECT 1 AS up UNION ALL SELECT 0) step
+                     ON (step.up = 1 AND u.parent_id IS NOT NULL) OR (step.up = 0 AND s.to_orgunit_id IS NOT NULL)
             )
             SELECT id FROM affected
             """,

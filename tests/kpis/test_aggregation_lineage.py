@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.aggregation import aggregates_check, aggregates_recompute, stale_mark, stale_recompute
+from kpis.aggregation import aggregates_check, aggregates_recompute, lineage, stale_mark, stale_recompute
 from kpis.dashboards.selectors import sector_page
 from kpis.export.selectors import report_data
 from kpis.models import Aggregate, OrgUnit, Target
@@ -200,7 +200,10 @@ def test_an_edit_of_a_predecessor_figure_recomputes_the_successor(provinces, sec
     assert aggregates_check() == (0, [])
 
 
-def test_an_edit_of_a_unit_in_a_chain_recomputes_the_last_successor(db, sector):
+# An edit names its chains' units in its statements up to a limit; past it, a subquery finds them.
+@pytest.mark.parametrize("named_units", [500, 1])
+def test_an_edit_of_a_unit_in_a_chain_recomputes_the_last_successor(db, sector, named_units, monkeypatch):
+    monkeypatch.setattr(lineage, "_NAMED_UNITS", named_units)
     a, b, d = unit("A", valid_to=2021), unit("B", valid_to=2021), unit("D", valid_to=2024)
     c = unit("C", valid_from=2022, valid_to=2024, predecessors=[a, b])
     e = unit("E", valid_from=2025, predecessors=[c, d])
