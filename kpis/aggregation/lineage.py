@@ -32,7 +32,7 @@ _SCOPE_AND_EARLIER = f"""(WITH RECURSIVE earlier(id) AS (
         SELECT s.from_orgunit_id FROM {THROUGH} s JOIN earlier ON s.to_orgunit_id = earlier.id
     ) SELECT id FROM earlier)"""
 # Up to this many units, an incremental run names its chains' units in its statements.
-_NAMED_UNITS = 500
+_NAMED_UNITS = 400  # twice this many parameters stay under SQLite's oldest limit (999)
 
 
 def _earlier_units(cursor, unit_ids: list[int]) -> list[int] | None:
