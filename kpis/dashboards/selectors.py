@@ -22,6 +22,7 @@ from kpis import milestones as milestone_rules
 from kpis.cutoffs import grouped_span
 from kpis.dashboards import presentation as p
 from kpis.due_dates import DueDates
+from kpis.formatting import vietnamese_order
 from kpis.models import (
     Aggregate,
     AggregateMethod,
@@ -1224,7 +1225,7 @@ def _province_rows(indicator: IndicatorView, provinces: list[UnitView], year: in
         found = _national_cell(cells.get((u.id, year)))
         rows.append(ProvinceRow(u, found.cell if found else None, bool(found and found.reconstructed),
                                 ranks.get(u.id), target_for(targets.get(u.id, []), year)))
-    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.unit.name))
+    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, vietnamese_order(row.unit.name)))
     return rows
 
 

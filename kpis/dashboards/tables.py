@@ -20,7 +20,7 @@ from django_tables2.export import TableExport
 from django_tables2.utils import signature
 
 from kpis.dashboards import presentation as p
-from kpis.formatting import rounded
+from kpis.formatting import rounded, vietnamese_order
 from kpis.models import ValueType
 from kpis.spreadsheets import dataset_xlsx, safe_row
 
@@ -716,7 +716,8 @@ def national_records(data) -> list[dict]:
         cell, target = row.cell, row.target
         records.append({
             "rank": row.rank, "rank_key": row.rank or len(data.rows) + 1, "code": row.unit.code,
-            "unit_name": row.unit.name, "value": cell.value if cell else None,
+            "unit_name": row.unit.name, "unit_key": vietnamese_order(row.unit.name),
+            "value": cell.value if cell else None,
             "reconstructed": _value_only(row.reconstructed),
             "decimals": indicator.decimals, "value_type": indicator.value_type,
             "target": f"{target.symbol} {indicator.show(target.value)} ({target.year})" if target else "",
@@ -758,7 +759,7 @@ class NationalTable(PrerenderedBody, BaseTable):
     rank = tables.Column(verbose_name=_("Xếp hạng"), order_by=("rank_key",),
                          attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     code = tables.Column(verbose_name=_("Mã đơn vị"), visible=False)
-    unit_name = tables.Column(verbose_name=_("Tỉnh/thành phố"), linkify=record_link)
+    unit_name = tables.Column(verbose_name=_("Tỉnh/thành phố"), linkify=record_link, order_by=("unit_key",))
     value = FigureColumn(verbose_name=_("Giá trị"))
     target = tables.Column(verbose_name=_("Mục tiêu"), orderable=False)
     status = BadgeColumn(verbose_name=_("Đánh giá"), badge=p.progress_badge)

@@ -100,3 +100,16 @@ def test_a_unit_abolished_before_the_days_year_is_named_former_in_both_languages
         assert formatting.unit_name_on("Cần Thơ", valid_to=None, day=date(2030, 1, 1)) == "Cần Thơ"
     with translation.override("en"):
         assert formatting.unit_name_on("Can Tho", valid_to=2024, day=date(2026, 3, 2)) == "Can Tho (former)"
+
+
+def test_names_sort_in_vietnamese_alphabetical_order():
+    """Đ after D, not after Z; ă, â, ê, ô, ơ, ư after their base letters; tones only break ties."""
+    names = ["Đà Nẵng", "Cần Thơ", "Bình Dương", "Bạc Liêu", "Gia Lai", "Cao Bằng", "Cà Mau", "Bà Rịa - Vũng Tàu",
+             "Bình Định", "Hải Phòng", "Hà Nội", "Hậu Giang", "An Giang", "Ơn", "Ô", "Uyên", "Ưng"]
+    assert sorted(names, key=formatting.vietnamese_order) == [
+        "An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bình Dương", "Bình Định", "Cà Mau", "Cao Bằng", "Cần Thơ",
+        "Đà Nẵng", "Gia Lai", "Hà Nội", "Hải Phòng", "Hậu Giang", "Ô", "Ơn", "Uyên", "Ưng"]
+    assert sorted(["Cạ", "Cá", "Cã", "Cả", "Cà", "Ca"], key=formatting.vietnamese_order) == [
+        "Ca", "Cà", "Cả", "Cã", "Cá", "Cạ"]
+    # the same letters however they were typed (one code point or a letter and its marks)
+    assert formatting.vietnamese_order("Cần Thơ")[:2] == formatting.vietnamese_order("Ca\u0302\u0300n Tho\u031b")[:2]

@@ -284,3 +284,15 @@ def test_a_paginated_table_is_still_rendered_by_its_template(nation, rf):
     html = Template("{% load kpis_tables %}{% table_html table %}").render(Context({"table": table,
                                                                                  "request": request}))
     assert 'class="pagination"' in html and html.count("<tr>") == 2 + 1  # two rows and the header
+
+
+@pytest.mark.parametrize("sort", ["unit_name", ""])
+def test_provinces_are_named_in_vietnamese_alphabetical_order(nation, sort):
+    """Sorted by name, and among provinces without a figure: Bạc before Bình, Đ before G."""
+    for code, name in (("Z1", "Gia Lai"), ("Z2", "Đà Nẵng"), ("Z3", "Bình Dương"), ("Z4", "Bạc Liêu")):
+        national_province(code, name, nation)
+    html = page(Client(HTTP_ACCEPT_LANGUAGE="vi"), f"/national/?year=2024&sort={sort}")
+    ranking = html[html.index('id="table-title"'):]
+    names = re.findall(r'data-label="Tỉnh/thành phố"><a href="[^"]*">([^<]*)</a>', ranking)
+    new = [name for name in names if not name.startswith("Tỉnh")]
+    assert new == ["Bạc Liêu", "Bình Dương", "Đà Nẵng", "Gia Lai"]  # by code point: Bình, Bạc, Gia, Đà
