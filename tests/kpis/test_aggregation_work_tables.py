@@ -10,7 +10,9 @@ from kpis.models import Aggregate
 from tests.factories import IndicatorFactory, OrgUnitFactory, SectorFactory, put_values
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),  # real commits, in one connection
+    # real commits, in one connection; serialized like every transactional test here, so the flush
+    # after it leaves the database as the next one expects
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps the work tables"),
 ]
 
