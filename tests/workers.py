@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from kpis.aggregation import release_queue_slot
 from portal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,7 @@ def celery_worker(monkeypatch, **extra_env: str):
     require_real_services()
     queue = f"test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
+    release_queue_slot()  # a slot an earlier test left would swallow this worker's first message
     database = connection.settings_dict
     env = {**os.environ, "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
            f"{database['NAME']}", "REDIS_URL": settings.REDIS_URL, "SECRET_KEY": "worker-under-test",
